@@ -1,0 +1,42 @@
+# ivrconf: `make test` runs every suite; `make demo` runs the flows.
+CARGO ?= cargo
+CC ?= gcc
+CXX ?= g++
+BUILD := build
+CWARN := -Wall -Wextra -Werror
+HEADER := include/ivrconf.h
+
+.PHONY: all lib test test-rust test-header header-fresh clean
+
+all: lib
+
+# Building the library regenerates the header (build.rs + cbindgen).
+lib:
+	$(CARGO) build --release --lib
+
+# The committed header must be what the code generates.
+header-fresh: lib
+	@git diff --exit-code -- $(HEADER) || { echo "include/ivrconf.h is stale: commit the regenerated header"; exit 1; }
+
+test-rust:
+	$(CARGO) test --all-targets
+	$(CARGO) test --doc
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+# The header compiles as C99, C11 and C++11, and its version macros agree
+# with the library's functions.
+test-header: lib | $(BUILD)
+	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only tests/c/header_compiles.c
+	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -fsyntax-only tests/c/header_compiles.c
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -x c++ -fsyntax-only tests/c/header_compiles.c
+	$(CC) -std=c99 $(CWARN) -Iinclude tests/c/version_test.c -o $(BUILD)/version_test -Ltarget/release -l:libivrconf.a -lpthread -ldl -lm
+	$(BUILD)/version_test
+
+test: header-fresh test-rust test-header
+	@echo "make test: all suites passed"
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)

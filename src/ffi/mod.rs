@@ -1,0 +1,12 @@
+//! The C ABI: every `extern "C"` function and every `unsafe` pointer access of
+//! the crate lives here, one module per C type.
+//!
+//! Each exported body is wrapped by [`ffi_boundary!`] (or
+//! [`ffi_boundary_or!`]) so that no panic crosses into C. The macros wrap
+//! function *bodies*, never whole items, so cbindgen sees every export without
+//! macro expansion. Must not hold protocol or call logic: that lives below.
+
+#[macro_use]
+pub mod boundary;
+pub mod result;
+pub mod version;
