@@ -18,9 +18,246 @@
 
 
 /*
+ Logged in to a server; the text names it and its version.
+ */
+#define IVRCONF_EVENT_SESSION_UP 1
+
+/*
+ The logged-in session was lost.
+ */
+#define IVRCONF_EVENT_SESSION_DOWN 2
+
+/*
+ The server reported a documented `CallStatus` for a call.
+ */
+#define IVRCONF_EVENT_CALL_STATUS 3
+
+/*
+ An operation ended (exactly once per op id).
+ */
+#define IVRCONF_EVENT_OPERATION_DONE 4
+
+/*
+ A call ended (once per call, its last event).
+ */
+#define IVRCONF_EVENT_CALL_ENDED 5
+
+/*
+ An internal thread failed; the text gives the reason.
+ */
+#define IVRCONF_EVENT_ENGINE_ERROR 6
+
+#define IVRCONF_STATUS_DIALING 1
+
+#define IVRCONF_STATUS_RINGING 2
+
+#define IVRCONF_STATUS_ESTABLISHED 3
+
+#define IVRCONF_STATUS_RETRIEVED 4
+
+#define IVRCONF_STATUS_BUSY 5
+
+#define IVRCONF_STATUS_HELD 6
+
+#define IVRCONF_STATUS_CONF_PARTY_ADD 7
+
+#define IVRCONF_STATUS_CONF_PARTY_DEL 8
+
+#define IVRCONF_STATUS_XFER_COMPLETE 9
+
+#define IVRCONF_STATUS_RELEASED 10
+
+/*
+ Conference joined (`ConfPartyAdd`) / transfer done (`XferComplete`).
+ */
+#define IVRCONF_OUTCOME_COMPLETED 1
+
+/*
+ Consult destination busy; the engine retrieved the original call.
+ */
+#define IVRCONF_OUTCOME_BUSY 2
+
+/*
+ Consult leg unanswered for `no_answer_timeout_ms`; call retrieved.
+ */
+#define IVRCONF_OUTCOME_NO_ANSWER 3
+
+/*
+ The server sent `CallError`; it restored the call itself.
+ */
+#define IVRCONF_OUTCOME_FAILED 4
+
+/*
+ `consult_cancel`, or `engine_shutdown` / `engine_free`.
+ */
+#define IVRCONF_OUTCOME_CANCELLED 5
+
+/*
+ The consulted party hung up before completion; call retrieved.
+ */
+#define IVRCONF_OUTCOME_CONSULT_RELEASED 6
+
+/*
+ The engine's own `RetrieveCall` got `CallError`; the caller may be held.
+ */
+#define IVRCONF_OUTCOME_RETRIEVE_FAILED 7
+
+/*
+ The call ended while the op was in flight.
+ */
+#define IVRCONF_OUTCOME_CALL_ENDED 8
+
+/*
+ No server reaction in time.
+ */
+#define IVRCONF_OUTCOME_TIMEOUT 9
+
+/*
+ The connection to the server was lost while the op was in flight.
+ */
+#define IVRCONF_OUTCOME_LINK_LOST 10
+
+#define IVRCONF_REQUEST_UNKNOWN 1
+
+#define IVRCONF_REQUEST_NO_SUCH_CALL 2
+
+#define IVRCONF_REQUEST_ONE_STEP_XFER 3
+
+#define IVRCONF_REQUEST_ONE_STEP_CONF 4
+
+#define IVRCONF_REQUEST_INIT_CONF 5
+
+#define IVRCONF_REQUEST_COMPLETE_CONF 6
+
+#define IVRCONF_REQUEST_INIT_XFER 7
+
+#define IVRCONF_REQUEST_COMPLETE_XFER 8
+
+#define IVRCONF_REQUEST_RETRIEVE_CALL 9
+
+#define IVRCONF_REQUEST_MAKE_CALL 10
+
+#define IVRCONF_REQUEST_AGENT_CONTROL 11
+
+#define IVRCONF_REQUEST_NOT_ALLOWED 12
+
+/*
+ The IVR is with the caller; party count 2.
+ */
+#define IVRCONF_CALL_STATE_ACTIVE 1
+
+/*
+ Original held, consult leg dialing/ringing.
+ */
+#define IVRCONF_CALL_STATE_CONSULTING 2
+
+/*
+ Consult leg answered; waiting for complete or cancel.
+ */
+#define IVRCONF_CALL_STATE_CONSULT_ESTABLISHED 3
+
+/*
+ Held, no consult leg.
+ */
+#define IVRCONF_CALL_STATE_HELD 4
+
+/*
+ Party count >= 3.
+ */
+#define IVRCONF_CALL_STATE_CONFERENCED 5
+
+/*
+ Transferred away; the IVR is out of the call.
+ */
+#define IVRCONF_CALL_STATE_TRANSFERRED 6
+
+/*
+ Over.
+ */
+#define IVRCONF_CALL_STATE_ENDED 7
+
+#define IVRCONF_OP_CONFERENCE_ONE_STEP 1
+
+#define IVRCONF_OP_CONFERENCE_CONSULT 2
+
+#define IVRCONF_OP_TRANSFER_ONE_STEP 3
+
+#define IVRCONF_OP_TRANSFER_CONSULT 4
+
+/*
+ For `ivrconf_call_can` only.
+ */
+#define IVRCONF_OP_CONFERENCE_COMPLETE 5
+
+/*
+ For `ivrconf_call_can` only.
+ */
+#define IVRCONF_OP_TRANSFER_COMPLETE 6
+
+/*
+ For `ivrconf_call_can` only.
+ */
+#define IVRCONF_OP_CONSULT_CANCEL 7
+
+#define IVRCONF_LOG_ERROR 1
+
+#define IVRCONF_LOG_WARN 2
+
+#define IVRCONF_LOG_INFO 3
+
+#define IVRCONF_LOG_DEBUG 4
+
+#define IVRCONF_LOG_TRACE 5
+
+/*
+ Engine settings, built with `ivrconf_config_set` and copied by
+ `ivrconf_engine_new`. Not synchronised: use one from one thread at a time.
+ */
+typedef struct ivrconf_config ivrconf_config;
+
+/*
+ A running engine (opaque). Internally synchronised: every function may
+ be called on it from any thread, concurrently, and from inside callbacks.
+ */
+typedef struct ivrconf_engine ivrconf_engine;
+
+/*
+ One application event (opaque). Strings it returns live as long as it.
+ */
+typedef struct ivrconf_event ivrconf_event;
+
+/*
  Outcome of a fallible call: `IVRCONF_OK` (0) or one of `IVRCONF_ERR_*`.
  */
 typedef uint32_t ivrconf_result;
+
+/*
+ A key/value pair of user data; both strings NUL-terminated UTF-8.
+ */
+typedef struct ivrconf_kv {
+  const char *key;
+  const char *value;
+} ivrconf_kv;
+
+/*
+ Operation id: never 0.
+ */
+typedef uint64_t ivrconf_op_id;
+
+/*
+ Event callback: `event` is valid only during the call.
+ */
+typedef void (*ivrconf_event_fn)(void *userdata, const struct ivrconf_event *event);
+
+/*
+ Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the call.
+ */
+typedef void (*ivrconf_log_fn)(void *userdata, uint32_t level, const char *message);
+
+/*
+ Called once with the userdata after the last callback.
+ */
+typedef void (*ivrconf_free_fn)(void *userdata);
 
 /*
  Success.
@@ -96,6 +333,191 @@ typedef uint32_t ivrconf_result;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/*
+ Announces a call on an IVR port (`NewCall`). `call_id` is chosen by the
+ driver (1-64 printable Latin-1 characters, unique among live calls);
+ `dnis`, `ani` may be NULL; `udata` may be NULL when `udata_len` is 0.
+ */
+ivrconf_result ivrconf_call_new(struct ivrconf_engine *e, const char *call_id, const char *called_num, const char *dnis, const char *ani, const struct ivrconf_kv *udata, size_t udata_len);
+
+/*
+ Ends a call: sends `EndCall` (or ends it locally when not logged in); an
+ operation in flight ends `CALL_ENDED`; a `CALL_ENDED` event follows and
+ the id is free again when this returns.
+ */
+ivrconf_result ivrconf_call_end(struct ivrconf_engine *e, const char *call_id);
+
+/*
+ The call's current state (`IVRCONF_CALL_STATE_*`), from local state
+ (works while disconnected).
+ */
+ivrconf_result ivrconf_call_state(struct ivrconf_engine *e, const char *call_id, uint32_t *state_out);
+
+/*
+ `IVRCONF_OK` when `op_kind` (`IVRCONF_OP_*`) may start now, else the code
+ starting it would return (with the last error set). Unknown kind:
+ `IVRCONF_ERR_INVALID_ARGUMENT`.
+ */
+ivrconf_result ivrconf_call_can(struct ivrconf_engine *e, const char *call_id, uint32_t op_kind);
+
+/*
+ One-step conference (`OneStepConf`): adds `dest` to the call. The op id
+ is written to `op_out`; exactly one `OPERATION_DONE` follows.
+ */
+ivrconf_result ivrconf_conference_one_step(struct ivrconf_engine *e, const char *call_id, const char *dest, const struct ivrconf_kv *udata, size_t udata_len, ivrconf_op_id *op_out);
+
+/*
+ Consult conference (`InitConf`): holds the caller and dials `dest`;
+ continue with `ivrconf_conference_complete` or `ivrconf_consult_cancel`.
+ */
+ivrconf_result ivrconf_conference_init(struct ivrconf_engine *e, const char *call_id, const char *dest, const struct ivrconf_kv *udata, size_t udata_len, ivrconf_op_id *op_out);
+
+/*
+ Completes the consult conference (`CompleteConf`); allowed before the
+ consulted party answers. No new op id.
+ */
+ivrconf_result ivrconf_conference_complete(struct ivrconf_engine *e, const char *call_id);
+
+/*
+ One-step (blind) transfer (`OneStepXfer`) to `dest`.
+ */
+ivrconf_result ivrconf_transfer_one_step(struct ivrconf_engine *e, const char *call_id, const char *dest, const struct ivrconf_kv *udata, size_t udata_len, ivrconf_op_id *op_out);
+
+/*
+ Consult transfer (`InitXfer`): holds the caller and dials `dest`;
+ continue with `ivrconf_transfer_complete` or `ivrconf_consult_cancel`.
+ */
+ivrconf_result ivrconf_transfer_init(struct ivrconf_engine *e, const char *call_id, const char *dest, const struct ivrconf_kv *udata, size_t udata_len, ivrconf_op_id *op_out);
+
+/*
+ Completes the consult transfer (`CompleteXfer`). No new op id.
+ */
+ivrconf_result ivrconf_transfer_complete(struct ivrconf_engine *e, const char *call_id);
+
+/*
+ Cancels the consult in progress (`RetrieveCall`); the op ends `CANCELLED`
+ once the caller is retrieved.
+ */
+ivrconf_result ivrconf_consult_cancel(struct ivrconf_engine *e, const char *call_id);
+
+/*
+ Creates a configuration with every default of the contract.
+ */
+ivrconf_result ivrconf_config_new(struct ivrconf_config **out);
+
+/*
+ Sets `key` to `value` (text). Unknown key: `IVRCONF_ERR_UNKNOWN_KEY`; a
+ value breaking the key's rule: `IVRCONF_ERR_INVALID_ARGUMENT` (the last
+ error names the key). `server` appends; other keys replace.
+ */
+ivrconf_result ivrconf_config_set(struct ivrconf_config *cfg, const char *key, const char *value);
+
+/*
+ Frees a configuration; NULL is a no-op.
+ */
+void ivrconf_config_free(struct ivrconf_config *cfg);
+
+/*
+ Validates `cfg` (missing `server`/`client_name` or reconnect_min_ms >
+ reconnect_max_ms: `IVRCONF_ERR_CONFIG`), copies it, starts the engine's
+ threads and begins connecting in the background; never blocks on the
+ network. `on_event` NULL selects poll mode. `free_userdata` (may be NULL)
+ runs exactly once, after the last callback, during `ivrconf_engine_free`.
+ */
+ivrconf_result ivrconf_engine_new(const struct ivrconf_config *cfg, ivrconf_event_fn on_event, ivrconf_log_fn on_log, void *userdata, ivrconf_free_fn free_userdata, struct ivrconf_engine **out);
+
+/*
+ Blocks until the engine is logged in (`IVRCONF_OK`) or `timeout_ms`
+ passes (`IVRCONF_ERR_TIMEOUT`).
+ */
+ivrconf_result ivrconf_engine_wait_ready(struct ivrconf_engine *e, uint32_t timeout_ms);
+
+/*
+ Stops intake (later calls get `IVRCONF_ERR_SHUT_DOWN`); every operation
+ in flight ends with `OPERATION_DONE` `CANCELLED`; nothing is sent; no
+ `CALL_ENDED` or `SESSION_DOWN` follows. Safe from inside a callback.
+ */
+ivrconf_result ivrconf_engine_shutdown(struct ivrconf_engine *e);
+
+/*
+ Shuts down if needed, delivers the remaining events (callback mode; in
+ poll mode unread events are discarded), joins the threads, runs
+ `free_userdata` once and frees. NULL is a no-op. From outside a callback
+ no callback runs after it returns; from inside one it returns at once and
+ the rest runs after that callback returns.
+ */
+void ivrconf_engine_free(struct ivrconf_engine *e);
+
+/*
+ Poll mode: the oldest queued event (`IVRCONF_OK`, free it with
+ `ivrconf_event_free`) or `IVRCONF_ERR_TIMEOUT` after `timeout_ms`. In
+ callback mode: `IVRCONF_ERR_INVALID_STATE`.
+ */
+ivrconf_result ivrconf_engine_next_event(struct ivrconf_engine *e, uint32_t timeout_ms, struct ivrconf_event **out);
+
+/*
+ The event kind (`IVRCONF_EVENT_*`); 0 for NULL.
+ */
+uint32_t ivrconf_event_kind(const struct ivrconf_event *ev);
+
+/*
+ The call id; NULL for session and engine events (and for NULL).
+ */
+const char *ivrconf_event_call_id(const struct ivrconf_event *ev);
+
+/*
+ The op id of an `OPERATION_DONE`; 0 when none.
+ */
+ivrconf_op_id ivrconf_event_op_id(const struct ivrconf_event *ev);
+
+/*
+ The op kind (`IVRCONF_OP_*`) of an `OPERATION_DONE`; 0 when none.
+ */
+uint32_t ivrconf_event_op_kind(const struct ivrconf_event *ev);
+
+/*
+ The `IVRCONF_STATUS_*` of a `CALL_STATUS`; 0 otherwise.
+ */
+uint32_t ivrconf_event_status(const struct ivrconf_event *ev);
+
+/*
+ The `IVRCONF_OUTCOME_*` of an `OPERATION_DONE`; 0 otherwise.
+ */
+uint32_t ivrconf_event_outcome(const struct ivrconf_event *ev);
+
+/*
+ The `IVRCONF_REQUEST_*` named by the `CallError` that ended the op; 0 none.
+ */
+uint32_t ivrconf_event_failed_request(const struct ivrconf_event *ev);
+
+/*
+ The `TLibErrCode` of that `CallError`; -1 when absent.
+ */
+int32_t ivrconf_event_tlib_error(const struct ivrconf_event *ev);
+
+/*
+ The call's state after the event (`IVRCONF_CALL_STATE_*`); 0 for
+ session events.
+ */
+uint32_t ivrconf_event_call_state(const struct ivrconf_event *ev);
+
+/*
+ Parties in the call after the event, the IVR port included; 0 for
+ session events.
+ */
+uint32_t ivrconf_event_party_count(const struct ivrconf_event *ev);
+
+/*
+ One readable line describing the event; "" for NULL. Never NULL.
+ */
+const char *ivrconf_event_text(const struct ivrconf_event *ev);
+
+/*
+ Frees an event returned by `ivrconf_engine_next_event`; NULL is a no-op.
+ Never call it on the event passed to a callback.
+ */
+void ivrconf_event_free(struct ivrconf_event *ev);
 
 /*
  The static name of `code`'s constant, e.g. `"IVRCONF_ERR_UNKNOWN_CALL"`;

@@ -4,3 +4,306 @@
 //!
 //! Owns every thread and socket of the client side. Must not contain protocol
 //! decisions (those live in `flow` and `wire`) or anything `extern "C"`.
+//!
+//! Threads (all named `ivrconf-*`): one core thread (`core`), one dispatcher
+//! (`dispatch`), and per connection attempt a connect/read thread plus a
+//! writer (`conn`). API calls send a command to the core and wait for its
+//! answer, which never depends on the network or on the application.
+
+pub mod config;
+mod conn;
+mod core;
+mod dispatch;
+pub mod event;
+
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::{self, JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, unbounded, Sender};
+use parking_lot::{Condvar, Mutex};
+
+pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
+use self::core::{ApiCmd, ApiReply, ApiValue, Core, Input};
+pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
+use self::dispatch::{Item, PollQueue};
+pub use self::event::{Event, EventKind};
+use crate::flow::{CallState, OpId, OpKind, Refusal};
+use crate::wire::KeyValue;
+
+/// Why an API call was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The flow machine refused the command (nothing was sent).
+    Refused(Refusal),
+    /// `shutdown` was called.
+    ShutDown,
+    /// The core thread has died; the engine can do nothing more.
+    Dead,
+    /// A wait ran out.
+    Timeout,
+    /// `next_event` on an engine with an event callback.
+    CallbackMode,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Refused(r) => write!(f, "{r:?}"),
+            ApiError::ShutDown => f.write_str("the engine has been shut down"),
+            ApiError::Dead => f.write_str("the engine's core thread has failed"),
+            ApiError::Timeout => f.write_str("timed out"),
+            ApiError::CallbackMode => f.write_str("next_event is for poll mode; this engine has an event callback"),
+        }
+    }
+}
+
+/// State other threads must read without asking the core.
+pub(crate) struct Shared {
+    ready: Mutex<bool>,
+    ready_changed: Condvar,
+    shut_down: AtomicBool,
+    dead: AtomicBool,
+    dispatcher: OnceLock<ThreadId>,
+}
+
+impl Shared {
+    pub(crate) fn set_ready(&self, ready: bool) {
+        *self.ready.lock() = ready;
+        self.ready_changed.notify_all();
+    }
+}
+
+/// A running engine. Every method may be called from any thread, including
+/// from inside the engine's own callbacks.
+pub struct Engine {
+    shared: Arc<Shared>,
+    input: Sender<Input>,
+    dispatch: Sender<Item>,
+    poll: Arc<PollQueue>,
+    poll_mode: bool,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Engine {
+    /// Validates `config`, starts the threads and begins connecting in the
+    /// background (never blocks on the network).
+    pub fn new(config: Config, handlers: Handlers) -> Result<Engine, ConfigError> {
+        config.validate()?;
+        let shared = Arc::new(Shared {
+            ready: Mutex::new(false),
+            ready_changed: Condvar::new(),
+            shut_down: AtomicBool::new(false),
+            dead: AtomicBool::new(false),
+            dispatcher: OnceLock::new(),
+        });
+        let poll_mode = handlers.on_event.is_none();
+        let poll = Arc::new(PollQueue::default());
+        let (dispatch_tx, dispatch_rx) = unbounded();
+        let (input_tx, input_rx) = unbounded();
+
+        let spawn_err = |e: std::io::Error| ConfigError::Inconsistent(format!("cannot start a thread: {e}"));
+        let poll2 = poll.clone();
+        let dispatcher = thread::Builder::new()
+            .name("ivrconf-dispatch".into())
+            .spawn(move || dispatch::run(dispatch_rx, handlers, poll2))
+            .map_err(spawn_err)?;
+        let _ = shared.dispatcher.set(dispatcher.thread().id());
+
+        let core = Core::new(config, shared.clone(), dispatch_tx.clone(), input_tx.clone());
+        let shared2 = shared.clone();
+        let dispatch2 = dispatch_tx.clone();
+        let core_thread = thread::Builder::new().name("ivrconf-core".into()).spawn(move || {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || core.run(input_rx))) {
+                shared2.dead.store(true, Ordering::SeqCst);
+                shared2.set_ready(false);
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                let _ = dispatch2.send(Item::Event(Event::EngineError {
+                    text: format!("core thread failed: {what}"),
+                }));
+            }
+        });
+        let core_thread = match core_thread {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = dispatch_tx.send(Item::Stop);
+                let _ = dispatcher.join();
+                return Err(spawn_err(e));
+            }
+        };
+        Ok(Engine {
+            shared,
+            input: input_tx,
+            dispatch: dispatch_tx,
+            poll,
+            poll_mode,
+            threads: Mutex::new(vec![core_thread, dispatcher]),
+        })
+    }
+
+    fn gate(&self) -> Result<(), ApiError> {
+        if self.shared.dead.load(Ordering::SeqCst) {
+            Err(ApiError::Dead)
+        } else if self.shared.shut_down.load(Ordering::SeqCst) {
+            Err(ApiError::ShutDown)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn ask(&self, cmd: ApiCmd) -> Result<ApiValue, ApiError> {
+        self.gate()?;
+        let (tx, rx) = bounded::<ApiReply>(1);
+        if self.input.send(Input::Api(cmd, tx)).is_err() {
+            return Err(self.gone());
+        }
+        match rx.recv() {
+            Ok(answer) => answer.map_err(ApiError::Refused),
+            Err(_) => Err(self.gone()),
+        }
+    }
+
+    /// Why the core did not answer: shut down, or died.
+    fn gone(&self) -> ApiError {
+        if self.shared.dead.load(Ordering::SeqCst) {
+            ApiError::Dead
+        } else {
+            ApiError::ShutDown
+        }
+    }
+
+    /// Blocks until logged in (`true`) or `timeout` passes (`false`).
+    pub fn wait_ready(&self, timeout: Duration) -> Result<bool, ApiError> {
+        self.gate()?;
+        let deadline = Instant::now() + timeout;
+        let mut ready = self.shared.ready.lock();
+        while !*ready {
+            if self.shared.ready_changed.wait_until(&mut ready, deadline).timed_out() {
+                return Ok(*ready);
+            }
+            if self.shared.shut_down.load(Ordering::SeqCst) {
+                return Err(ApiError::ShutDown);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether the session is logged in now.
+    pub fn is_ready(&self) -> bool {
+        *self.shared.ready.lock()
+    }
+
+    /// Announces a call (`NewCall`).
+    pub fn call_new(
+        &self,
+        call_id: &str,
+        called_num: &str,
+        dnis: Option<&str>,
+        ani: Option<&str>,
+        udata: Vec<KeyValue>,
+    ) -> Result<(), ApiError> {
+        self.ask(ApiCmd::CallNew {
+            call_id: call_id.into(),
+            called_num: called_num.into(),
+            dnis: dnis.map(Into::into),
+            ani: ani.map(Into::into),
+            udata,
+        })
+        .map(|_| ())
+    }
+
+    /// Ends a call (`EndCall`, or locally when not logged in).
+    pub fn call_end(&self, call_id: &str) -> Result<(), ApiError> {
+        self.ask(ApiCmd::CallEnd { call_id: call_id.into() }).map(|_| ())
+    }
+
+    /// The call's current state.
+    pub fn call_state(&self, call_id: &str) -> Result<CallState, ApiError> {
+        match self.ask(ApiCmd::CallState { call_id: call_id.into() })? {
+            ApiValue::State(s) => Ok(s),
+            _ => Err(ApiError::Dead),
+        }
+    }
+
+    /// Whether `kind` may start now, or the refusal it would get.
+    pub fn call_can(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
+        self.ask(ApiCmd::Can { call_id: call_id.into(), kind }).map(|_| ())
+    }
+
+    /// Starts a one-step or consult conference/transfer; returns its op id.
+    pub fn start(&self, call_id: &str, kind: OpKind, dest: &str, udata: Vec<KeyValue>) -> Result<OpId, ApiError> {
+        match self.ask(ApiCmd::Start { call_id: call_id.into(), kind, dest: dest.into(), udata })? {
+            ApiValue::Op(id) => Ok(id),
+            _ => Err(ApiError::Dead),
+        }
+    }
+
+    /// Completes the consult op (`kind`: conference or transfer complete).
+    pub fn complete(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
+        self.ask(ApiCmd::Complete { call_id: call_id.into(), kind }).map(|_| ())
+    }
+
+    /// Cancels the consult op (`RetrieveCall`).
+    pub fn consult_cancel(&self, call_id: &str) -> Result<(), ApiError> {
+        self.ask(ApiCmd::Cancel { call_id: call_id.into() }).map(|_| ())
+    }
+
+    /// Poll mode: the oldest event, waiting up to `timeout`.
+    pub fn next_event(&self, timeout: Duration) -> Result<Event, ApiError> {
+        if !self.poll_mode {
+            return Err(ApiError::CallbackMode);
+        }
+        self.poll.pop(timeout).ok_or(ApiError::Timeout)
+    }
+
+    /// Stops intake; every op in flight ends CANCELLED; nothing more is sent.
+    /// Idempotent: a second call answers `ShutDown`.
+    pub fn shutdown(&self) -> Result<(), ApiError> {
+        if self.shared.dead.load(Ordering::SeqCst) {
+            return Err(ApiError::Dead);
+        }
+        if self.shared.shut_down.swap(true, Ordering::SeqCst) {
+            return Err(ApiError::ShutDown);
+        }
+        self.shared.set_ready(false);
+        let (tx, rx) = bounded(1);
+        if self.input.send(Input::Shutdown(tx)).is_ok() {
+            // The core answers without waiting on anyone, so this is safe
+            // even on the dispatcher thread.
+            let _ = rx.recv();
+        }
+        Ok(())
+    }
+
+    /// Whether the caller is running inside one of this engine's callbacks.
+    pub fn in_callback(&self) -> bool {
+        self.shared.dispatcher.get() == Some(&thread::current().id())
+    }
+
+    /// Shuts down (if not done), delivers the remaining events, runs
+    /// `on_free` once after the last callback and releases everything.
+    /// From inside a callback it returns at once and the rest happens after
+    /// that callback returns.
+    pub fn free(self) {
+        let _ = self.shutdown();
+        if self.poll_mode {
+            self.poll.close();
+        }
+        let _ = self.dispatch.send(Item::Stop);
+        let threads = std::mem::take(&mut *self.threads.lock());
+        if self.in_callback() {
+            // Joining ourselves would deadlock: the threads end on their own.
+            return;
+        }
+        for t in threads {
+            let _ = t.join();
+        }
+    }
+}

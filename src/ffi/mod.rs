@@ -8,5 +8,11 @@
 
 #[macro_use]
 pub mod boundary;
+pub mod args;
+pub mod call;
+pub mod config;
+pub mod constants;
+pub mod engine;
+pub mod event;
 pub mod result;
 pub mod version;

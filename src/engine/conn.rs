@@ -1,0 +1,135 @@
+//! One connection to IVR Server: a thread that connects and then reads
+//! (blocking `std::net`), and a writer thread fed by a channel, so the core
+//! thread never blocks on the socket.
+//!
+//! Reports everything to the core as `Input::Conn` tagged with the
+//! connection's generation; decides nothing about the session.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+
+use super::core::Input;
+use crate::wire::{FrameReader, Inbound, ProtocolError, KEEPALIVE_ACK};
+
+/// What a connection reports to the core.
+pub(crate) enum ConnEvent {
+    /// TCP is up; frames go to `writer`; `stream` is kept to close it.
+    Connected { stream: TcpStream, writer: Sender<Vec<u8>> },
+    /// The connect attempt failed.
+    ConnectFailed(String),
+    /// Bytes arrived (any byte counts for supervision); the frames they
+    /// completed, in order. A protocol error is always last.
+    Rx(Vec<Result<Inbound, ProtocolError>>),
+    /// End of stream, a read error or a failed write.
+    Closed(String),
+}
+
+/// Starts a connection attempt to `target` in its own thread.
+pub(crate) fn spawn(gen: u64, target: String, connect_timeout: Duration, core: Sender<Input>) {
+    let name = format!("ivrconf-conn-{gen}");
+    let core2 = core.clone();
+    let spawned = thread::Builder::new().name(name).spawn(move || run(gen, &target, connect_timeout, &core));
+    if let Err(e) = spawned {
+        let _ = core2.send(Input::Conn { gen, event: ConnEvent::ConnectFailed(format!("cannot spawn thread: {e}")) });
+    }
+}
+
+fn connect(target: &str, timeout: Duration) -> Result<TcpStream, String> {
+    let addrs: Vec<SocketAddr> = target
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {target}: {e}"))?
+        .collect();
+    let mut last = format!("no address for {target}");
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = format!("connect to {addr}: {e}"),
+        }
+    }
+    Err(last)
+}
+
+fn run(gen: u64, target: &str, connect_timeout: Duration, core: &Sender<Input>) {
+    let report = |event| core.send(Input::Conn { gen, event }).is_ok();
+    let stream = match connect(target, connect_timeout) {
+        Ok(s) => s,
+        Err(e) => {
+            report(ConnEvent::ConnectFailed(e));
+            return;
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    let (writer_tx, writer_rx) = unbounded::<Vec<u8>>();
+    let (for_writer, for_core) = match (stream.try_clone(), stream.try_clone()) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            report(ConnEvent::ConnectFailed(format!("cannot clone socket: {e}")));
+            return;
+        }
+    };
+    let core_w = core.clone();
+    let spawned = thread::Builder::new()
+        .name(format!("ivrconf-write-{gen}"))
+        .spawn(move || write_loop(gen, for_writer, writer_rx, core_w));
+    if let Err(e) = spawned {
+        report(ConnEvent::ConnectFailed(format!("cannot spawn writer: {e}")));
+        return;
+    }
+    if !report(ConnEvent::Connected { stream: for_core, writer: writer_tx.clone() }) {
+        return;
+    }
+    read_loop(stream, &writer_tx, report);
+}
+
+fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(ConnEvent) -> bool) {
+    let mut reader = FrameReader::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => {
+                report(ConnEvent::Closed("end of stream".into()));
+                return;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                report(ConnEvent::Closed(format!("read error: {e}")));
+                return;
+            }
+        };
+        reader.push(&buf[..n]);
+        let mut items = Vec::new();
+        let mut dead = false;
+        while let Some(item) = reader.next() {
+            match &item {
+                // Answered here, at once, before the core even sees it
+                // (PROTOCOL 1.7): the ack must not wait behind other work.
+                Ok(Inbound::KeepAliveRequest { .. }) => {
+                    let _ = writer.send(KEEPALIVE_ACK.to_vec());
+                }
+                Err(_) => dead = true,
+                Ok(_) => {}
+            }
+            items.push(item);
+            if dead {
+                break;
+            }
+        }
+        if !report(ConnEvent::Rx(items)) || dead {
+            return;
+        }
+    }
+}
+
+fn write_loop(gen: u64, mut stream: TcpStream, rx: Receiver<Vec<u8>>, core: Sender<Input>) {
+    while let Ok(frame) = rx.recv() {
+        if let Err(e) = stream.write_all(&frame) {
+            let _ = core.send(Input::Conn { gen, event: ConnEvent::Closed(format!("write error: {e}")) });
+            return;
+        }
+    }
+}

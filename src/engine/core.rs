@@ -1,0 +1,561 @@
+//! The core thread: owns the flow machine, the session with IVR Server and
+//! every timer, and takes all its inputs from one channel.
+//!
+//! It never blocks on a socket (connections have their own threads) nor on
+//! the application (the dispatcher has its own queue), so API calls get their
+//! synchronous answer at once, even from inside a callback.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::config::{Config, LogLevel};
+use super::conn::{self, ConnEvent};
+use super::dispatch::Item;
+use super::event::Event;
+use super::Shared;
+use crate::flow::{CallState, Flow, Millis, OpId, OpKind, Output, Refusal, TimerId};
+use crate::wire::{
+    self, latin1_debug, Body, Inbound, KeyValue, LoginReq, LoginResp, Message, ProtocolError,
+    KEEPALIVE_REQUEST,
+};
+
+/// A request from the API, answered on its reply channel.
+pub(crate) enum ApiCmd {
+    CallNew { call_id: String, called_num: String, dnis: Option<String>, ani: Option<String>, udata: Vec<KeyValue> },
+    CallEnd { call_id: String },
+    CallState { call_id: String },
+    Can { call_id: String, kind: OpKind },
+    Start { call_id: String, kind: OpKind, dest: String, udata: Vec<KeyValue> },
+    Complete { call_id: String, kind: OpKind },
+    Cancel { call_id: String },
+}
+
+/// The synchronous answer to an [`ApiCmd`].
+pub(crate) enum ApiValue {
+    Done,
+    Op(OpId),
+    State(CallState),
+}
+
+pub(crate) type ApiReply = Result<ApiValue, Refusal>;
+
+/// Everything the core thread reacts to.
+pub(crate) enum Input {
+    Api(ApiCmd, Sender<ApiReply>),
+    Conn { gen: u64, event: ConnEvent },
+    /// Cancel every operation, close the link, stop; answered when done.
+    Shutdown(Sender<()>),
+}
+
+/// An open TCP connection as the core sees it.
+struct Link {
+    gen: u64,
+    server: usize,
+    writer: Sender<Vec<u8>>,
+    stream: TcpStream,
+    last_rx: Millis,
+    /// Set once a `LoginResp` arrived on this connection (probes start).
+    answered: bool,
+    next_probe: Millis,
+    login: Login,
+    /// The last `InitInProgress` wait on this connection (doubles each time).
+    init_wait: Option<u64>,
+}
+
+enum Login {
+    /// `LoginReq` sent, answer due by `deadline`.
+    Pending { deadline: Millis },
+    /// `InitInProgress`: send the next `LoginReq` at `at`.
+    Initializing { at: Millis },
+    Ready { since: Millis },
+}
+
+enum Phase {
+    /// No connection; the next attempt starts at `at`.
+    Waiting { at: Millis },
+    /// A connect thread is running.
+    Connecting { gen: u64, server: usize },
+    Connected(Link),
+    Stopped,
+}
+
+pub(crate) struct Core {
+    config: Config,
+    shared: Arc<Shared>,
+    flow: Flow,
+    dispatch: Sender<Item>,
+    input: Sender<Input>,
+    epoch: Instant,
+    phase: Phase,
+    /// Next server to try (index into `config.servers`).
+    next_server: usize,
+    /// The last back-off wait; `None` = the next retry waits `reconnect_min_ms`.
+    last_wait: Option<u64>,
+    gen: u64,
+    logins_sent: u64,
+    timers: BTreeSet<(Millis, TimerId)>,
+    timer_at: HashMap<TimerId, Millis>,
+}
+
+impl Core {
+    pub(crate) fn new(config: Config, shared: Arc<Shared>, dispatch: Sender<Item>, input: Sender<Input>) -> Core {
+        let flow = Flow::new(config.flow_config());
+        Core {
+            config,
+            shared,
+            flow,
+            dispatch,
+            input,
+            epoch: Instant::now(),
+            phase: Phase::Waiting { at: 0 },
+            next_server: 0,
+            last_wait: None,
+            gen: 0,
+            logins_sent: 0,
+            timers: BTreeSet::new(),
+            timer_at: HashMap::new(),
+        }
+    }
+
+    fn now(&self) -> Millis {
+        self.epoch.elapsed().as_millis() as Millis
+    }
+
+    fn log(&self, level: LogLevel, text: impl FnOnce() -> String) {
+        if level <= self.config.log_level {
+            let _ = self.dispatch.send(Item::Log(level, text()));
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.dispatch.send(Item::Event(event));
+    }
+
+    /// The loop: wait for an input or the earliest deadline, handle it.
+    pub(crate) fn run(mut self, inputs: Receiver<Input>) {
+        loop {
+            let now = self.now();
+            self.on_deadlines(now);
+            if matches!(self.phase, Phase::Stopped) {
+                return;
+            }
+            let input = match self.next_deadline() {
+                Some(at) => {
+                    let wait = at.saturating_sub(self.now());
+                    match inputs.recv_timeout(Duration::from_millis(wait)) {
+                        Ok(i) => i,
+                        Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+                        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                None => match inputs.recv() {
+                    Ok(i) => i,
+                    Err(_) => return,
+                },
+            };
+            match input {
+                Input::Api(cmd, reply) => {
+                    let answer = self.on_api(cmd);
+                    let _ = reply.send(answer);
+                }
+                Input::Conn { gen, event } => self.on_conn(gen, event),
+                Input::Shutdown(done) => {
+                    self.shutdown();
+                    let _ = done.send(());
+                    return;
+                }
+            }
+        }
+    }
+
+    // ---- API ---------------------------------------------------------
+
+    fn on_api(&mut self, cmd: ApiCmd) -> ApiReply {
+        let now = self.now();
+        let answer = match cmd {
+            ApiCmd::CallNew { call_id, called_num, dnis, ani, udata } => self
+                .flow
+                .call_new(now, &call_id, &called_num, dnis.as_deref(), ani.as_deref(), udata)
+                .map(|()| ApiValue::Done),
+            ApiCmd::CallEnd { call_id } => self.flow.call_end(now, &call_id).map(|()| ApiValue::Done),
+            ApiCmd::CallState { call_id } => self.flow.call_state(&call_id).map(ApiValue::State),
+            ApiCmd::Can { call_id, kind } => self.flow.can(&call_id, kind).map(|()| ApiValue::Done),
+            ApiCmd::Start { call_id, kind, dest, udata } => {
+                self.flow.start(now, &call_id, kind, &dest, udata).map(ApiValue::Op)
+            }
+            ApiCmd::Complete { call_id, kind } => self.flow.complete(now, &call_id, kind).map(|()| ApiValue::Done),
+            ApiCmd::Cancel { call_id } => self.flow.consult_cancel(now, &call_id).map(|()| ApiValue::Done),
+        };
+        self.pump();
+        answer
+    }
+
+    /// Carries out everything the flow machine asked for, in order.
+    fn pump(&mut self) {
+        while let Some(out) = self.flow.poll_output() {
+            match out {
+                Output::Send(msg) => self.send(&msg),
+                Output::Event(ev) => {
+                    self.log(LogLevel::Debug, || format!("call {}: {}", ev.call_id, ev.text));
+                    self.emit(Event::Call(ev));
+                }
+                Output::SetTimer { timer, at } => {
+                    if let Some(old) = self.timer_at.insert(timer, at) {
+                        self.timers.remove(&(old, timer));
+                    }
+                    self.timers.insert((at, timer));
+                }
+                Output::CancelTimer(timer) => {
+                    if let Some(old) = self.timer_at.remove(&timer) {
+                        self.timers.remove(&(old, timer));
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- writing -----------------------------------------------------
+
+    fn send(&mut self, msg: &Message) {
+        let Phase::Connected(link) = &self.phase else {
+            self.log(LogLevel::Warn, || format!("not connected: {} dropped", msg.name()));
+            return;
+        };
+        match wire::encode_frame(msg) {
+            Ok(frame) => {
+                self.log(LogLevel::Trace, || {
+                    format!("I->S {} bytes: {}", frame.len(), latin1_debug(&frame[wire::HEADER_LEN..]))
+                });
+                let _ = link.writer.send(frame);
+            }
+            Err(e) => self.log(LogLevel::Error, || format!("cannot encode {}: {e}", msg.name())),
+        }
+    }
+
+    fn send_login(&mut self, now: Millis) {
+        self.logins_sent += 1;
+        let c = &self.config;
+        let msg = Message {
+            call_id: Some(format!("login-{}", self.logins_sent)),
+            body: Body::LoginReq(LoginReq {
+                version: c.protocol_version.clone(),
+                client_name: c.client_name.clone().unwrap_or_default(),
+                report_status: Some(c.report_status.clone()).filter(|s| !s.is_empty()),
+                server_monitor: Some(c.server_monitor.clone()).filter(|s| !s.is_empty()),
+            }),
+        };
+        self.send(&msg);
+        let deadline = now + self.config.connect_timeout_ms;
+        if let Phase::Connected(link) = &mut self.phase {
+            link.login = Login::Pending { deadline };
+        }
+    }
+
+    // ---- connections -------------------------------------------------
+
+    fn server_name(&self, index: usize) -> String {
+        self.config.servers.get(index).map(|s| s.to_string()).unwrap_or_default()
+    }
+
+    fn start_attempt(&mut self) {
+        let server = self.next_server % self.config.servers.len().max(1);
+        self.next_server = server + 1;
+        self.gen += 1;
+        let target = self.server_name(server);
+        self.log(LogLevel::Info, || format!("connecting to {target}"));
+        self.phase = Phase::Connecting { gen: self.gen, server };
+        conn::spawn(self.gen, target, Duration::from_millis(self.config.connect_timeout_ms), self.input.clone());
+    }
+
+    /// Schedules the next attempt after the back-off of PROTOCOL 4.4.
+    fn schedule_retry(&mut self, now: Millis) {
+        let wait = match self.last_wait {
+            None => self.config.reconnect_min_ms,
+            Some(w) => (w.saturating_mul(2)).min(self.config.reconnect_max_ms),
+        };
+        self.last_wait = Some(wait);
+        self.phase = Phase::Waiting { at: now + wait };
+    }
+
+    fn on_conn(&mut self, gen: u64, event: ConnEvent) {
+        let now = self.now();
+        let current = match &self.phase {
+            Phase::Connecting { gen: g, .. } => *g == gen,
+            Phase::Connected(link) => link.gen == gen,
+            _ => false,
+        };
+        if !current {
+            // A late report from a connection we already gave up on.
+            if let ConnEvent::Connected { stream, .. } = event {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+            return;
+        }
+        match event {
+            ConnEvent::Connected { stream, writer } => {
+                let server = match self.phase {
+                    Phase::Connecting { server, .. } => server,
+                    _ => 0,
+                };
+                self.log(LogLevel::Info, || format!("connected to {}", self.server_name(server)));
+                self.phase = Phase::Connected(Link {
+                    gen,
+                    server,
+                    writer,
+                    stream,
+                    last_rx: now,
+                    answered: false,
+                    next_probe: 0,
+                    login: Login::Pending { deadline: now + self.config.connect_timeout_ms },
+                    init_wait: None,
+                });
+                self.send_login(now);
+            }
+            ConnEvent::ConnectFailed(why) => {
+                let server = match self.phase {
+                    Phase::Connecting { server, .. } => server,
+                    _ => 0,
+                };
+                self.log(LogLevel::Warn, || format!("connection attempt to {} failed: {why}", self.server_name(server)));
+                self.schedule_retry(now);
+            }
+            ConnEvent::Rx(items) => {
+                if let Phase::Connected(link) = &mut self.phase {
+                    link.last_rx = now;
+                    link.next_probe = now + self.config.keepalive_interval_ms;
+                }
+                for item in items {
+                    match item {
+                        Ok(inbound) => self.on_inbound(now, inbound),
+                        Err(e) => {
+                            self.on_protocol_error(now, &e);
+                            return;
+                        }
+                    }
+                    if !matches!(self.phase, Phase::Connected(_)) {
+                        return;
+                    }
+                }
+            }
+            ConnEvent::Closed(why) => self.link_lost(now, &why),
+        }
+    }
+
+    fn on_protocol_error(&mut self, now: Millis, e: &ProtocolError) {
+        let server = match &self.phase {
+            Phase::Connected(link) => self.server_name(link.server),
+            _ => String::new(),
+        };
+        self.log(LogLevel::Error, || format!("protocol error from {server}: {e}"));
+        self.link_lost(now, &format!("protocol error: {e}"));
+    }
+
+    fn on_inbound(&mut self, now: Millis, inbound: Inbound) {
+        match inbound {
+            Inbound::KeepAliveRequest { .. } => {
+                self.log(LogLevel::Trace, || "S->I keep-alive request (answered)".into())
+            }
+            Inbound::KeepAliveAck { .. } => self.log(LogLevel::Trace, || "S->I keep-alive ack".into()),
+            Inbound::ErrorAck { payload } => {
+                self.log(LogLevel::Warn, || format!("error ack from server, payload {}", hex(&payload)))
+            }
+            Inbound::DecodeError(e) => self.log(LogLevel::Warn, || format!("message dropped: {e}")),
+            Inbound::Message(msg) => {
+                self.log(LogLevel::Trace, || format!("S->I {msg:?}"));
+                self.on_message(now, msg);
+            }
+        }
+    }
+
+    fn on_message(&mut self, now: Millis, msg: Message) {
+        match &msg.body {
+            Body::LoginResp(resp) => self.on_login_resp(now, resp),
+            Body::FlowControl(f) => self.log(LogLevel::Info, || {
+                format!("FlowControl Status={}", f.status.as_deref().unwrap_or(""))
+            }),
+            Body::MonitorInfo(m) => self.log(LogLevel::Info, || format!("MonitorInfo {:?}", m)),
+            Body::Unknown(u) => self.log(LogLevel::Warn, || {
+                format!("unknown message {} for call {}", u.name, msg.call_id.as_deref().unwrap_or(""))
+            }),
+            Body::RouteResponse(_) => self.log(LogLevel::Info, || format!("{msg:?}")),
+            Body::CallInfoResp(_) | Body::UDataResp(_) => self.log(LogLevel::Debug, || format!("{msg:?}")),
+            _ => {
+                self.flow.on_message(now, &msg);
+                self.pump();
+            }
+        }
+    }
+
+    fn on_login_resp(&mut self, now: Millis, resp: &LoginResp) {
+        let Phase::Connected(link) = &mut self.phase else { return };
+        link.answered = true;
+        link.next_probe = now + self.config.keepalive_interval_ms;
+        if matches!(link.login, Login::Ready { .. }) {
+            self.log(LogLevel::Warn, || "unsolicited LoginResp ignored".into());
+            return;
+        }
+        let status = resp.status.as_deref().unwrap_or("");
+        let result = resp.result.as_str();
+        let version = resp.iserver_version.clone().unwrap_or_default();
+        let server = self.server_name(link.server);
+        let hint = if status.eq_ignore_ascii_case("NoSuchClient") {
+            Some("no IVR object with this name in the Configuration Layer")
+        } else if result.eq_ignore_ascii_case("InvalidProtocolVersion") {
+            Some("the server does not accept protocol_version")
+        } else if !result.eq_ignore_ascii_case("Success") {
+            Some("the server refused the login")
+        } else {
+            None
+        };
+        if let Some(hint) = hint {
+            let c = &self.config;
+            self.log(LogLevel::Error, || {
+                format!(
+                    "login refused by {server}: ClientName={} Version={} Result={result} Status={status} IServerVersion={version}: {hint}",
+                    c.client_name.as_deref().unwrap_or(""),
+                    c.protocol_version
+                )
+            });
+            self.close_link();
+            self.schedule_retry(now);
+            return;
+        }
+        if status.eq_ignore_ascii_case("InitInProgress") {
+            let wait = match link.init_wait {
+                Some(w) => w.saturating_mul(2).min(self.config.reconnect_max_ms),
+                None => self.config.reconnect_min_ms,
+            };
+            link.init_wait = Some(wait);
+            link.login = Login::Initializing { at: now + wait };
+            self.log(LogLevel::Info, || format!("{server}: server initialising, logging in again in {wait} ms"));
+            return;
+        }
+        if !status.is_empty() && !status.eq_ignore_ascii_case("OK") {
+            self.log(LogLevel::Warn, || format!("{server}: unknown LoginResp Status '{status}', treated as OK"));
+        }
+        link.login = Login::Ready { since: now };
+        if let Some(opts) = &resp.config_options {
+            self.log(LogLevel::Info, || format!("ConfigOptions: {opts}"));
+        }
+        self.log(LogLevel::Info, || format!("logged in to {server} ({version})"));
+        self.flow.link_up(now);
+        self.pump();
+        self.shared.set_ready(true);
+        self.emit(Event::SessionUp { text: format!("{server} {version}").trim_end().to_string() });
+    }
+
+    fn close_link(&mut self) {
+        if let Phase::Connected(link) = &self.phase {
+            let _ = link.stream.shutdown(Shutdown::Both);
+        }
+        self.phase = Phase::Waiting { at: 0 };
+    }
+
+    fn link_lost(&mut self, now: Millis, why: &str) {
+        let Phase::Connected(link) = &self.phase else {
+            if matches!(self.phase, Phase::Connecting { .. }) {
+                self.log(LogLevel::Warn, || format!("connection attempt failed: {why}"));
+                self.schedule_retry(now);
+            }
+            return;
+        };
+        let server = self.server_name(link.server);
+        let was_ready = match link.login {
+            Login::Ready { since } => Some(since),
+            _ => None,
+        };
+        self.log(LogLevel::Warn, || format!("link to {server} lost: {why}"));
+        self.close_link();
+        if let Some(since) = was_ready {
+            if now.saturating_sub(since) >= self.config.reconnect_max_ms {
+                self.last_wait = None;
+            }
+            self.shared.set_ready(false);
+            self.flow.link_down(now);
+            self.pump();
+            self.emit(Event::SessionDown { text: format!("{server}: {why}") });
+        }
+        self.schedule_retry(now);
+    }
+
+    fn shutdown(&mut self) {
+        let now = self.now();
+        self.flow.shutdown(now);
+        self.pump();
+        if let Phase::Connected(link) = &self.phase {
+            let _ = link.stream.shutdown(Shutdown::Both);
+        }
+        self.shared.set_ready(false);
+        self.phase = Phase::Stopped;
+    }
+
+    // ---- time --------------------------------------------------------
+
+    fn next_deadline(&self) -> Option<Millis> {
+        let flow = self.timers.iter().next().map(|(at, _)| *at);
+        let session = match &self.phase {
+            Phase::Waiting { at } => Some(*at),
+            Phase::Connecting { .. } | Phase::Stopped => None,
+            Phase::Connected(link) => {
+                let c = &self.config;
+                let login = match link.login {
+                    Login::Pending { deadline } => Some(deadline),
+                    Login::Initializing { at } => Some(at),
+                    Login::Ready { .. } => None,
+                };
+                let probe = (link.answered && c.keepalive_interval_ms > 0).then_some(link.next_probe);
+                let silence = (link.answered && c.keepalive_timeout_ms > 0)
+                    .then_some(link.last_rx + c.keepalive_timeout_ms);
+                [login, probe, silence].into_iter().flatten().min()
+            }
+        };
+        [flow, session].into_iter().flatten().min()
+    }
+
+    fn on_deadlines(&mut self, now: Millis) {
+        // Flow timers first: they were set before anything this turn.
+        while let Some(&(at, timer)) = self.timers.iter().next() {
+            if at > now {
+                break;
+            }
+            self.timers.remove(&(at, timer));
+            self.timer_at.remove(&timer);
+            self.flow.on_timer(now, timer);
+            self.pump();
+        }
+        match &mut self.phase {
+            Phase::Waiting { at } if *at <= now => self.start_attempt(),
+            Phase::Connected(link) => {
+                let c = &self.config;
+                if link.answered && c.keepalive_timeout_ms > 0 && now >= link.last_rx + c.keepalive_timeout_ms {
+                    self.link_lost(now, "keep-alive timeout");
+                    return;
+                }
+                match link.login {
+                    Login::Pending { deadline } if now >= deadline => {
+                        self.link_lost(now, "no LoginResp within connect_timeout_ms");
+                        return;
+                    }
+                    Login::Initializing { at } if now >= at => self.send_login(now),
+                    _ => {}
+                }
+                if let Phase::Connected(link) = &mut self.phase {
+                    if link.answered && self.config.keepalive_interval_ms > 0 && now >= link.next_probe {
+                        link.next_probe = now + self.config.keepalive_interval_ms;
+                        let _ = link.writer.send(KEEPALIVE_REQUEST.to_vec());
+                        self.log(LogLevel::Trace, || "I->S keep-alive request".into());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

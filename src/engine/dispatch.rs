@@ -1,0 +1,104 @@
+//! The dispatcher thread: the only thread that runs application callbacks.
+//!
+//! Everything the application sees (events and log lines) goes through one
+//! unbounded channel, so the core thread never blocks on a slow callback and
+//! a callback that calls back into the engine cannot deadlock it. In poll
+//! mode events go to a queue read by `Engine::next_event` instead.
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use parking_lot::{Condvar, Mutex};
+
+use super::config::LogLevel;
+use super::event::Event;
+
+/// Application event callback (Rust form; the C API wraps its function
+/// pointer in one of these).
+pub type EventFn = Box<dyn FnMut(&Event) + Send>;
+/// Application log callback.
+pub type LogFn = Box<dyn FnMut(LogLevel, &str) + Send>;
+/// Run once, after the last callback.
+pub type FreeFn = Box<dyn FnOnce() + Send>;
+
+/// The application's handlers. `on_event: None` selects poll mode.
+#[derive(Default)]
+pub struct Handlers {
+    pub on_event: Option<EventFn>,
+    pub on_log: Option<LogFn>,
+    pub on_free: Option<FreeFn>,
+}
+
+/// What the dispatcher is asked to deliver.
+pub(crate) enum Item {
+    Event(Event),
+    Log(LogLevel, String),
+    /// Deliver nothing more; run `on_free` and exit.
+    Stop,
+}
+
+/// Poll-mode event queue.
+#[derive(Default)]
+pub(crate) struct PollQueue {
+    events: Mutex<VecDeque<Event>>,
+    ready: Condvar,
+    closed: Mutex<bool>,
+}
+
+impl PollQueue {
+    fn push(&self, event: Event) {
+        if *self.closed.lock() {
+            return;
+        }
+        self.events.lock().push_back(event);
+        self.ready.notify_one();
+    }
+
+    /// The oldest event, waiting up to `timeout` for one.
+    pub(crate) fn pop(&self, timeout: Duration) -> Option<Event> {
+        let deadline = Instant::now() + timeout;
+        let mut events = self.events.lock();
+        loop {
+            if let Some(e) = events.pop_front() {
+                return Some(e);
+            }
+            if self.ready.wait_until(&mut events, deadline).timed_out() {
+                return events.pop_front();
+            }
+        }
+    }
+
+    /// Discards unread events (engine freed in poll mode).
+    pub(crate) fn close(&self) {
+        *self.closed.lock() = true;
+        self.events.lock().clear();
+    }
+}
+
+/// Runs until `Item::Stop` (or every sender is gone), then `on_free`.
+pub(crate) fn run(rx: Receiver<Item>, mut handlers: Handlers, poll: Arc<PollQueue>) {
+    while let Ok(item) = rx.recv() {
+        match item {
+            Item::Event(event) => match handlers.on_event.as_mut() {
+                // A panicking Rust callback must not kill the dispatcher:
+                // later events (and on_free) are still owed to the application.
+                Some(f) => {
+                    let _ = catch_unwind(AssertUnwindSafe(|| f(&event)));
+                }
+                None => poll.push(event),
+            },
+            Item::Log(level, text) => {
+                if let Some(f) = handlers.on_log.as_mut() {
+                    let _ = catch_unwind(AssertUnwindSafe(|| f(level, &text)));
+                }
+            }
+            Item::Stop => break,
+        }
+    }
+    if let Some(f) = handlers.on_free.take() {
+        let _ = catch_unwind(AssertUnwindSafe(f));
+    }
+}

@@ -1,0 +1,66 @@
+//! `ivrconf_config`: an owned, growable set of settings (Box-owned).
+
+#![allow(non_camel_case_types)]
+
+use std::ffi::c_char;
+
+use super::args::{non_null, str_arg};
+use super::boundary::fail;
+use super::result::*;
+use crate::engine::{Config, ConfigError};
+
+/// Engine settings, built with `ivrconf_config_set` and copied by
+/// `ivrconf_engine_new`. Not synchronised: use one from one thread at a time.
+pub struct ivrconf_config {
+    pub(crate) inner: Config,
+}
+
+/// Creates a configuration with every default of the contract.
+#[no_mangle]
+pub extern "C" fn ivrconf_config_new(out: *mut *mut ivrconf_config) -> ivrconf_result {
+    ffi_boundary! {
+        if let Err(code) = non_null(&[(out.is_null(), "out")]) {
+            return code;
+        }
+        let cfg = Box::new(ivrconf_config { inner: Config::default() });
+        // SAFETY: checked non-NULL; the caller gives a writable pointer.
+        unsafe { *out = Box::into_raw(cfg) };
+        IVRCONF_OK
+    }
+}
+
+/// Sets `key` to `value` (text). Unknown key: `IVRCONF_ERR_UNKNOWN_KEY`; a
+/// value breaking the key's rule: `IVRCONF_ERR_INVALID_ARGUMENT` (the last
+/// error names the key). `server` appends; other keys replace.
+#[no_mangle]
+pub extern "C" fn ivrconf_config_set(cfg: *mut ivrconf_config, key: *const c_char, value: *const c_char) -> ivrconf_result {
+    ffi_boundary! {
+        if let Err(code) = non_null(&[(cfg.is_null(), "cfg"), (key.is_null(), "key"), (value.is_null(), "value")]) {
+            return code;
+        }
+        // SAFETY: non-NULL, NUL-terminated per the API contract.
+        let (key, value) = match unsafe { (str_arg(key, "key"), str_arg(value, "value")) } {
+            (Ok(k), Ok(v)) => (k, v),
+            (Err(c), _) | (_, Err(c)) => return c,
+        };
+        // SAFETY: a live config from ivrconf_config_new, used by one thread.
+        let cfg = unsafe { &mut *cfg };
+        match cfg.inner.set(key, value) {
+            Ok(()) => IVRCONF_OK,
+            Err(e @ ConfigError::UnknownKey(_)) => fail(IVRCONF_ERR_UNKNOWN_KEY, e.to_string()),
+            Err(e @ ConfigError::InvalidValue { .. }) => fail(IVRCONF_ERR_INVALID_ARGUMENT, e.to_string()),
+            Err(e @ ConfigError::Inconsistent(_)) => fail(IVRCONF_ERR_CONFIG, e.to_string()),
+        }
+    }
+}
+
+/// Frees a configuration; NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ivrconf_config_free(cfg: *mut ivrconf_config) {
+    ffi_boundary_or! { (), {
+        if !cfg.is_null() {
+            // SAFETY: created by ivrconf_config_new and not freed before.
+            drop(unsafe { Box::from_raw(cfg) });
+        }
+    }}
+}

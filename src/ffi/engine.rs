@@ -1,0 +1,192 @@
+//! `ivrconf_engine`: creation with callbacks (or poll mode), readiness,
+//! shutdown and free, and the poll-mode event queue.
+
+#![allow(non_camel_case_types)]
+
+use std::ffi::{c_char, c_void, CString};
+use std::time::Duration;
+
+use super::args::non_null;
+use super::boundary::fail;
+use super::config::ivrconf_config;
+use super::event::ivrconf_event;
+use super::result::*;
+use crate::engine::{ApiError, Engine, Handlers, LogLevel};
+use crate::flow::Refusal;
+
+/// A running engine (opaque). Internally synchronised: every function may
+/// be called on it from any thread, concurrently, and from inside callbacks.
+pub struct ivrconf_engine {
+    pub(crate) engine: Engine,
+}
+
+/// Event callback: `event` is valid only during the call.
+pub type ivrconf_event_fn = Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const ivrconf_event)>;
+/// Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the call.
+pub type ivrconf_log_fn = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
+/// Called once with the userdata after the last callback.
+pub type ivrconf_free_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
+
+/// The application's pointer, handed back to its own callbacks on the
+/// dispatcher thread only.
+#[derive(Clone, Copy)]
+struct UserData(*mut c_void);
+// SAFETY: the library never dereferences it; the application promised (by
+// passing it) that its callbacks may use it from the dispatcher thread.
+unsafe impl Send for UserData {}
+
+/// Maps an engine error to its result code and last-error text.
+pub(crate) fn api_fail(err: ApiError, call_id: Option<&str>) -> ivrconf_result {
+    let who = call_id.map(|c| format!("call '{c}': ")).unwrap_or_default();
+    match err {
+        ApiError::Refused(r) => match r {
+            Refusal::InvalidArgument(why) => fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("{who}{why}")),
+            Refusal::UnknownCall => fail(IVRCONF_ERR_UNKNOWN_CALL, format!("{who}no such call")),
+            Refusal::CallExists => fail(IVRCONF_ERR_CALL_EXISTS, format!("{who}a live call already has this id")),
+            Refusal::NotConnected => fail(IVRCONF_ERR_NOT_CONNECTED, format!("{who}not logged in to IVR Server")),
+            Refusal::OperationPending => {
+                fail(IVRCONF_ERR_OPERATION_PENDING, format!("{who}an operation is already in flight"))
+            }
+            Refusal::InvalidState(why) => fail(IVRCONF_ERR_INVALID_STATE, format!("{who}{why}")),
+        },
+        ApiError::ShutDown => fail(IVRCONF_ERR_SHUT_DOWN, "the engine has been shut down"),
+        ApiError::Dead => fail(IVRCONF_ERR_PANIC, "the engine's core thread has failed"),
+        ApiError::Timeout => fail(IVRCONF_ERR_TIMEOUT, "timed out"),
+        ApiError::CallbackMode => fail(
+            IVRCONF_ERR_INVALID_STATE,
+            "ivrconf_engine_next_event is for poll mode; this engine has an event callback",
+        ),
+    }
+}
+
+/// Borrows the engine behind a handle.
+pub(crate) fn engine_ref<'a>(e: *const ivrconf_engine) -> Result<&'a Engine, ivrconf_result> {
+    if e.is_null() {
+        return Err(fail(IVRCONF_ERR_NULL_ARGUMENT, "engine is NULL"));
+    }
+    // SAFETY: a live handle from ivrconf_engine_new (the caller's contract).
+    Ok(unsafe { &(*e).engine })
+}
+
+/// Validates `cfg` (missing `server`/`client_name` or reconnect_min_ms >
+/// reconnect_max_ms: `IVRCONF_ERR_CONFIG`), copies it, starts the engine's
+/// threads and begins connecting in the background; never blocks on the
+/// network. `on_event` NULL selects poll mode. `free_userdata` (may be NULL)
+/// runs exactly once, after the last callback, during `ivrconf_engine_free`.
+#[no_mangle]
+pub extern "C" fn ivrconf_engine_new(
+    cfg: *const ivrconf_config,
+    on_event: ivrconf_event_fn,
+    on_log: ivrconf_log_fn,
+    userdata: *mut c_void,
+    free_userdata: ivrconf_free_fn,
+    out: *mut *mut ivrconf_engine,
+) -> ivrconf_result {
+    ffi_boundary! {
+        if let Err(code) = non_null(&[(cfg.is_null(), "cfg"), (out.is_null(), "out")]) {
+            return code;
+        }
+        // SAFETY: a live config (caller's contract).
+        let config = unsafe { &(*cfg).inner }.clone();
+        let data = UserData(userdata);
+        let handlers = Handlers {
+            on_event: on_event.map(|f| {
+                Box::new(move |event: &crate::engine::Event| {
+                    let ev = ivrconf_event::new(event.clone());
+                    let ud = data;
+                    // SAFETY: the application's callback with its own pointer.
+                    unsafe { f(ud.0, &ev) };
+                }) as crate::engine::EventFn
+            }),
+            on_log: on_log.map(|f| {
+                Box::new(move |level: LogLevel, text: &str| {
+                    let line = CString::new(text.replace('\0', "")).unwrap_or_default();
+                    let ud = data;
+                    // SAFETY: as above.
+                    unsafe { f(ud.0, level as u32, line.as_ptr()) };
+                }) as crate::engine::LogFn
+            }),
+            on_free: free_userdata.map(|f| {
+                Box::new(move || {
+                    let ud = data;
+                    // SAFETY: as above; run exactly once by the dispatcher.
+                    unsafe { f(ud.0) };
+                }) as crate::engine::FreeFn
+            }),
+        };
+        match Engine::new(config, handlers) {
+            Ok(engine) => {
+                // SAFETY: checked non-NULL.
+                unsafe { *out = Box::into_raw(Box::new(ivrconf_engine { engine })) };
+                IVRCONF_OK
+            }
+            Err(e) => fail(IVRCONF_ERR_CONFIG, e.to_string()),
+        }
+    }
+}
+
+/// Blocks until the engine is logged in (`IVRCONF_OK`) or `timeout_ms`
+/// passes (`IVRCONF_ERR_TIMEOUT`).
+#[no_mangle]
+pub extern "C" fn ivrconf_engine_wait_ready(e: *mut ivrconf_engine, timeout_ms: u32) -> ivrconf_result {
+    ffi_boundary! {
+        let engine = match engine_ref(e) { Ok(x) => x, Err(c) => return c };
+        match engine.wait_ready(Duration::from_millis(u64::from(timeout_ms))) {
+            Ok(true) => IVRCONF_OK,
+            Ok(false) => fail(IVRCONF_ERR_TIMEOUT, format!("not logged in within {timeout_ms} ms")),
+            Err(err) => api_fail(err, None),
+        }
+    }
+}
+
+/// Stops intake (later calls get `IVRCONF_ERR_SHUT_DOWN`); every operation
+/// in flight ends with `OPERATION_DONE` `CANCELLED`; nothing is sent; no
+/// `CALL_ENDED` or `SESSION_DOWN` follows. Safe from inside a callback.
+#[no_mangle]
+pub extern "C" fn ivrconf_engine_shutdown(e: *mut ivrconf_engine) -> ivrconf_result {
+    ffi_boundary! {
+        let engine = match engine_ref(e) { Ok(x) => x, Err(c) => return c };
+        match engine.shutdown() {
+            Ok(()) => IVRCONF_OK,
+            Err(err) => api_fail(err, None),
+        }
+    }
+}
+
+/// Shuts down if needed, delivers the remaining events (callback mode; in
+/// poll mode unread events are discarded), joins the threads, runs
+/// `free_userdata` once and frees. NULL is a no-op. From outside a callback
+/// no callback runs after it returns; from inside one it returns at once and
+/// the rest runs after that callback returns.
+#[no_mangle]
+pub extern "C" fn ivrconf_engine_free(e: *mut ivrconf_engine) {
+    ffi_boundary_or! { (), {
+        if !e.is_null() {
+            // SAFETY: from ivrconf_engine_new, not freed before.
+            let handle = unsafe { Box::from_raw(e) };
+            handle.engine.free();
+        }
+    }}
+}
+
+/// Poll mode: the oldest queued event (`IVRCONF_OK`, free it with
+/// `ivrconf_event_free`) or `IVRCONF_ERR_TIMEOUT` after `timeout_ms`. In
+/// callback mode: `IVRCONF_ERR_INVALID_STATE`.
+#[no_mangle]
+pub extern "C" fn ivrconf_engine_next_event(e: *mut ivrconf_engine, timeout_ms: u32, out: *mut *mut ivrconf_event) -> ivrconf_result {
+    ffi_boundary! {
+        if let Err(code) = non_null(&[(e.is_null(), "engine"), (out.is_null(), "out")]) {
+            return code;
+        }
+        let engine = match engine_ref(e) { Ok(x) => x, Err(c) => return c };
+        match engine.next_event(Duration::from_millis(u64::from(timeout_ms))) {
+            Ok(event) => {
+                // SAFETY: checked non-NULL.
+                unsafe { *out = Box::into_raw(Box::new(ivrconf_event::new(event))) };
+                IVRCONF_OK
+            }
+            Err(ApiError::Timeout) => fail(IVRCONF_ERR_TIMEOUT, format!("no event within {timeout_ms} ms")),
+            Err(err) => api_fail(err, None),
+        }
+    }
+}
