@@ -174,6 +174,10 @@ def _free_notify(userdata):
     try:
         slot = _SLOTS.pop(userdata, None)
         if slot is not None:
+            # No callback runs after this: let the callables (and whatever
+            # they reference) go, even while the Engine object lives on.
+            slot.on_event = slot.on_log = None
+            slot.event_fn = slot.log_fn = None
             slot.free_calls += 1
             slot.freed.set()
     except BaseException:  # noqa: B036 - nothing may unwind into C
@@ -182,6 +186,9 @@ def _free_notify(userdata):
 
 #: The one ``free_userdata`` of every engine; module-level, never released.
 _FREE_FN = _ffi.FREE_FN(_free_notify)
+#: NULL callback pointers (ctypes refuses ``None`` for a CFUNCTYPE argument).
+_NULL_EVENT_FN = _ffi.EVENT_FN()
+_NULL_LOG_FN = _ffi.LOG_FN()
 
 
 def live_callback_slots():
@@ -244,7 +251,11 @@ class Engine:
         try:
             with config._use() as cfg:
                 rc = _ffi.lib().ivrconf_engine_new(
-                    cfg, slot.event_fn, slot.log_fn, ctypes.c_void_p(handle), _FREE_FN,
+                    cfg,
+                    slot.event_fn if slot.event_fn is not None else _NULL_EVENT_FN,
+                    slot.log_fn if slot.log_fn is not None else _NULL_LOG_FN,
+                    ctypes.c_void_p(handle),
+                    _FREE_FN,
                     ctypes.byref(out),
                 )
                 check(rc, "ivrconf_engine_new")

@@ -33,7 +33,6 @@ class CallbackExceptions(SimTestCase):
         with self.assertRaises(Boom) as cm:
             engine.call_new("ex-1", "5000")
         self.assertEqual(str(cm.exception), "from the callback")
-        self.assertIsNotNone(cm.exception.__traceback__)
         # Raised once; the engine kept working and delivering events.
         engine.call_new("ex-1", "5000")
         op = engine.conference_one_step("ex-1", "6001")
@@ -135,7 +134,7 @@ class Lifetime(SimTestCase):
 
         def on_event(ev):
             rec(ev)
-            if ev.kind == EventKind.CALL_STATUS and ev.call_id == "in-1":
+            if ev.kind == EventKind.CALL_STATUS and ev.call_id == "in-1" and not after_close:
                 box[0].close()  # returns at once; the rest runs after this callback
                 after_close.append(box[0].closed)
 
