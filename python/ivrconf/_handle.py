@@ -46,9 +46,14 @@ class Owner:
                 if self._users == 0:
                     self._cond.notify_all()
 
-    def close(self):
-        """Frees the handle once; ``False`` when it was closed (or closing) already."""
+    def close(self, wait=True):
+        """Frees the handle once; ``False`` when it was closed (or closing)
+        already. With ``wait``, a close under way in another thread is waited
+        for, so that the handle is gone whenever this returns."""
         with self._cond:
+            if self._closing and wait:
+                while self.ptr is not None:
+                    self._cond.wait()
             if self.ptr is None or self._closing:
                 return False
             self._closing = True
@@ -61,4 +66,5 @@ class Owner:
             with self._cond:
                 self.ptr = None
                 self._closing = False
+                self._cond.notify_all()
         return True

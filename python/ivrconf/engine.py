@@ -332,8 +332,20 @@ class Engine:
         """``ivrconf_engine_free``: shuts down, delivers the last events (callback
         mode), joins the threads and releases the callbacks. Idempotent. From
         outside a callback, raises a callback exception still pending."""
-        self._finalizer()
+        in_callback = self._in_callback()
+        # From inside a callback, never wait for a close running elsewhere:
+        # that close is waiting for this very callback to return.
+        self._owner.close(wait=not in_callback)
+        self._finalizer.detach()
         self._raise_pending()
+
+    def events(self, timeout_ms: int = 0):
+        """Poll mode: yields events until none arrives within ``timeout_ms``."""
+        while True:
+            event = self.next_event(timeout_ms)
+            if event is None:
+                return
+            yield event
 
     def __enter__(self):
         return self
