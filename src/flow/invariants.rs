@@ -541,3 +541,180 @@ fn belongs(op: &OpTrack, err: &CallError, by_req_id: bool) -> bool {
 fn parse_req_id(text: &Option<String>) -> Option<u32> {
     text.as_deref().and_then(|t| t.parse().ok())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The checker must catch what it claims to; each test feeds a stream
+    //! that breaks one invariant.
+    use super::*;
+    use crate::wire::{CallStatus, DestRequest, NewCall, PlainRequest};
+
+    const C: &str = "C1";
+
+    fn checker() -> Checker {
+        let mut c = Checker::new(&FlowConfig::default());
+        c.observe_link(true);
+        c.observe_output(&send(Body::NewCall(NewCall::default())));
+        c
+    }
+
+    fn send(body: Body) -> Output {
+        Output::Send(Message::new(C, body))
+    }
+
+    fn init(c: &mut Checker) {
+        c.observe_output(&send(Body::InitConf(DestRequest {
+            dest_dn: "6001".into(),
+            req_id: Some("1".into()),
+            ..DestRequest::default()
+        })));
+    }
+
+    fn retrieve() -> Output {
+        send(Body::RetrieveCall(PlainRequest {
+            req_id: Some("2".into()),
+        }))
+    }
+
+    fn event(
+        kind: CallEventKind,
+        status: Option<Event>,
+        outcome: Option<Outcome>,
+        op_id: OpId,
+    ) -> Output {
+        Output::Event(CallEvent {
+            kind,
+            call_id: C.into(),
+            op_id,
+            op_kind: (op_id != 0).then_some(OpKind::ConferenceConsult),
+            status,
+            outcome,
+            failed_request: None,
+            tlib_error: None,
+            state: if kind == CallEventKind::CallEnded {
+                CallState::Ended
+            } else {
+                CallState::Active
+            },
+            party_count: 2,
+            text: String::new(),
+        })
+    }
+
+    fn done(outcome: Outcome) -> Output {
+        event(CallEventKind::OperationDone, None, Some(outcome), 1)
+    }
+
+    fn received(c: &mut Checker, body: Body) {
+        c.observe_received(&Message::new(C, body));
+    }
+
+    fn status(c: &mut Checker, e: Event) {
+        received(c, Body::CallStatus(CallStatus::of(e)));
+        c.observe_output(&event(CallEventKind::CallStatus, Some(e), None, 1));
+    }
+
+    fn found(c: &Checker, what: &str) -> bool {
+        c.violations().iter().any(|v| v.contains(what))
+    }
+
+    #[test]
+    fn a_clean_busy_flow_passes() {
+        let mut c = checker();
+        init(&mut c);
+        status(&mut c, Event::Busy);
+        c.observe_output(&retrieve());
+        status(&mut c, Event::Retrieved);
+        c.observe_output(&done(Outcome::Busy));
+        c.advance(100_000);
+        c.assert_ok();
+    }
+
+    #[test]
+    fn inv1_second_done_and_done_without_op() {
+        let mut c = checker();
+        init(&mut c);
+        c.observe_output(&done(Outcome::Timeout));
+        c.observe_output(&done(Outcome::Timeout));
+        assert!(found(&c, "inv 1"), "{:?}", c.violations());
+    }
+
+    #[test]
+    fn inv2_retrieve_after_call_error() {
+        let mut c = checker();
+        init(&mut c);
+        received(
+            &mut c,
+            Body::CallError(CallError {
+                failed_req: Some("InitConf".into()),
+                ..CallError::default()
+            }),
+        );
+        c.observe_output(&retrieve());
+        assert!(found(&c, "inv 2"), "{:?}", c.violations());
+    }
+
+    #[test]
+    fn inv3_busy_without_retrieve_and_second_retrieve() {
+        let mut c = checker();
+        init(&mut c);
+        status(&mut c, Event::Busy);
+        c.observe_output(&done(Outcome::Busy));
+        assert!(found(&c, "inv 3"), "{:?}", c.violations());
+        let mut c = checker();
+        init(&mut c);
+        c.observe_output(&retrieve());
+        c.observe_output(&retrieve());
+        assert!(found(&c, "second RetrieveCall"), "{:?}", c.violations());
+    }
+
+    #[test]
+    fn inv4_overdue_op_and_orphan_timer() {
+        let mut c = checker();
+        init(&mut c);
+        c.advance(40_001);
+        assert!(found(&c, "inv 4"), "{:?}", c.violations());
+        let mut c = checker();
+        c.observe_output(&Output::SetTimer {
+            timer: TimerId(1),
+            at: 5,
+        });
+        assert!(found(&c, "inv 4"), "{:?}", c.violations());
+    }
+
+    #[test]
+    fn inv5_order_and_unreported_status() {
+        let mut c = checker();
+        init(&mut c);
+        received(&mut c, Body::CallStatus(CallStatus::of(Event::Held)));
+        received(&mut c, Body::CallStatus(CallStatus::of(Event::Dialing)));
+        c.observe_output(&event(
+            CallEventKind::CallStatus,
+            Some(Event::Dialing),
+            None,
+            1,
+        ));
+        assert!(found(&c, "inv 5"), "{:?}", c.violations());
+        let mut c = checker();
+        received(&mut c, Body::CallStatus(CallStatus::of(Event::Held)));
+        c.advance(1);
+        assert!(found(&c, "never reported"), "{:?}", c.violations());
+    }
+
+    #[test]
+    fn events_for_calls_never_announced_and_sends_while_down() {
+        let mut c = checker();
+        c.observe_output(&Output::Event(CallEvent {
+            call_id: "other".into(),
+            ..match event(CallEventKind::CallEnded, None, None, 0) {
+                Output::Event(e) => e,
+                _ => unreachable!(),
+            }
+        }));
+        assert!(found(&c, "not live"), "{:?}", c.violations());
+        let mut c = checker();
+        c.observe_link(false);
+        init(&mut c);
+        assert!(found(&c, "link is down"), "{:?}", c.violations());
+    }
+}
