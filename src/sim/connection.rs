@@ -18,15 +18,14 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use super::codec as wire;
 use super::config::{Settings, SpellingMode};
-use super::frames::{Kind, Splitter};
+use super::frames::Splitter;
 use super::record::Dir;
 use super::rng::Rng;
 use super::script::{Calls, Step};
 use super::server::Shared;
 use super::spelling::{self, Spelling};
-use wire::{Body, Event, FlowControl, LoginResp, Message};
+use crate::wire::{self, Body, Event, FlowControl, FrameType, LoginResp, Message};
 
 /// A blocked write longer than this means the client stopped reading: the
 /// connection is closed rather than letting its queue grow without bound.
@@ -38,7 +37,7 @@ const QUEUE: usize = 256;
 
 /// What the reader and the API tell a connection's worker.
 pub(crate) enum Ev {
-    Frame(Kind, Option<Message>),
+    Frame(FrameType, Option<Message>),
     Inject(Message),
     /// Settings changed: recompute keep-alive deadlines.
     Wake,
@@ -124,17 +123,16 @@ fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>)
         while let Some(next) = splitter.next_frame() {
             let frame = match next {
                 Ok(f) => f,
-                Err(_reason) => {
+                Err(e) => {
                     // Out of step: keep the evidence (header + 64 bytes,
                     // as PROTOCOL.md 1.5 logs it) and close.
-                    let raw = splitter.take_rest(70);
-                    shared.recorder.record(Dir::ToServer, conn, None, raw);
+                    shared.recorder.record(Dir::ToServer, conn, None, e.bytes);
                     break 'read;
                 }
             };
             frames += 1;
-            let message = match frame.kind {
-                Kind::Xml => wire::decode(frame.payload()).ok(),
+            let message = match frame.frame_type {
+                FrameType::Xml => wire::decode(frame.payload()).ok(),
                 _ => None,
             };
             shared
@@ -149,7 +147,7 @@ fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>)
             if drop_count || drop_name {
                 break 'read;
             }
-            if tx.send(Ev::Frame(frame.kind, message)).is_err() {
+            if tx.send(Ev::Frame(frame.frame_type, message)).is_err() {
                 break 'read;
             }
         }
@@ -245,12 +243,12 @@ impl Worker {
         }
     }
 
-    fn on_frame(&mut self, kind: Kind, message: Option<Message>, cfg: &Settings) {
+    fn on_frame(&mut self, kind: FrameType, message: Option<Message>, cfg: &Settings) {
         match kind {
-            Kind::KeepAliveRequest if cfg.keepalive_answer => {
+            FrameType::KeepAliveRequest if cfg.keepalive_answer => {
                 self.respond(vec![Outgoing::KeepAliveAck], cfg)
             }
-            Kind::Xml => {
+            FrameType::Xml => {
                 let Some(m) = message else { return };
                 if let Body::LoginReq(_) = &m.body {
                     let out = self.login(&m, cfg);

@@ -8,9 +8,6 @@
 //! [`Simulator`]; `config` holds every settable key.
 
 pub mod behaviour;
-// Temporary stand-in for the codec until branch `wire` is merged.
-#[doc(hidden)]
-pub mod codec;
 pub mod config;
 pub mod fields;
 mod frames;

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, RwLock};
 
-use super::codec as wire;
 use super::config::{Settings, SimError};
 use super::connection::{self, ConnHandle, Ev};
 use super::record::{Dir, Observer, Record, Recorder};
+use crate::wire;
 
 /// How often the accept loop looks at the stop flag. Accepting is
 /// non-blocking so that shutdown never depends on waking a blocked accept.

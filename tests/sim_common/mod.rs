@@ -12,8 +12,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-pub use ivrconf::sim::codec as wire;
 use ivrconf::sim::Simulator;
+pub use ivrconf::wire;
 use wire::{Body, Message};
 
 /// Generous: only reached when a test fails.
