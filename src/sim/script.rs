@@ -65,6 +65,8 @@ pub struct Call {
     new_call: NewCall,
     udata: KeyValues,
     last_event: Option<Event>,
+    /// The last destination asked for (CallInfoResp OtherDN).
+    other_dn: Option<String>,
 }
 
 impl Call {
@@ -328,6 +330,7 @@ impl Calls {
                 new_call: nc.clone(),
                 udata: nc.udata.clone(),
                 last_event: None,
+                other_dn: None,
             },
         );
         if cfg.caller_hangup_ms == 0 {
@@ -474,6 +477,7 @@ fn one_step(c: &mut Call, kind: Kind, r: &DestRequest, cfg: &Settings) -> Option
     };
     let epoch = c.epoch;
     let b = behaviour_of(r, cfg);
+    c.other_dn = Some(r.dest_dn.clone());
     let mut steps = vec![];
     if kind == Kind::Conf
         && !matches!(
@@ -546,6 +550,7 @@ fn init(c: &mut Call, kind: Kind, r: &DestRequest, cfg: &Settings) -> Option<Vec
     };
     let epoch = c.epoch;
     let b = behaviour_of(r, cfg);
+    c.other_dn = Some(r.dest_dn.clone());
     let mut consult = Consult {
         kind,
         behaviour: b,
@@ -726,6 +731,7 @@ fn call_info(call_id: &str, c: &Call) -> CallInfoResp {
         called_num: Some(nc.called_num.clone()),
         conn_id: Some(format!("{hash:016x}")),
         port_dn: Some(nc.called_num.clone()),
+        other_dn: c.other_dn.clone(),
         last_event: c.last_event.map(|e| format!("Event{}", e.as_str())),
         udata: c.udata.clone(),
         ..CallInfoResp::default()
