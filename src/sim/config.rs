@@ -95,6 +95,7 @@ pub struct Settings {
     pub unknown_call_events: f64,
     pub response_delay_ms: u64,
     pub record_limit: u64,
+    pub write_timeout_ms: u64,
 }
 
 impl Default for Settings {
@@ -132,6 +133,7 @@ impl Default for Settings {
             unknown_call_events: 0.0,
             response_delay_ms: 0,
             record_limit: 100_000,
+            write_timeout_ms: 5000,
         }
     }
 }
@@ -202,6 +204,7 @@ pub const KEYS: &[KeyDoc] = &[
     k("faults", "unknown_call_events", "probability", "0", "before each CallStatus also send it for an unknown call id (SIM-UNKNOWN-<n>)"),
     k("faults", "response_delay_ms", "ms", "0", "delay every response (including LoginResp and keep-alive acks) by N ms"),
     k("faults", "record_limit", "count", "100000", "records kept for records(); counts stay exact beyond it"),
+    k("faults", "write_timeout_ms", "ms (1..)", "5000", "a write blocked this long (client not reading) closes the connection"),
     k("actions", "close_connections", "now", "-", "close every open connection now (connections accepted later are not affected)"),
     k("actions", "reset", "now", "-", "every setting back to its default"),
 ];
@@ -384,6 +387,13 @@ impl Settings {
             "unknown_call_events" => self.unknown_call_events = parse_prob(key, value)?,
             "response_delay_ms" => self.response_delay_ms = parse_ms(key, value)?,
             "record_limit" => self.record_limit = parse_u64(key, value, u64::MAX, "a count")?,
+            "write_timeout_ms" => {
+                let v = parse_ms(key, value)?;
+                if v == 0 {
+                    return Err(invalid(key, value, "expected milliseconds 1..=2147483647"));
+                }
+                self.write_timeout_ms = v;
+            }
             "reset" => *self = Settings::default(),
             _ => return Err(SimError::UnknownKey(key.to_string())),
         }

@@ -27,10 +27,6 @@ use super::server::Shared;
 use super::spelling::{self, Spelling};
 use crate::wire::{self, Body, Event, FlowControl, FrameType, LoginResp, Message};
 
-/// A blocked write longer than this means the client stopped reading: the
-/// connection is closed rather than letting its queue grow without bound.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// Frames the reader may queue ahead of the worker; beyond it the reader
 /// blocks and TCP pushes back on a flooding client.
 const QUEUE: usize = 256;
@@ -62,7 +58,10 @@ impl ConnHandle {
 pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_nodelay(true)?;
-    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    // A blocked write this long means the client stopped reading: the
+    // connection is closed rather than stalling its worker for ever.
+    let write_timeout = shared.settings().write_timeout_ms;
+    stream.set_write_timeout(Some(Duration::from_millis(write_timeout.max(1))))?;
     let read_side = stream.try_clone()?;
     let handle_side = stream.try_clone()?;
     let (tx, rx) = crossbeam_channel::bounded(QUEUE);
@@ -84,6 +83,7 @@ pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::
         seq: 0,
         next_keepalive: None,
         closed: false,
+        write_timeout_ms: write_timeout,
     };
     let r_shared = shared.clone();
     let reader = std::thread::Builder::new()
@@ -203,6 +203,7 @@ struct Worker {
     seq: u64,
     next_keepalive: Option<Instant>,
     closed: bool,
+    write_timeout_ms: u64,
 }
 
 impl Worker {
@@ -220,6 +221,11 @@ impl Worker {
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
             let cfg = self.shared.settings();
+            if cfg.write_timeout_ms != self.write_timeout_ms {
+                self.write_timeout_ms = cfg.write_timeout_ms;
+                let t = Duration::from_millis(cfg.write_timeout_ms.max(1));
+                let _ = self.stream.set_write_timeout(Some(t));
+            }
             match ev {
                 Ok(Ev::Frame(kind, message)) => self.on_frame(kind, message, &cfg),
                 Ok(Ev::Inject(m)) => self.write_batch(vec![Outgoing::Xml(Box::new(m))], &cfg, true),
