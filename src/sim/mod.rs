@@ -8,6 +8,7 @@
 //! [`Simulator`]; `config` holds every settable key.
 
 pub mod behaviour;
+pub mod cli;
 pub mod config;
 pub mod fields;
 mod frames;
