@@ -9,4 +9,5 @@
 #[macro_use]
 pub mod boundary;
 pub mod result;
+pub mod sim;
 pub mod version;
