@@ -317,7 +317,6 @@ pub unsafe extern "C" fn ivrconf_sim_free(sim: *mut ivrconf_sim) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::sim::KEYS;
 
     /// Every key of the simulator is documented in ivrconf_sim_set's doc
