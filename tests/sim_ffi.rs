@@ -192,7 +192,7 @@ fn bind_failures_and_bad_addresses_leave_out_untouched() {
     let mut port = 0u16;
     unsafe { ivrconf_sim_port(first, &mut port) };
     let taken = std::ffi::CString::new(format!("127.0.0.1:{port}")).unwrap();
-    let sentinel = 0x1 as *mut ivrconf_sim;
+    let sentinel = std::ptr::dangling_mut::<ivrconf_sim>();
     let mut out = sentinel;
     assert_eq!(
         unsafe { ivrconf_sim_new(taken.as_ptr(), &mut out) },
