@@ -471,3 +471,22 @@ mod tests {
         assert_eq!(s.duplicate_events, 1.0);
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    use super::KEYS;
+    use crate::sim::Behaviour;
+
+    /// docs/SIMULATOR.md documents every key and every behaviour.
+    #[test]
+    fn the_manual_lists_every_key_and_behaviour() {
+        let doc = include_str!("../../docs/SIMULATOR.md");
+        for k in KEYS {
+            assert!(doc.contains(&format!("| `{}` |", k.key)), "{}", k.key);
+            assert!(doc.contains(k.help), "{}", k.key);
+        }
+        for b in Behaviour::ALL {
+            assert!(doc.contains(&format!("`{}`", b.name())), "{}", b.name());
+        }
+    }
+}

@@ -389,9 +389,9 @@ impl Worker {
             let dup = is_status && self.rng.chance(cfg.duplicate_events);
             out.push((call_id.to_string(), step.clone()));
             if dup {
-                // The copy changes nothing when it fires (M6 duplicate).
+                // The copy changes nothing when it fires (M6 duplicate) but
+                // keeps the guard: a cancelled event has no copy either.
                 let copy = Step {
-                    guard: super::script::Guard::None,
                     effect: super::script::Effect::None,
                     ..step
                 };
