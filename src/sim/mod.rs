@@ -3,9 +3,11 @@
 //! injection and a record of every frame.
 //!
 //! Uses `wire` only; never `engine` or `flow`. Layout: `script` is the pure
-//! call model (FLOWS.md sequences), `connection` the per-connection threads
-//! and transport faults, `server` the listener and the public
-//! [`Simulator`]; `config` holds every settable key.
+//! per-call model and `sequences` the FLOWS.md sequences it plays by
+//! destination (`behaviour`); `connection` holds the per-connection threads
+//! and the transport faults, `server` the listener and the public
+//! [`Simulator`], `record` the traffic record; `config` every settable key,
+//! `cli` the `ivrconf-sim` program. See docs/SIMULATOR.md.
 
 pub mod behaviour;
 pub mod cli;
@@ -14,6 +16,7 @@ pub mod fields;
 mod frames;
 pub mod rng;
 pub mod script;
+mod sequences;
 pub mod spelling;
 
 pub use behaviour::Behaviour;

@@ -237,3 +237,14 @@ fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Simulator;
+
+    #[test]
+    fn simulator_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Simulator>();
+    }
+}
