@@ -197,16 +197,18 @@ pub fn main(args: Vec<String>) -> i32 {
         }
     }
     {
+        // The observer is installed while stdout is held, so no traffic line
+        // can be lost or come before the `listening on` line.
         let mut out = std::io::stdout().lock();
+        if !opts.quiet {
+            sim.set_observer(Some(Arc::new(|r: &Record| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", line(r));
+                let _ = out.flush();
+            })));
+        }
         let _ = writeln!(out, "listening on {}", sim.local_addr());
         let _ = out.flush();
-    }
-    if !opts.quiet {
-        sim.set_observer(Some(Arc::new(|r: &Record| {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", line(r));
-            let _ = out.flush();
-        })));
     }
     // Settings from stdin; at end of input keep serving until killed.
     for l in std::io::stdin().lock().lines() {
