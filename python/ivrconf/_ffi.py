@@ -140,6 +140,8 @@ PROTOTYPES = {
     "ivrconf_sim_set": (ivrconf_result, [SIM_P, c_char_p, c_char_p]),
     "ivrconf_sim_port": (ivrconf_result, [SIM_P, POINTER(c_uint16)]),
     "ivrconf_sim_received_count": (ivrconf_result, [SIM_P, c_char_p, POINTER(c_uint64)]),
+    "ivrconf_sim_wait_received": (ivrconf_result, [SIM_P, c_char_p, c_uint64, c_uint32]),
+    "ivrconf_sim_connection_count": (ivrconf_result, [SIM_P, POINTER(c_uint64)]),
     "ivrconf_sim_free": (None, [SIM_P]),
 }
 

@@ -12,7 +12,7 @@ import weakref
 from . import _ffi
 from ._handle import Owner
 from .config import format_value
-from .errors import check, to_c
+from .errors import check, to_c, uint32
 
 __all__ = ["Simulator"]
 
@@ -73,6 +73,24 @@ class Simulator:
         fn = _ffi.function("ivrconf_sim_received_count")
         with self._owner.use() as ptr:
             check(fn(ptr, to_c(name, "name", nullable=True), ctypes.byref(count)), "ivrconf_sim_received_count")
+        return count.value
+
+    def wait_received(self, name, count=1, timeout_ms=5000) -> None:
+        """Blocks until ``count`` messages named ``name`` have been received;
+        ``IvrconfError(TIMEOUT)`` after ``timeout_ms``."""
+        count = int(count)
+        if not 0 <= count < 1 << 64:
+            raise ValueError(f"count must be in 0..2**64-1, got {count}")
+        fn = _ffi.function("ivrconf_sim_wait_received")
+        with self._owner.use() as ptr:
+            check(fn(ptr, to_c(name, "name"), count, uint32(timeout_ms, "timeout_ms")), "ivrconf_sim_wait_received")
+
+    def connection_count(self) -> int:
+        """How many connections the simulator has accepted so far."""
+        count = ctypes.c_uint64()
+        fn = _ffi.function("ivrconf_sim_connection_count")
+        with self._owner.use() as ptr:
+            check(fn(ptr, ctypes.byref(count)), "ivrconf_sim_connection_count")
         return count.value
 
     def close(self):

@@ -147,8 +147,4 @@ class SimTestCase(unittest.TestCase):
         return engine
 
     def wait_received(self, name, count, timeout=WAIT_S):
-        wait_until(
-            lambda: self.sim.received_count(name) >= count,
-            timeout,
-            f"the simulator to receive {count} {name}",
-        )
+        self.sim.wait_received(name, count, int(timeout * 1000))

@@ -2,11 +2,15 @@
 closing from inside a callback, concurrent use."""
 
 import gc
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 import unittest
 import weakref
 
-from _support import WAIT_S, Recorder, SimTestCase, call_ended, op_done, session_up
+from _support import PYTHON_DIR, WAIT_S, Recorder, SimTestCase, call_ended, op_done, session_up
 
 from ivrconf import CallState, EventKind, IvrconfError, LogLevel, Outcome, Result
 from ivrconf.engine import live_callback_slots
@@ -169,7 +173,8 @@ class Lifetime(SimTestCase):
         op = engine.transfer_one_step("cb-1", "7001")
         rec.wait_for(call_ended("cb-1"))
         self.assertEqual(states, [CallState.TRANSFERRED])
-        self.assertEqual(len([e for e in rec.snapshot() if e.op_id == op]), 1)
+        done = [e for e in rec.snapshot() if e.kind == EventKind.OPERATION_DONE]
+        self.assertEqual([e.op_id for e in done], [op])
 
     def test_concurrent_calls_from_threads(self):
         rec = Recorder()
@@ -195,6 +200,35 @@ class Lifetime(SimTestCase):
         rec.wait_for(call_ended("t3-9"))
         ended = [e for e in rec.snapshot() if e.kind == EventKind.CALL_ENDED]
         self.assertEqual(len(ended), 40)
+
+
+class InterpreterExit(unittest.TestCase):
+    def test_engines_left_open_are_closed_at_exit(self):
+        """An engine (and simulator) never closed by the program: the
+        interpreter exits cleanly, the callback still reachable at exit."""
+        script = textwrap.dedent("""
+            import sys, threading
+            sys.path.insert(0, sys.argv[1])
+            import ivrconf
+            seen = threading.Event()
+            def on_event(ev):
+                seen.set()
+            sim = ivrconf.Simulator("127.0.0.1:0")
+            engine = ivrconf.Engine(server=sim.address, client_name="exit", on_event=on_event,
+                                    on_log=lambda level, text: None, log_level="trace")
+            engine.wait_ready(5000)
+            engine.call_new("x-1", "5000")
+            engine.conference_init("x-1", "silent6001")
+            assert seen.wait(5)
+            print("ok")
+        """)
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(PYTHON_DIR)],
+            capture_output=True, text=True, timeout=WAIT_S * 3, env=dict(os.environ),
+        )
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.strip(), "ok")
+        self.assertNotIn("Exception ignored", proc.stderr)
 
 
 if __name__ == "__main__":
