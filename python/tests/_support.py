@@ -82,6 +82,20 @@ class Recorder:
                 self.cond.wait(left)
 
 
+    def wait_count(self, predicate, count, timeout=WAIT_S, what="events"):
+        """Waits until ``count`` recorded events match; returns them."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = [ev for ev in self.events if predicate(ev)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out after {timeout}s: {len(found)} of {count} {what}")
+                self.cond.wait(left)
+
+
 class Poller:
     """Reads a poll-mode engine's events into a list."""
 

@@ -197,9 +197,10 @@ class Lifetime(SimTestCase):
         for t in threads:
             t.join(WAIT_S)
         self.assertEqual(errors, [])
-        rec.wait_for(call_ended("t3-9"))
-        ended = [e for e in rec.snapshot() if e.kind == EventKind.CALL_ENDED]
-        self.assertEqual(len(ended), 40)
+        ended = rec.wait_count(lambda e: e.kind == EventKind.CALL_ENDED, 40, what="CALL_ENDED")
+        self.assertEqual(sorted(e.call_id for e in ended), sorted(f"t{n}-{i}" for n in range(4) for i in range(10)))
+        self.sim.wait_received("EndCall", 40, int(WAIT_S * 1000))
+        self.assertEqual(self.sim.received_count("NewCall"), 40)
 
 
 class InterpreterExit(unittest.TestCase):
