@@ -210,6 +210,34 @@ class ConsultOutcomes(SimTestCase):
                 self.assertEqual(len(dones(rec.snapshot(), op)), 1)
 
 
+class Session(SimTestCase):
+    def test_link_loss_reconnect_and_unknown_call_ids(self):
+        """Link lost mid-consult: LINK_LOST (HELD), then SESSION_DOWN, then a
+        new login; the simulator's events for call ids never announced are
+        not delivered."""
+        self.sim.set("unknown_call_events", 1)
+        rec = Recorder()
+        engine = self.engine(rec)
+        engine.call_new("ll-1", "5000")
+        op = engine.conference_init("ll-1", "6001")
+        rec.wait_for(status("ll-1", Status.ESTABLISHED))
+        self.sim.set("close_connections", "now")
+        done = rec.wait_for(op_done(op))
+        self.assertEqual((done.outcome, done.call_state), (Outcome.LINK_LOST, CallState.HELD))
+        down = rec.wait_for(lambda ev: ev.kind == EventKind.SESSION_DOWN)
+        self.assertIsNone(down.call_id)
+        ups = rec.wait_count(session_up, 2, what="SESSION_UP")
+        events = rec.snapshot()
+        at = [next(i for i, e in enumerate(events) if e is ev) for ev in (done, down, ups[1])]
+        self.assertEqual(at, sorted(at), "LINK_LOST, SESSION_DOWN, SESSION_UP in this order")
+        engine.wait_ready(1000)
+        self.assertEqual(self.sim.connection_count(), 2)
+        self.assertEqual(engine.call_state("ll-1"), CallState.HELD)
+        self.assertEqual({e.call_id for e in events if e.call_id is not None}, {"ll-1"})
+        engine.call_end("ll-1")
+        rec.wait_for(call_ended("ll-1"))
+
+
 class EventFields(SimTestCase):
     def test_fields_of_call_status_events(self):
         rec = Recorder()
