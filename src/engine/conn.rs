@@ -119,7 +119,7 @@ fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(Co
         reader.push(&buf[..n]);
         let mut items = Vec::new();
         let mut dead = false;
-        while let Some(item) = reader.next() {
+        for item in reader.by_ref() {
             match &item {
                 // Answered here, at once, before the core even sees it
                 // (PROTOCOL 1.7): the ack must not wait behind other work.
