@@ -72,5 +72,5 @@ int main(void) {
     /* In poll mode, events still queued are discarded by engine_free. */
     ivrconf_engine_free(engine);
     ivrconf_sim_free(sim);
-    return ok ? 0 : 1;
+    return ok && !running ? 0 : 1;
 }
