@@ -1,0 +1,278 @@
+//! Every FLOWS.md scenario end to end: the real engine against the bundled
+//! simulator over loopback TCP, checking outcomes, states, party counts, the
+//! wire traffic the simulator recorded, and the invariants on every run;
+//! then the whole set again under every simulator fault variant.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{assert_done, Harness};
+use ivrconf::flow::{CallEventKind, CallState, OpKind, Outcome};
+use ivrconf::wire::{Body, CallStatus, Event as Status, Message};
+
+type Scenario = fn(&mut Harness, &str);
+
+fn c1_one_step(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceOneStep, "6001");
+    let done = h.done(op);
+    assert_done(&done, Outcome::Completed, CallState::Conferenced, 3);
+    assert_eq!(done.op_kind, Some(OpKind::ConferenceOneStep));
+    h.engine().call_end(id).unwrap();
+    let end = h.ended(id);
+    assert_eq!(end.state, CallState::Ended);
+    assert!(h.engine().call_state(id).is_err(), "id is free after CALL_ENDED");
+    assert_eq!(h.sent_names(id), ["NewCall", "OneStepConf", "EndCall"]);
+}
+
+fn c1_call_error(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceOneStep, "fail6001");
+    let done = h.done(op);
+    assert_done(&done, Outcome::Failed, CallState::Active, 2);
+    assert!(done.failed_request.is_some());
+    assert!(!h.sent_names(id).contains(&"RetrieveCall".to_string()), "R1: nothing sent after CallError");
+}
+
+fn c2_alternative_disconnect(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceOneStep, "6001");
+    assert_done(&h.done(op), Outcome::Completed, CallState::Conferenced, 3);
+    assert!(h.sim.send(&Message::new(id, Body::CallStatus(CallStatus::of(Status::ConfPartyDel)))));
+    let del = h.status(id, Status::ConfPartyDel);
+    assert_eq!((del.state, del.party_count), (CallState::Active, 2));
+    // The call goes on: it can be transferred now.
+    h.engine().call_can(id, OpKind::TransferOneStep).unwrap();
+    let op = h.start(id, OpKind::TransferOneStep, "6002");
+    assert_done(&h.done(op), Outcome::Completed, CallState::Transferred, 2);
+}
+
+fn c3_consult_conference(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceConsult, "6003");
+    let est = h.status(id, Status::Established);
+    assert_eq!(est.state, CallState::ConsultEstablished);
+    h.engine().complete(id, OpKind::ConferenceComplete).unwrap();
+    assert_done(&h.done(op), Outcome::Completed, CallState::Conferenced, 3);
+    let names = h.sent_names(id);
+    assert_eq!(names, ["NewCall", "InitConf", "CompleteConf"]);
+}
+
+fn c4_complete_before_answer(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceConsult, "slow6003");
+    h.engine().complete(id, OpKind::ConferenceComplete).unwrap();
+    assert_done(&h.done(op), Outcome::Completed, CallState::Conferenced, 3);
+}
+
+fn c4_consulted_party_hangs_up(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceConsult, "hangup6003");
+    let done = h.done(op);
+    assert_done(&done, Outcome::ConsultReleased, CallState::Active, 2);
+    assert_eq!(h.sent_names(id).iter().filter(|n| *n == "RetrieveCall").count(), 1);
+}
+
+fn c5_busy(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceConsult, "busy6003");
+    let retrieved = h.status(id, Status::Retrieved);
+    assert_eq!(retrieved.state, CallState::Active);
+    assert_done(&h.done(op), Outcome::Busy, CallState::Active, 2);
+    assert_eq!(h.sent_names(id), ["NewCall", "InitConf", "RetrieveCall"], "R2: the engine retrieves");
+}
+
+fn c5_busy_retrieve_refused(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceConsult, "retrievefail6003");
+    assert_done(&h.done(op), Outcome::RetrieveFailed, CallState::Held, 2);
+}
+
+fn c6_failed_at_init(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceConsult, "fail6003");
+    let done = h.done(op);
+    assert_done(&done, Outcome::Failed, CallState::Active, 2);
+    assert_eq!(done.tlib_error.is_some(), true);
+    assert_eq!(h.sent_names(id), ["NewCall", "InitConf"], "R3/R4: no RetrieveCall");
+}
+
+fn c6_failed_at_complete(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceConsult, "failcomplete6003");
+    h.status(id, Status::Established);
+    h.engine().complete(id, OpKind::ConferenceComplete).unwrap();
+    assert_done(&h.done(op), Outcome::Failed, CallState::Active, 2);
+    assert_eq!(h.sent_names(id), ["NewCall", "InitConf", "CompleteConf"], "R4: no RetrieveCall");
+}
+
+fn t1_one_step_transfer(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::TransferOneStep, "6002");
+    assert_done(&h.done(op), Outcome::Completed, CallState::Transferred, 2);
+    // The server does not end the call: the engine does, after request_timeout_ms.
+    h.ended(id);
+    assert_eq!(h.sent_names(id), ["NewCall", "OneStepXfer", "EndCall"]);
+}
+
+fn t2_consult_transfer(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::TransferConsult, "6004");
+    h.status(id, Status::Established);
+    h.engine().complete(id, OpKind::TransferComplete).unwrap();
+    assert_done(&h.done(op), Outcome::Completed, CallState::Transferred, 2);
+    h.ended(id);
+}
+
+fn t3_consult_transfer_busy(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::TransferConsult, "busy6004");
+    assert_done(&h.done(op), Outcome::Busy, CallState::Active, 2);
+    assert_eq!(h.sent_names(id), ["NewCall", "InitXfer", "RetrieveCall"]);
+}
+
+fn t4_consult_transfer_failed(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::TransferConsult, "fail6004");
+    assert_done(&h.done(op), Outcome::Failed, CallState::Active, 2);
+    assert_eq!(h.sent_names(id), ["NewCall", "InitXfer"]);
+}
+
+fn cancel_consult(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceConsult, "noanswer6003");
+    h.next_matching(
+        |e| matches!(e.call(), Some(c) if c.call_id == id && c.state == CallState::Consulting),
+        "CONSULTING",
+    );
+    h.engine().consult_cancel(id).unwrap();
+    assert_done(&h.done(op), Outcome::Cancelled, CallState::Active, 2);
+}
+
+fn no_answer(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceConsult, "noanswer6003");
+    assert_done(&h.done(op), Outcome::NoAnswer, CallState::Active, 2);
+    assert_eq!(h.sent_names(id).iter().filter(|n| *n == "RetrieveCall").count(), 1);
+}
+
+fn request_timeout(h: &mut Harness, id: &str) {
+    h.call_new(id);
+    let op = h.start(id, OpKind::ConferenceOneStep, "silent6001");
+    assert_done(&h.done(op), Outcome::Timeout, CallState::Active, 2);
+}
+
+/// The scenarios every fault variant must get through with the same result.
+const SCENARIOS: &[(&str, Scenario)] = &[
+    ("c1_one_step_conference", c1_one_step),
+    ("c1_one_step_conference_call_error", c1_call_error),
+    ("c2_alternative_disconnect", c2_alternative_disconnect),
+    ("c3_consult_conference", c3_consult_conference),
+    ("c4_complete_before_answer", c4_complete_before_answer),
+    ("c4_consulted_party_hangs_up", c4_consulted_party_hangs_up),
+    ("c5_busy", c5_busy),
+    ("c5_busy_retrieve_refused", c5_busy_retrieve_refused),
+    ("c6_failed_at_init", c6_failed_at_init),
+    ("c6_failed_at_complete", c6_failed_at_complete),
+    ("t1_one_step_transfer", t1_one_step_transfer),
+    ("t2_consult_transfer", t2_consult_transfer),
+    ("t3_consult_transfer_busy", t3_consult_transfer_busy),
+    ("t4_consult_transfer_failed", t4_consult_transfer_failed),
+    ("cancel_consult", cancel_consult),
+    ("no_answer", no_answer),
+    ("request_timeout", request_timeout),
+];
+
+fn run_one(name: &str, faults: &[(&str, &str)]) {
+    let (_, f) = SCENARIOS.iter().find(|(n, _)| *n == name).unwrap();
+    let mut h = Harness::new(faults);
+    f(&mut h, "CALL-1");
+    h.finish();
+}
+
+macro_rules! scenario_tests {
+    ($($name:ident),* $(,)?) => {
+        $( #[test] fn $name() { run_one(stringify!($name), &[]); } )*
+    };
+}
+
+scenario_tests!(
+    c1_one_step_conference,
+    c1_one_step_conference_call_error,
+    c2_alternative_disconnect,
+    c3_consult_conference,
+    c4_complete_before_answer,
+    c4_consulted_party_hangs_up,
+    c5_busy,
+    c5_busy_retrieve_refused,
+    c6_failed_at_init,
+    c6_failed_at_complete,
+    t1_one_step_transfer,
+    t2_consult_transfer,
+    t3_consult_transfer_busy,
+    t4_consult_transfer_failed,
+    cancel_consult,
+    no_answer,
+    request_timeout,
+);
+
+/// Every scenario on one engine under one fault variant, each on its own call.
+fn all_scenarios_under(faults: &[(&str, &str)]) {
+    let mut h = Harness::new(faults);
+    for (i, (name, f)) in SCENARIOS.iter().enumerate() {
+        let id = format!("{name}-{i}");
+        f(&mut h, &id);
+    }
+    h.finish();
+}
+
+#[test]
+fn caller_hangs_up() {
+    let mut h = Harness::new(&[]);
+    h.call_new("HANG");
+    let op = h.start("HANG", OpKind::ConferenceConsult, "noanswer6003");
+    h.status("HANG", Status::Dialing);
+    assert!(h.sim.send(&Message::new("HANG", Body::EndCall(Default::default()))));
+    let done = h.done(op);
+    assert_done(&done, Outcome::CallEnded, CallState::Ended, 2);
+    let end = h.ended("HANG");
+    assert_eq!(end.kind, CallEventKind::CallEnded);
+    assert_eq!(h.sent_names("HANG"), ["NewCall", "InitConf"], "nothing sent after the server's EndCall");
+    h.finish();
+}
+
+#[test]
+fn link_lost() {
+    let mut h = Harness::new(&[]);
+    h.call_new("LINK");
+    let op = h.start("LINK", OpKind::ConferenceConsult, "noanswer6003");
+    h.status("LINK", Status::Dialing);
+    h.sim.close_connections();
+    let done = h.done(op);
+    assert_done(&done, Outcome::LinkLost, CallState::Held, 2);
+    h.next_matching(|e| e.kind() == ivrconf::engine::EventKind::SessionDown, "SESSION_DOWN");
+    h.next_matching(|e| e.kind() == ivrconf::engine::EventKind::SessionUp, "SESSION_UP again");
+    // The call is still known, in its last state.
+    assert_eq!(h.engine().call_state("LINK").unwrap(), CallState::Held);
+    h.finish();
+}
+
+#[test]
+fn shutdown_cancels() {
+    let mut h = Harness::new(&[]);
+    h.call_new("SHUT");
+    let op = h.start("SHUT", OpKind::ConferenceConsult, "noanswer6003");
+    h.status("SHUT", Status::Dialing);
+    let before = h.sim.received_count(None);
+    h.engine().shutdown().unwrap();
+    let done = h.done(op);
+    assert_eq!(done.outcome, Some(Outcome::Cancelled));
+    assert_eq!(done.state, CallState::Consulting, "CANCELLED carries the call's current state");
+    assert!(matches!(h.engine().call_new("X", "1", None, None, vec![]), Err(ivrconf::engine::ApiError::ShutDown)));
+    h.engine.take().unwrap().free();
+    assert_eq!(h.sim.received_count(None), before, "nothing is sent on shutdown");
+    let events = h.finish();
+    assert!(!events.iter().any(|e| matches!(e.call(), Some(c) if c.kind == CallEventKind::CallEnded)));
+    assert!(!events.iter().any(|e| e.kind() == ivrconf::engine::EventKind::SessionDown));
+}
