@@ -227,6 +227,13 @@ typedef struct ivrconf_engine ivrconf_engine;
 typedef struct ivrconf_event ivrconf_event;
 
 /*
+ An IVR Server simulator listening on a TCP port (opaque). Created by
+ `ivrconf_sim_new`, released by `ivrconf_sim_free`. Internally
+ synchronised: every function may be called from any thread.
+ */
+typedef struct ivrconf_sim ivrconf_sim;
+
+/*
  Outcome of a fallible call: `IVRCONF_OK` (0) or one of `IVRCONF_ERR_*`.
  */
 typedef uint32_t ivrconf_result;
@@ -532,6 +539,130 @@ const char *ivrconf_result_str(ivrconf_result code);
  thread. Never NULL.
  */
 const char *ivrconf_last_error(void);
+
+/*
+ Starts a simulator listening on `listen`, `"HOST:PORT"` (port 0 picks a
+ free port; read it with `ivrconf_sim_port`), e.g. `"127.0.0.1:0"`.
+ It accepts any number of IVR-driver connections and answers them as
+ `ivrconf_sim_set` configures (defaults: login succeeds, every destination
+ answers, every optional FLOWS.md message is sent).
+
+ Returns `IVRCONF_OK` and writes the new handle to `*out`;
+ `IVRCONF_ERR_NULL_ARGUMENT` (`listen` or `out` NULL),
+ `IVRCONF_ERR_INVALID_ARGUMENT` (not UTF-8, or not a `HOST:PORT`
+ address), `IVRCONF_ERR_IO` (the address cannot be bound, e.g. in use).
+
+ # Safety
+ `listen` is NULL or a NUL-terminated string; `out` is NULL or valid for
+ writing one pointer.
+ */
+ivrconf_result ivrconf_sim_new(const char *listen, struct ivrconf_sim **out);
+
+/*
+ Changes one setting of the simulator. It takes effect at once, for
+ connections already open and those accepted later (`seed`: later
+ connections only). Values are text; bools are `true`/`false`; "ms" values
+ are 0..2147483647; probabilities are 0..1 (`true` = 1, `false` = 0).
+
+ Login: `login` = `ok` | `init_in_progress` | `no_such_client` |
+ `invalid_protocol_version` | `no_answer` (shortcut for the next keys);
+ `login_result` (LoginResp Result) [Success]; `login_status` (LoginResp
+ Status, empty = none) [OK]; `login_init_in_progress` = N: the next N
+ LoginReq get Status=InitInProgress, then `login_status` [0];
+ `login_answer` bool, false = never answer LoginReq [true];
+ `iserver_version` (empty = none) [IVR Server:8.1.001.02];
+ `config_options` (empty = none) []; `flow_control`: send FlowControl
+ Status=<text> after each successful LoginResp (empty = none) [].
+
+ Keep-alive: `keepalive_interval_ms`: send a keep-alive request every N ms
+ (0 = off) [0]; `keepalive_answer` bool [true]; `silent` bool: send nothing
+ at all, the connection stays open [false].
+
+ Calls: `tlib_err_code` (decimal, empty = none) [56]; `echo_req_id` bool
+ [true]; `slow_ms` [300]; `hangup_ms` [0]; `default_behaviour` [answer];
+ `dest.PREFIX` = behaviour (a prefix rule, e.g. `dest.600` = `busy`);
+ `end_after_xfer` = `none` | `endcall` | `released` [none];
+ `end_after_xfer_ms` [0]. Behaviours (also the built-in DN prefixes,
+ longest prefix wins): `answer`, `busy`, `fail`, `failcomplete`,
+ `noanswer`, `hangup`, `slow`, `silent`, `retrievefail`.
+
+ Faults: `seed` (u64) [0]; `drop_after_frames` (0 = off) [0]; `drop_at`
+ (message name, empty = off) []; `duplicate_events`, `swap_held_dialing`,
+ `omit_optional`, `unknown_call_events` (probabilities) [0];
+ `caller_hangup_ms` (0 = off) [0]; `spelling` = `canonical` | `all` |
+ `random` | comma list of `single_quotes`, `child_elements`, `tlib_lower`,
+ `no_prolog` [canonical]; `split_writes`, `coalesce`,
+ `interleave_keepalive` bools [false]; `response_delay_ms` [0];
+ `record_limit` [100000]; `write_timeout_ms` (1..) [5000].
+
+ Actions: `close_connections` (any value, e.g. `now`): drop every open
+ connection; `reset` (any value): every setting back to its default.
+
+ Returns `IVRCONF_ERR_NULL_ARGUMENT` (`sim`, `key` or `value` NULL),
+ `IVRCONF_ERR_INVALID_ARGUMENT` (not UTF-8, or a value the key does not
+ accept; nothing changes), `IVRCONF_ERR_UNKNOWN_KEY`.
+
+ # Safety
+ `sim` is NULL or a live handle; `key` and `value` are NULL or
+ NUL-terminated strings.
+ */
+ivrconf_result ivrconf_sim_set(struct ivrconf_sim *sim, const char *key, const char *value);
+
+/*
+ Writes the TCP port the simulator listens on to `*port_out`.
+ `IVRCONF_ERR_NULL_ARGUMENT` when `sim` or `port_out` is NULL.
+
+ # Safety
+ `sim` is NULL or a live handle; `port_out` is NULL or writable.
+ */
+ivrconf_result ivrconf_sim_port(const struct ivrconf_sim *sim, uint16_t *port_out);
+
+/*
+ Writes to `*count_out` how many XML messages named `name` (canonical
+ name, ASCII case-insensitive, e.g. "InitConf") the simulator has received
+ on all connections; `name` NULL counts every XML message. Pseudo-names
+ count other frames: `#keepalive_request`, `#keepalive_ack`,
+ `#error_ack`, `#decode_error`, `#protocol_error`.
+ `IVRCONF_ERR_NULL_ARGUMENT` when `sim` or `count_out` is NULL,
+ `IVRCONF_ERR_INVALID_ARGUMENT` when `name` is not UTF-8.
+
+ # Safety
+ `sim` is NULL or a live handle; `name` is NULL or a NUL-terminated
+ string; `count_out` is NULL or writable.
+ */
+ivrconf_result ivrconf_sim_received_count(const struct ivrconf_sim *sim, const char *name, uint64_t *count_out);
+
+/*
+ Blocks until the simulator has received at least `count` XML messages
+ named `name` (as `ivrconf_sim_received_count` counts them), or until
+ `timeout_ms` pass: `IVRCONF_OK` or `IVRCONF_ERR_TIMEOUT`.
+ `IVRCONF_ERR_NULL_ARGUMENT` when `sim` or `name` is NULL,
+ `IVRCONF_ERR_INVALID_ARGUMENT` when `name` is not UTF-8.
+
+ # Safety
+ `sim` is NULL or a live handle; `name` is NULL or a NUL-terminated
+ string.
+ */
+ivrconf_result ivrconf_sim_wait_received(const struct ivrconf_sim *sim, const char *name, uint64_t count, uint32_t timeout_ms);
+
+/*
+ Writes to `*count_out` how many connections the simulator has accepted
+ so far. `IVRCONF_ERR_NULL_ARGUMENT` when `sim` or `count_out` is NULL.
+
+ # Safety
+ `sim` is NULL or a live handle; `count_out` is NULL or writable.
+ */
+ivrconf_result ivrconf_sim_connection_count(const struct ivrconf_sim *sim, uint64_t *count_out);
+
+/*
+ Stops the simulator (closes every connection, joins its threads) and
+ frees it. NULL is a no-op. The handle must not be used afterwards.
+
+ # Safety
+ `sim` is NULL or a live handle from `ivrconf_sim_new`, not used by any
+ other thread during or after this call.
+ */
+void ivrconf_sim_free(struct ivrconf_sim *sim);
 
 /*
  The library version as text, e.g. "0.1.0". Static, never NULL.

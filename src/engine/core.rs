@@ -83,8 +83,27 @@ enum Phase {
     Stopped,
 }
 
+/// Sends log lines at or above the configured level to the dispatcher.
+struct Logger {
+    dispatch: Sender<Item>,
+    level: LogLevel,
+}
+
+impl Logger {
+    fn log(&self, level: LogLevel, text: impl FnOnce() -> String) {
+        if level <= self.level {
+            let _ = self.dispatch.send(Item::Log(level, text()));
+        }
+    }
+}
+
+fn server_name(config: &Config, index: usize) -> String {
+    config.servers.get(index).map(|s| s.to_string()).unwrap_or_default()
+}
+
 pub(crate) struct Core {
     config: Config,
+    logger: Logger,
     shared: Arc<Shared>,
     flow: Flow,
     dispatch: Sender<Item>,
@@ -105,6 +124,7 @@ impl Core {
     pub(crate) fn new(config: Config, shared: Arc<Shared>, dispatch: Sender<Item>, input: Sender<Input>) -> Core {
         let flow = Flow::new(config.flow_config());
         Core {
+            logger: Logger { dispatch: dispatch.clone(), level: config.log_level },
             config,
             shared,
             flow,
@@ -125,11 +145,6 @@ impl Core {
         self.epoch.elapsed().as_millis() as Millis
     }
 
-    fn log(&self, level: LogLevel, text: impl FnOnce() -> String) {
-        if level <= self.config.log_level {
-            let _ = self.dispatch.send(Item::Log(level, text()));
-        }
-    }
 
     fn emit(&self, event: Event) {
         let _ = self.dispatch.send(Item::Event(event));
@@ -200,7 +215,7 @@ impl Core {
             match out {
                 Output::Send(msg) => self.send(&msg),
                 Output::Event(ev) => {
-                    self.log(LogLevel::Debug, || format!("call {}: {}", ev.call_id, ev.text));
+                    self.logger.log(LogLevel::Debug, || format!("call {}: {}", ev.call_id, ev.text));
                     self.emit(Event::Call(ev));
                 }
                 Output::SetTimer { timer, at } => {
@@ -222,17 +237,17 @@ impl Core {
 
     fn send(&mut self, msg: &Message) {
         let Phase::Connected(link) = &self.phase else {
-            self.log(LogLevel::Warn, || format!("not connected: {} dropped", msg.name()));
+            self.logger.log(LogLevel::Warn, || format!("not connected: {} dropped", msg.name()));
             return;
         };
         match wire::encode_frame(msg) {
             Ok(frame) => {
-                self.log(LogLevel::Trace, || {
+                self.logger.log(LogLevel::Trace, || {
                     format!("I->S {} bytes: {}", frame.len(), latin1_debug(&frame[wire::HEADER_LEN..]))
                 });
                 let _ = link.writer.send(frame);
             }
-            Err(e) => self.log(LogLevel::Error, || format!("cannot encode {}: {e}", msg.name())),
+            Err(e) => self.logger.log(LogLevel::Error, || format!("cannot encode {}: {e}", msg.name())),
         }
     }
 
@@ -258,7 +273,7 @@ impl Core {
     // ---- connections -------------------------------------------------
 
     fn server_name(&self, index: usize) -> String {
-        self.config.servers.get(index).map(|s| s.to_string()).unwrap_or_default()
+        server_name(&self.config, index)
     }
 
     fn start_attempt(&mut self) {
@@ -266,7 +281,7 @@ impl Core {
         self.next_server = server + 1;
         self.gen += 1;
         let target = self.server_name(server);
-        self.log(LogLevel::Info, || format!("connecting to {target}"));
+        self.logger.log(LogLevel::Info, || format!("connecting to {target}"));
         self.phase = Phase::Connecting { gen: self.gen, server };
         conn::spawn(self.gen, target, Duration::from_millis(self.config.connect_timeout_ms), self.input.clone());
     }
@@ -301,7 +316,7 @@ impl Core {
                     Phase::Connecting { server, .. } => server,
                     _ => 0,
                 };
-                self.log(LogLevel::Info, || format!("connected to {}", self.server_name(server)));
+                self.logger.log(LogLevel::Info, || format!("connected to {}", self.server_name(server)));
                 self.phase = Phase::Connected(Link {
                     gen,
                     server,
@@ -320,7 +335,7 @@ impl Core {
                     Phase::Connecting { server, .. } => server,
                     _ => 0,
                 };
-                self.log(LogLevel::Warn, || format!("connection attempt to {} failed: {why}", self.server_name(server)));
+                self.logger.log(LogLevel::Warn, || format!("connection attempt to {} failed: {why}", self.server_name(server)));
                 self.schedule_retry(now);
             }
             ConnEvent::Rx(items) => {
@@ -350,22 +365,22 @@ impl Core {
             Phase::Connected(link) => self.server_name(link.server),
             _ => String::new(),
         };
-        self.log(LogLevel::Error, || format!("protocol error from {server}: {e}"));
+        self.logger.log(LogLevel::Error, || format!("protocol error from {server}: {e}"));
         self.link_lost(now, &format!("protocol error: {e}"));
     }
 
     fn on_inbound(&mut self, now: Millis, inbound: Inbound) {
         match inbound {
             Inbound::KeepAliveRequest { .. } => {
-                self.log(LogLevel::Trace, || "S->I keep-alive request (answered)".into())
+                self.logger.log(LogLevel::Trace, || "S->I keep-alive request (answered)".into())
             }
-            Inbound::KeepAliveAck { .. } => self.log(LogLevel::Trace, || "S->I keep-alive ack".into()),
+            Inbound::KeepAliveAck { .. } => self.logger.log(LogLevel::Trace, || "S->I keep-alive ack".into()),
             Inbound::ErrorAck { payload } => {
-                self.log(LogLevel::Warn, || format!("error ack from server, payload {}", hex(&payload)))
+                self.logger.log(LogLevel::Warn, || format!("error ack from server, payload {}", hex(&payload)))
             }
-            Inbound::DecodeError(e) => self.log(LogLevel::Warn, || format!("message dropped: {e}")),
+            Inbound::DecodeError(e) => self.logger.log(LogLevel::Warn, || format!("message dropped: {e}")),
             Inbound::Message(msg) => {
-                self.log(LogLevel::Trace, || format!("S->I {msg:?}"));
+                self.logger.log(LogLevel::Trace, || format!("S->I {msg:?}"));
                 self.on_message(now, msg);
             }
         }
@@ -374,15 +389,15 @@ impl Core {
     fn on_message(&mut self, now: Millis, msg: Message) {
         match &msg.body {
             Body::LoginResp(resp) => self.on_login_resp(now, resp),
-            Body::FlowControl(f) => self.log(LogLevel::Info, || {
+            Body::FlowControl(f) => self.logger.log(LogLevel::Info, || {
                 format!("FlowControl Status={}", f.status.as_deref().unwrap_or(""))
             }),
-            Body::MonitorInfo(m) => self.log(LogLevel::Info, || format!("MonitorInfo {:?}", m)),
-            Body::Unknown(u) => self.log(LogLevel::Warn, || {
+            Body::MonitorInfo(m) => self.logger.log(LogLevel::Info, || format!("MonitorInfo {:?}", m)),
+            Body::Unknown(u) => self.logger.log(LogLevel::Warn, || {
                 format!("unknown message {} for call {}", u.name, msg.call_id.as_deref().unwrap_or(""))
             }),
-            Body::RouteResponse(_) => self.log(LogLevel::Info, || format!("{msg:?}")),
-            Body::CallInfoResp(_) | Body::UDataResp(_) => self.log(LogLevel::Debug, || format!("{msg:?}")),
+            Body::RouteResponse(_) => self.logger.log(LogLevel::Info, || format!("{msg:?}")),
+            Body::CallInfoResp(_) | Body::UDataResp(_) => self.logger.log(LogLevel::Debug, || format!("{msg:?}")),
             _ => {
                 self.flow.on_message(now, &msg);
                 self.pump();
@@ -395,13 +410,13 @@ impl Core {
         link.answered = true;
         link.next_probe = now + self.config.keepalive_interval_ms;
         if matches!(link.login, Login::Ready { .. }) {
-            self.log(LogLevel::Warn, || "unsolicited LoginResp ignored".into());
+            self.logger.log(LogLevel::Warn, || "unsolicited LoginResp ignored".into());
             return;
         }
         let status = resp.status.as_deref().unwrap_or("");
         let result = resp.result.as_str();
         let version = resp.iserver_version.clone().unwrap_or_default();
-        let server = self.server_name(link.server);
+        let server = server_name(&self.config, link.server);
         let hint = if status.eq_ignore_ascii_case("NoSuchClient") {
             Some("no IVR object with this name in the Configuration Layer")
         } else if result.eq_ignore_ascii_case("InvalidProtocolVersion") {
@@ -413,7 +428,7 @@ impl Core {
         };
         if let Some(hint) = hint {
             let c = &self.config;
-            self.log(LogLevel::Error, || {
+            self.logger.log(LogLevel::Error, || {
                 format!(
                     "login refused by {server}: ClientName={} Version={} Result={result} Status={status} IServerVersion={version}: {hint}",
                     c.client_name.as_deref().unwrap_or(""),
@@ -431,17 +446,17 @@ impl Core {
             };
             link.init_wait = Some(wait);
             link.login = Login::Initializing { at: now + wait };
-            self.log(LogLevel::Info, || format!("{server}: server initialising, logging in again in {wait} ms"));
+            self.logger.log(LogLevel::Info, || format!("{server}: server initialising, logging in again in {wait} ms"));
             return;
         }
         if !status.is_empty() && !status.eq_ignore_ascii_case("OK") {
-            self.log(LogLevel::Warn, || format!("{server}: unknown LoginResp Status '{status}', treated as OK"));
+            self.logger.log(LogLevel::Warn, || format!("{server}: unknown LoginResp Status '{status}', treated as OK"));
         }
         link.login = Login::Ready { since: now };
         if let Some(opts) = &resp.config_options {
-            self.log(LogLevel::Info, || format!("ConfigOptions: {opts}"));
+            self.logger.log(LogLevel::Info, || format!("ConfigOptions: {opts}"));
         }
-        self.log(LogLevel::Info, || format!("logged in to {server} ({version})"));
+        self.logger.log(LogLevel::Info, || format!("logged in to {server} ({version})"));
         self.flow.link_up(now);
         self.pump();
         self.shared.set_ready(true);
@@ -458,7 +473,7 @@ impl Core {
     fn link_lost(&mut self, now: Millis, why: &str) {
         let Phase::Connected(link) = &self.phase else {
             if matches!(self.phase, Phase::Connecting { .. }) {
-                self.log(LogLevel::Warn, || format!("connection attempt failed: {why}"));
+                self.logger.log(LogLevel::Warn, || format!("connection attempt failed: {why}"));
                 self.schedule_retry(now);
             }
             return;
@@ -468,7 +483,7 @@ impl Core {
             Login::Ready { since } => Some(since),
             _ => None,
         };
-        self.log(LogLevel::Warn, || format!("link to {server} lost: {why}"));
+        self.logger.log(LogLevel::Warn, || format!("link to {server} lost: {why}"));
         self.close_link();
         if let Some(since) = was_ready {
             if now.saturating_sub(since) >= self.config.reconnect_max_ms {
@@ -547,7 +562,7 @@ impl Core {
                     if link.answered && self.config.keepalive_interval_ms > 0 && now >= link.next_probe {
                         link.next_probe = now + self.config.keepalive_interval_ms;
                         let _ = link.writer.send(KEEPALIVE_REQUEST.to_vec());
-                        self.log(LogLevel::Trace, || "I->S keep-alive request".into());
+                        self.logger.log(LogLevel::Trace, || "I->S keep-alive request".into());
                     }
                 }
             }

@@ -15,4 +15,5 @@ pub mod constants;
 pub mod engine;
 pub mod event;
 pub mod result;
+pub mod sim;
 pub mod version;

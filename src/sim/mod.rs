@@ -2,4 +2,28 @@
 //! loopback TCP listener, scripted by destination number, with seedable fault
 //! injection and a record of every frame.
 //!
-//! Uses `wire` only; never `engine` or `flow`.
+//! Uses `wire` only; never `engine` or `flow`. Layout: `script` is the pure
+//! per-call model and `sequences` the FLOWS.md sequences it plays by
+//! destination (`behaviour`); `connection` holds the per-connection threads
+//! and the transport faults, `server` the listener and the public
+//! [`Simulator`], `record` the traffic record; `config` every settable key,
+//! `cli` the `ivrconf-sim` program. See docs/SIMULATOR.md.
+
+pub mod behaviour;
+pub mod cli;
+pub mod config;
+pub mod fields;
+mod frames;
+pub mod rng;
+pub mod script;
+mod sequences;
+pub mod spelling;
+
+pub use behaviour::Behaviour;
+pub use config::{SimError, KEYS};
+mod connection;
+pub mod record;
+mod server;
+
+pub use record::{Dir, Observer, Record};
+pub use server::Simulator;

@@ -1,0 +1,336 @@
+//! C API of the bundled IVR Server simulator (`ivrconf_sim`): create it on a
+//! listen address, change its behaviour with keys, read its port and its
+//! traffic counts, free it.
+//!
+//! Thin: every decision is in `crate::sim`; this file only checks pointers
+//! and strings, maps errors to result codes with a precise last-error text,
+//! and keeps panics on the Rust side of the boundary.
+
+#![allow(non_camel_case_types)]
+
+use std::ffi::{c_char, CStr};
+use std::time::Duration;
+
+use super::boundary::fail;
+use super::result::{
+    ivrconf_result, IVRCONF_ERR_INVALID_ARGUMENT, IVRCONF_ERR_IO, IVRCONF_ERR_NULL_ARGUMENT,
+    IVRCONF_ERR_TIMEOUT, IVRCONF_ERR_UNKNOWN_KEY, IVRCONF_OK,
+};
+use crate::sim::{SimError, Simulator};
+
+/// An IVR Server simulator listening on a TCP port (opaque). Created by
+/// `ivrconf_sim_new`, released by `ivrconf_sim_free`. Internally
+/// synchronised: every function may be called from any thread.
+pub struct ivrconf_sim {
+    sim: Simulator,
+}
+
+/// Reads a required NUL-terminated UTF-8 argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string.
+unsafe fn text<'a>(ptr: *const c_char, func: &str, arg: &str) -> Result<&'a str, ivrconf_result> {
+    if ptr.is_null() {
+        return Err(fail(
+            IVRCONF_ERR_NULL_ARGUMENT,
+            format!("{func}: {arg} is NULL"),
+        ));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    let c = unsafe { CStr::from_ptr(ptr) };
+    c.to_str().map_err(|e| {
+        fail(
+            IVRCONF_ERR_INVALID_ARGUMENT,
+            format!("{func}: {arg} is not valid UTF-8 ({e})"),
+        )
+    })
+}
+
+/// Starts a simulator listening on `listen`, `"HOST:PORT"` (port 0 picks a
+/// free port; read it with `ivrconf_sim_port`), e.g. `"127.0.0.1:0"`.
+/// It accepts any number of IVR-driver connections and answers them as
+/// `ivrconf_sim_set` configures (defaults: login succeeds, every destination
+/// answers, every optional FLOWS.md message is sent).
+///
+/// Returns `IVRCONF_OK` and writes the new handle to `*out`;
+/// `IVRCONF_ERR_NULL_ARGUMENT` (`listen` or `out` NULL),
+/// `IVRCONF_ERR_INVALID_ARGUMENT` (not UTF-8, or not a `HOST:PORT`
+/// address), `IVRCONF_ERR_IO` (the address cannot be bound, e.g. in use).
+///
+/// # Safety
+/// `listen` is NULL or a NUL-terminated string; `out` is NULL or valid for
+/// writing one pointer.
+#[no_mangle]
+pub unsafe extern "C" fn ivrconf_sim_new(
+    listen: *const c_char,
+    out: *mut *mut ivrconf_sim,
+) -> ivrconf_result {
+    ffi_boundary! {
+        const F: &str = "ivrconf_sim_new";
+        // SAFETY: per this function's contract.
+        let listen = match unsafe { text(listen, F, "listen") } {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        if out.is_null() {
+            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: out is NULL"));
+        }
+        match Simulator::start(listen) {
+            Ok(sim) => {
+                let handle = Box::into_raw(Box::new(ivrconf_sim { sim }));
+                // SAFETY: `out` is non-NULL and writable per the contract.
+                unsafe { *out = handle };
+                IVRCONF_OK
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => fail(
+                IVRCONF_ERR_INVALID_ARGUMENT,
+                format!("{F}: `{listen}` is not a HOST:PORT listen address ({e})"),
+            ),
+            Err(e) => fail(
+                IVRCONF_ERR_IO,
+                format!("{F}: cannot listen on `{listen}`: {e}"),
+            ),
+        }
+    }
+}
+
+/// Changes one setting of the simulator. It takes effect at once, for
+/// connections already open and those accepted later (`seed`: later
+/// connections only). Values are text; bools are `true`/`false`; "ms" values
+/// are 0..2147483647; probabilities are 0..1 (`true` = 1, `false` = 0).
+///
+/// Login: `login` = `ok` | `init_in_progress` | `no_such_client` |
+/// `invalid_protocol_version` | `no_answer` (shortcut for the next keys);
+/// `login_result` (LoginResp Result) [Success]; `login_status` (LoginResp
+/// Status, empty = none) [OK]; `login_init_in_progress` = N: the next N
+/// LoginReq get Status=InitInProgress, then `login_status` [0];
+/// `login_answer` bool, false = never answer LoginReq [true];
+/// `iserver_version` (empty = none) [IVR Server:8.1.001.02];
+/// `config_options` (empty = none) []; `flow_control`: send FlowControl
+/// Status=<text> after each successful LoginResp (empty = none) [].
+///
+/// Keep-alive: `keepalive_interval_ms`: send a keep-alive request every N ms
+/// (0 = off) [0]; `keepalive_answer` bool [true]; `silent` bool: send nothing
+/// at all, the connection stays open [false].
+///
+/// Calls: `tlib_err_code` (decimal, empty = none) [56]; `echo_req_id` bool
+/// [true]; `slow_ms` [300]; `hangup_ms` [0]; `default_behaviour` [answer];
+/// `dest.PREFIX` = behaviour (a prefix rule, e.g. `dest.600` = `busy`);
+/// `end_after_xfer` = `none` | `endcall` | `released` [none];
+/// `end_after_xfer_ms` [0]. Behaviours (also the built-in DN prefixes,
+/// longest prefix wins): `answer`, `busy`, `fail`, `failcomplete`,
+/// `noanswer`, `hangup`, `slow`, `silent`, `retrievefail`.
+///
+/// Faults: `seed` (u64) [0]; `drop_after_frames` (0 = off) [0]; `drop_at`
+/// (message name, empty = off) []; `duplicate_events`, `swap_held_dialing`,
+/// `omit_optional`, `unknown_call_events` (probabilities) [0];
+/// `caller_hangup_ms` (0 = off) [0]; `spelling` = `canonical` | `all` |
+/// `random` | comma list of `single_quotes`, `child_elements`, `tlib_lower`,
+/// `no_prolog` [canonical]; `split_writes`, `coalesce`,
+/// `interleave_keepalive` bools [false]; `response_delay_ms` [0];
+/// `record_limit` [100000]; `write_timeout_ms` (1..) [5000].
+///
+/// Actions: `close_connections` (any value, e.g. `now`): drop every open
+/// connection; `reset` (any value): every setting back to its default.
+///
+/// Returns `IVRCONF_ERR_NULL_ARGUMENT` (`sim`, `key` or `value` NULL),
+/// `IVRCONF_ERR_INVALID_ARGUMENT` (not UTF-8, or a value the key does not
+/// accept; nothing changes), `IVRCONF_ERR_UNKNOWN_KEY`.
+///
+/// # Safety
+/// `sim` is NULL or a live handle; `key` and `value` are NULL or
+/// NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn ivrconf_sim_set(
+    sim: *mut ivrconf_sim,
+    key: *const c_char,
+    value: *const c_char,
+) -> ivrconf_result {
+    ffi_boundary! {
+        const F: &str = "ivrconf_sim_set";
+        if sim.is_null() {
+            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
+        }
+        // SAFETY: per this function's contract.
+        let (key, value) = match unsafe { (text(key, F, "key"), text(value, F, "value")) } {
+            (Ok(k), Ok(v)) => (k, v),
+            (Err(code), _) | (_, Err(code)) => return code,
+        };
+        // SAFETY: non-NULL and live per the contract; only shared access.
+        let sim = unsafe { &(*sim).sim };
+        match sim.set(key, value) {
+            Ok(()) => IVRCONF_OK,
+            Err(e @ SimError::UnknownKey(_)) => {
+                fail(IVRCONF_ERR_UNKNOWN_KEY, format!("{F}: {e}"))
+            }
+            Err(e) => fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("{F}: {e}")),
+        }
+    }
+}
+
+/// Writes the TCP port the simulator listens on to `*port_out`.
+/// `IVRCONF_ERR_NULL_ARGUMENT` when `sim` or `port_out` is NULL.
+///
+/// # Safety
+/// `sim` is NULL or a live handle; `port_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ivrconf_sim_port(
+    sim: *const ivrconf_sim,
+    port_out: *mut u16,
+) -> ivrconf_result {
+    ffi_boundary! {
+        const F: &str = "ivrconf_sim_port";
+        if sim.is_null() {
+            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
+        }
+        if port_out.is_null() {
+            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: port_out is NULL"));
+        }
+        // SAFETY: both non-NULL and valid per the contract.
+        unsafe { *port_out = (*sim).sim.port() };
+        IVRCONF_OK
+    }
+}
+
+/// Writes to `*count_out` how many XML messages named `name` (canonical
+/// name, ASCII case-insensitive, e.g. "InitConf") the simulator has received
+/// on all connections; `name` NULL counts every XML message. Pseudo-names
+/// count other frames: `#keepalive_request`, `#keepalive_ack`,
+/// `#error_ack`, `#decode_error`, `#protocol_error`.
+/// `IVRCONF_ERR_NULL_ARGUMENT` when `sim` or `count_out` is NULL,
+/// `IVRCONF_ERR_INVALID_ARGUMENT` when `name` is not UTF-8.
+///
+/// # Safety
+/// `sim` is NULL or a live handle; `name` is NULL or a NUL-terminated
+/// string; `count_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ivrconf_sim_received_count(
+    sim: *const ivrconf_sim,
+    name: *const c_char,
+    count_out: *mut u64,
+) -> ivrconf_result {
+    ffi_boundary! {
+        const F: &str = "ivrconf_sim_received_count";
+        if sim.is_null() {
+            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
+        }
+        let name = if name.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL and NUL-terminated per the contract.
+            match unsafe { text(name, F, "name") } {
+                Ok(n) => Some(n),
+                Err(code) => return code,
+            }
+        };
+        if count_out.is_null() {
+            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: count_out is NULL"));
+        }
+        // SAFETY: both non-NULL and valid per the contract.
+        unsafe { *count_out = (*sim).sim.received_count(name) };
+        IVRCONF_OK
+    }
+}
+
+/// Blocks until the simulator has received at least `count` XML messages
+/// named `name` (as `ivrconf_sim_received_count` counts them), or until
+/// `timeout_ms` pass: `IVRCONF_OK` or `IVRCONF_ERR_TIMEOUT`.
+/// `IVRCONF_ERR_NULL_ARGUMENT` when `sim` or `name` is NULL,
+/// `IVRCONF_ERR_INVALID_ARGUMENT` when `name` is not UTF-8.
+///
+/// # Safety
+/// `sim` is NULL or a live handle; `name` is NULL or a NUL-terminated
+/// string.
+#[no_mangle]
+pub unsafe extern "C" fn ivrconf_sim_wait_received(
+    sim: *const ivrconf_sim,
+    name: *const c_char,
+    count: u64,
+    timeout_ms: u32,
+) -> ivrconf_result {
+    ffi_boundary! {
+        const F: &str = "ivrconf_sim_wait_received";
+        if sim.is_null() {
+            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
+        }
+        // SAFETY: per this function's contract.
+        let name = match unsafe { text(name, F, "name") } {
+            Ok(n) => n,
+            Err(code) => return code,
+        };
+        // SAFETY: non-NULL and live per the contract.
+        let sim = unsafe { &(*sim).sim };
+        if sim.wait_received(name, count, Duration::from_millis(u64::from(timeout_ms))) {
+            IVRCONF_OK
+        } else {
+            fail(
+                IVRCONF_ERR_TIMEOUT,
+                format!(
+                    "{F}: {} of {count} `{name}` received within {timeout_ms} ms",
+                    sim.received_count(Some(name))
+                ),
+            )
+        }
+    }
+}
+
+/// Writes to `*count_out` how many connections the simulator has accepted
+/// so far. `IVRCONF_ERR_NULL_ARGUMENT` when `sim` or `count_out` is NULL.
+///
+/// # Safety
+/// `sim` is NULL or a live handle; `count_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ivrconf_sim_connection_count(
+    sim: *const ivrconf_sim,
+    count_out: *mut u64,
+) -> ivrconf_result {
+    ffi_boundary! {
+        const F: &str = "ivrconf_sim_connection_count";
+        if sim.is_null() {
+            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
+        }
+        if count_out.is_null() {
+            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: count_out is NULL"));
+        }
+        // SAFETY: both non-NULL and valid per the contract.
+        unsafe { *count_out = (*sim).sim.connection_count() };
+        IVRCONF_OK
+    }
+}
+
+/// Stops the simulator (closes every connection, joins its threads) and
+/// frees it. NULL is a no-op. The handle must not be used afterwards.
+///
+/// # Safety
+/// `sim` is NULL or a live handle from `ivrconf_sim_new`, not used by any
+/// other thread during or after this call.
+#[no_mangle]
+pub unsafe extern "C" fn ivrconf_sim_free(sim: *mut ivrconf_sim) {
+    ffi_boundary_or! { (),
+        if !sim.is_null() {
+            // SAFETY: created by Box::into_raw in ivrconf_sim_new; the caller
+            // gives up the handle here.
+            drop(unsafe { Box::from_raw(sim) });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::KEYS;
+
+    /// Every key of the simulator is documented in ivrconf_sim_set's doc
+    /// comment (and so in the header).
+    #[test]
+    fn set_doc_names_every_key() {
+        let src = include_str!("sim.rs");
+        let start = src.find("/// Changes one setting").unwrap_or(0);
+        let end = src
+            .find("pub unsafe extern \"C\" fn ivrconf_sim_set")
+            .unwrap_or(0);
+        let doc = &src[start..end];
+        for k in KEYS {
+            assert!(doc.contains(&format!("`{}`", k.key)), "{}", k.key);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The values the flow engine exchanges with its caller: configuration, op
+//! kinds, call states, outcomes, refusals, events and outputs.
+//!
+//! The `#[repr(u32)]` discriminants are the C constants (C-API.md: every
+//! enum-like set starts at 1, 0 means "none"); they must never change. This
+//! module holds data only, no behaviour beyond naming and numbering.
+
+use std::fmt;
+
+use crate::wire;
+
+/// Monotonic milliseconds supplied by the caller; the flow never reads a clock.
+pub type Millis = u64;
+
+/// An operation id: never 0, allocated by [`crate::flow::Flow`] from 1.
+pub type OpId = u64;
+
+/// What the flow needs to know of the engine configuration.
+#[derive(Clone, Debug)]
+pub struct FlowConfig {
+    /// Longest wait for any server reaction to a request (M4).
+    pub request_timeout_ms: u64,
+    /// A consult leg not answered within this time is abandoned (M4).
+    pub no_answer_timeout_ms: u64,
+    /// Write `ReqId` on call-control requests (PROTOCOL 5.2).
+    pub send_req_id: bool,
+    /// `NewCall Version`.
+    pub protocol_version: String,
+    /// `NewCall CallControlMode`.
+    pub call_control_mode: String,
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        FlowConfig {
+            request_timeout_ms: 10_000,
+            no_answer_timeout_ms: 30_000,
+            send_req_id: true,
+            protocol_version: "4.0".to_string(),
+            call_control_mode: "Network".to_string(),
+        }
+    }
+}
+
+/// The operations an application can ask for (`IVRCONF_OP_*`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    ConferenceOneStep = 1,
+    ConferenceConsult = 2,
+    TransferOneStep = 3,
+    TransferConsult = 4,
+    ConferenceComplete = 5,
+    TransferComplete = 6,
+    ConsultCancel = 7,
+}
+
+impl OpKind {
+    /// Every kind, in C constant order.
+    pub const ALL: [OpKind; 7] = [
+        OpKind::ConferenceOneStep,
+        OpKind::ConferenceConsult,
+        OpKind::TransferOneStep,
+        OpKind::TransferConsult,
+        OpKind::ConferenceComplete,
+        OpKind::TransferComplete,
+        OpKind::ConsultCancel,
+    ];
+
+    /// The kind with C value `v`, `None` for 0 and unknown values.
+    pub fn from_u32(v: u32) -> Option<OpKind> {
+        OpKind::ALL.into_iter().find(|k| *k as u32 == v)
+    }
+
+    /// True for the four kinds that start an operation (and get an op id).
+    pub fn is_start(self) -> bool {
+        matches!(
+            self,
+            OpKind::ConferenceOneStep
+                | OpKind::ConferenceConsult
+                | OpKind::TransferOneStep
+                | OpKind::TransferConsult
+        )
+    }
+
+    /// The C constant's name without the `IVRCONF_OP_` prefix.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpKind::ConferenceOneStep => "CONFERENCE_ONE_STEP",
+            OpKind::ConferenceConsult => "CONFERENCE_CONSULT",
+            OpKind::TransferOneStep => "TRANSFER_ONE_STEP",
+            OpKind::TransferConsult => "TRANSFER_CONSULT",
+            OpKind::ConferenceComplete => "CONFERENCE_COMPLETE",
+            OpKind::TransferComplete => "TRANSFER_COMPLETE",
+            OpKind::ConsultCancel => "CONSULT_CANCEL",
+        }
+    }
+}
+
+impl fmt::Display for OpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A call's state as the application sees it (`IVRCONF_CALL_STATE_*`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallState {
+    Active = 1,
+    Consulting = 2,
+    ConsultEstablished = 3,
+    Held = 4,
+    Conferenced = 5,
+    Transferred = 6,
+    Ended = 7,
+}
+
+impl CallState {
+    /// Every state, in C constant order.
+    pub const ALL: [CallState; 7] = [
+        CallState::Active,
+        CallState::Consulting,
+        CallState::ConsultEstablished,
+        CallState::Held,
+        CallState::Conferenced,
+        CallState::Transferred,
+        CallState::Ended,
+    ];
+
+    /// The C constant's name without the `IVRCONF_CALL_STATE_` prefix.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallState::Active => "ACTIVE",
+            CallState::Consulting => "CONSULTING",
+            CallState::ConsultEstablished => "CONSULT_ESTABLISHED",
+            CallState::Held => "HELD",
+            CallState::Conferenced => "CONFERENCED",
+            CallState::Transferred => "TRANSFERRED",
+            CallState::Ended => "ENDED",
+        }
+    }
+
+    /// The state named `name` (as printed by `Display`).
+    pub fn parse(name: &str) -> Option<CallState> {
+        CallState::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for CallState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How an operation ended (`IVRCONF_OUTCOME_*`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Completed = 1,
+    Busy = 2,
+    NoAnswer = 3,
+    Failed = 4,
+    Cancelled = 5,
+    ConsultReleased = 6,
+    RetrieveFailed = 7,
+    CallEnded = 8,
+    Timeout = 9,
+    LinkLost = 10,
+}
+
+impl Outcome {
+    /// Every outcome, in C constant order.
+    pub const ALL: [Outcome; 10] = [
+        Outcome::Completed,
+        Outcome::Busy,
+        Outcome::NoAnswer,
+        Outcome::Failed,
+        Outcome::Cancelled,
+        Outcome::ConsultReleased,
+        Outcome::RetrieveFailed,
+        Outcome::CallEnded,
+        Outcome::Timeout,
+        Outcome::LinkLost,
+    ];
+
+    /// The C constant's name without the `IVRCONF_OUTCOME_` prefix.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Completed => "COMPLETED",
+            Outcome::Busy => "BUSY",
+            Outcome::NoAnswer => "NO_ANSWER",
+            Outcome::Failed => "FAILED",
+            Outcome::Cancelled => "CANCELLED",
+            Outcome::ConsultReleased => "CONSULT_RELEASED",
+            Outcome::RetrieveFailed => "RETRIEVE_FAILED",
+            Outcome::CallEnded => "CALL_ENDED",
+            Outcome::Timeout => "TIMEOUT",
+            Outcome::LinkLost => "LINK_LOST",
+        }
+    }
+
+    /// The outcome named `name` (as printed by `Display`).
+    pub fn parse(name: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.name() == name)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `IVRCONF_STATUS_*` value of a `CallStatus` event: its position in
+/// [`wire::Event::ALL`] plus one (DIALING = 1 ... RELEASED = 10).
+pub fn status_code(event: wire::Event) -> u32 {
+    position_code(&wire::Event::ALL, &event)
+}
+
+/// `IVRCONF_REQUEST_*` value of a `CallError FailedReq`: its position in
+/// [`wire::FailedReq::ALL`] plus one (UNKNOWN = 1 ... NOT_ALLOWED = 12).
+pub fn request_code(req: wire::FailedReq) -> u32 {
+    position_code(&wire::FailedReq::ALL, &req)
+}
+
+fn position_code<T: PartialEq>(all: &[T], item: &T) -> u32 {
+    // Both tables are tiny and contain every variant, so the fallback 0
+    // ("none") is unreachable; it avoids a panic path all the same.
+    all.iter()
+        .position(|x| x == item)
+        .and_then(|p| u32::try_from(p + 1).ok())
+        .unwrap_or(0)
+}
+
+/// A command refused synchronously; nothing was sent and nothing changed.
+/// When several apply, the first in declaration order wins (FLOWS.md M2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Bad text, length or op kind; the string names the argument and rule.
+    InvalidArgument(String),
+    /// No live call with that id.
+    UnknownCall,
+    /// `call_new` with the id of a live call.
+    CallExists,
+    /// The session is not logged in.
+    NotConnected,
+    /// Another operation of the call is in flight.
+    OperationPending,
+    /// The call's state forbids the command; the string names the state.
+    InvalidState(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
+            Refusal::UnknownCall => f.write_str("unknown call"),
+            Refusal::CallExists => f.write_str("a live call already has this id"),
+            Refusal::NotConnected => f.write_str("not logged in to an IVR Server"),
+            Refusal::OperationPending => f.write_str("an operation is in flight on this call"),
+            Refusal::InvalidState(why) => write!(f, "invalid state: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Names one timer the flow asked for; the caller hands it back to
+/// [`crate::flow::Flow::on_timer`] when it is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimerId(pub u64);
+
+/// Which application event a [`CallEvent`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallEventKind {
+    /// A documented `CallStatus` the server sent for the call.
+    CallStatus,
+    /// An operation ended (exactly once per op id).
+    OperationDone,
+    /// The call is over; always the last event of a call.
+    CallEnded,
+}
+
+/// One application event about a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallEvent {
+    pub kind: CallEventKind,
+    pub call_id: String,
+    /// The op that ended (OPERATION_DONE) or is in flight (CALL_STATUS); 0 none.
+    pub op_id: OpId,
+    pub op_kind: Option<OpKind>,
+    /// CALL_STATUS only.
+    pub status: Option<wire::Event>,
+    /// OPERATION_DONE only.
+    pub outcome: Option<Outcome>,
+    /// OPERATION_DONE after a `CallError` only.
+    pub failed_request: Option<wire::FailedReq>,
+    /// `TLibErrCode` of that `CallError`, when it had one.
+    pub tlib_error: Option<i32>,
+    /// The call's state after the event.
+    pub state: CallState,
+    pub party_count: u32,
+    /// One readable line (for logs and `ivrconf_event_text`).
+    pub text: String,
+}
+
+/// What the flow asks its caller to do, in order.
+// `Send` is large (a `wire::Message`), but outputs are short-lived queue
+// entries moved once to the caller; boxing would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Write this message to the server.
+    Send(wire::Message),
+    /// Deliver this event to the application.
+    Event(CallEvent),
+    /// Call `on_timer(timer)` at `at` (unless cancelled first).
+    SetTimer { timer: TimerId, at: Millis },
+    /// Forget this timer.
+    CancelTimer(TimerId),
+}
+
+/// Severity of a [`LogRecord`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Warn,
+    Debug,
+}
+
+/// Something the specs say to log that reaches the application as no event
+/// (messages for unknown calls, undocumented statuses, stray `CallError`s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    pub level: LogLevel,
+    pub call_id: Option<String>,
+    pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_values_are_fixed() {
+        assert_eq!(OpKind::from_u32(0), None);
+        assert_eq!(OpKind::from_u32(4), Some(OpKind::TransferConsult));
+        assert_eq!(OpKind::from_u32(8), None);
+        assert_eq!(CallState::Ended as u32, 7);
+        assert_eq!(Outcome::LinkLost as u32, 10);
+        assert_eq!(status_code(wire::Event::Dialing), 1);
+        assert_eq!(status_code(wire::Event::Released), 10);
+        assert_eq!(request_code(wire::FailedReq::Unknown), 1);
+        assert_eq!(request_code(wire::FailedReq::NotAllowed), 12);
+        assert_eq!(
+            CallState::ConsultEstablished.to_string(),
+            "CONSULT_ESTABLISHED"
+        );
+        assert_eq!(
+            Outcome::parse("RETRIEVE_FAILED"),
+            Some(Outcome::RetrieveFailed)
+        );
+    }
+}

@@ -1,0 +1,299 @@
+//! The `ivrconf-sim` command line: hand-parsed flags (no clap), the traffic
+//! printer and the `--help` text, which is generated from the same tables
+//! as validation (`config::KEYS`, `Behaviour::ALL`) so it cannot drift.
+//!
+//! Kept here rather than in the binary so the parser is unit-tested; the
+//! binary only calls [`main`].
+
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+
+use super::behaviour::Behaviour;
+use super::config::{Settings, KEYS};
+use super::fields::summary;
+use super::record::{Dir, Record};
+use super::Simulator;
+
+/// What the command line asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Options {
+    pub listen: String,
+    pub help: bool,
+    pub quiet: bool,
+    /// `(key, value)` in command-line order.
+    pub settings: Vec<(String, String)>,
+}
+
+fn is_bool_key(key: &str) -> bool {
+    KEYS.iter().any(|k| {
+        k.key == key && (k.values.starts_with("bool") || k.values.starts_with("probability"))
+    })
+}
+
+fn known_key(key: &str) -> bool {
+    key.starts_with("dest.") || KEYS.iter().any(|k| k.key == key)
+}
+
+/// Parses the arguments (without the program name).
+pub fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        listen: "127.0.0.1:0".into(),
+        ..Options::default()
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        let Some(flag) = arg.strip_prefix("--") else {
+            return Err(format!("unexpected argument `{arg}` (flags start with --)"));
+        };
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (flag.to_string(), None),
+        };
+        match name.as_str() {
+            "help" | "h" => {
+                o.help = true;
+                continue;
+            }
+            "quiet" => {
+                o.quiet = true;
+                continue;
+            }
+            _ => {}
+        }
+        let key = name.replace('-', "_");
+        let takes_optional_value = is_bool_key(&key);
+        let value = match inline {
+            Some(v) => v,
+            None if takes_optional_value
+                && args.get(i).is_none_or(|next| next.starts_with("--")) =>
+            {
+                "true".to_string()
+            }
+            None => match args.get(i) {
+                Some(v) => {
+                    i += 1;
+                    v.clone()
+                }
+                None => return Err(format!("--{name} needs a value")),
+            },
+        };
+        match key.as_str() {
+            "listen" => o.listen = value,
+            "set" => {
+                let Some((k, v)) = value.split_once('=') else {
+                    return Err(format!("--set expects KEY=VALUE, got `{value}`"));
+                };
+                o.settings.push((k.to_string(), v.to_string()));
+            }
+            "dest" => {
+                let Some((prefix, b)) = value.split_once('=') else {
+                    return Err(format!("--dest expects PREFIX=BEHAVIOUR, got `{value}`"));
+                };
+                o.settings.push((format!("dest.{prefix}"), b.to_string()));
+            }
+            _ if known_key(&key) => o.settings.push((key, value)),
+            _ => return Err(format!("unknown flag --{name} (see --help)")),
+        }
+    }
+    // Validate every setting now, so a typo fails before binding.
+    let mut check = Settings::default();
+    for (k, v) in &o.settings {
+        if k == "close_connections" {
+            continue;
+        }
+        check.apply(k, v).map_err(|e| e.to_string())?;
+    }
+    Ok(o)
+}
+
+/// The `--help` text: usage, destination behaviours, every key.
+pub fn help() -> String {
+    let mut h = String::from(
+        "ivrconf-sim: an IVR Server simulator (server side of the IVR Server XML protocol)\n\
+         \n\
+         USAGE: ivrconf-sim [--listen HOST:PORT] [--KEY VALUE | --KEY=VALUE]... [--set KEY=VALUE]...\n\
+         \n\
+         The first line on stdout is `listening on HOST:PORT` (the real port when 0 was asked).\n\
+         Then every frame in and out is printed as it happens:\n\
+         \x20 I->S <Name> <Field=value...>   received from the IVR driver\n\
+         \x20 S->I <Name> <Field=value...>   sent by the simulator\n\
+         Non-XML frames print as #keepalive_request, #keepalive_ack, #error_ack, #decode_error,\n\
+         #protocol_error. While running, lines `KEY=VALUE` on stdin change settings\n\
+         (`close_connections=now` drops every connection).\n\
+         \n\
+         FLAGS\n\
+         \x20 --listen HOST:PORT     address to listen on [127.0.0.1:0]\n\
+         \x20 --set KEY=VALUE        any key below\n\
+         \x20 --dest PREFIX=BEHAVIOUR  same as --set dest.PREFIX=BEHAVIOUR\n\
+         \x20 --quiet                do not print the traffic\n\
+         \x20 --help                 this text\n\
+         \x20 --KEY VALUE            every key below is also a flag (dashes or underscores);\n\
+         \x20                        a bool or probability flag alone means true\n\
+         \n\
+         DESTINATIONS (behaviour chosen by the DestDN of the request, longest prefix wins,\n\
+         ASCII case-insensitive; every bracketed FLOWS.md message is sent by default)\n",
+    );
+    for b in Behaviour::ALL {
+        let prefix = if b == Behaviour::Answer {
+            "(other)".to_string()
+        } else {
+            format!("{}*", b.name())
+        };
+        h.push_str(&format!("  {prefix:<15} {}\n", b.help()));
+    }
+    let mut group = "";
+    for k in KEYS {
+        if k.group != group {
+            group = k.group;
+            h.push_str(&format!("\n{} KEYS\n", group.to_ascii_uppercase()));
+        }
+        h.push_str(&format!(
+            "  {:<24} {} [{}]\n  {:<24}   {}\n",
+            k.key, k.values, k.default, "", k.help
+        ));
+    }
+    h.push_str("\nProbabilities are drawn from a per-connection PRNG seeded with `seed` and the\nconnection number: the same seed and traffic replay the same faults.\n");
+    h
+}
+
+/// One traffic line, as printed.
+pub fn line(r: &Record) -> String {
+    let dir = match r.dir {
+        Dir::ToServer => "I->S",
+        Dir::FromServer => "S->I",
+    };
+    match &r.message {
+        Some(m) => format!("{dir} {}", summary(m)),
+        None => format!("{dir} {} len={}", r.name(), r.raw.len()),
+    }
+}
+
+/// Runs the simulator until killed; returns the process exit code.
+pub fn main(args: Vec<String>) -> i32 {
+    let opts = match parse(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("ivrconf-sim: {e}");
+            return 2;
+        }
+    };
+    if opts.help {
+        print!("{}", help());
+        return 0;
+    }
+    let sim = match Simulator::start(&opts.listen) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ivrconf-sim: cannot listen on {}: {e}", opts.listen);
+            return 1;
+        }
+    };
+    for (k, v) in &opts.settings {
+        if let Err(e) = sim.set(k, v) {
+            eprintln!("ivrconf-sim: {e}");
+            return 2;
+        }
+    }
+    {
+        // The observer is installed while stdout is held, so no traffic line
+        // can be lost or come before the `listening on` line.
+        let mut out = std::io::stdout().lock();
+        if !opts.quiet {
+            sim.set_observer(Some(Arc::new(|r: &Record| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", line(r));
+                let _ = out.flush();
+            })));
+        }
+        let _ = writeln!(out, "listening on {}", sim.local_addr());
+        let _ = out.flush();
+    }
+    // Settings from stdin; at end of input keep serving until killed.
+    for l in std::io::stdin().lock().lines() {
+        let Ok(l) = l else { break };
+        let l = l.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        match l.split_once('=') {
+            Some((k, v)) => match sim.set(k.trim(), v.trim()) {
+                Ok(()) => eprintln!("ivrconf-sim: {} set", k.trim()),
+                Err(e) => eprintln!("ivrconf-sim: {e}"),
+            },
+            None => eprintln!("ivrconf-sim: expected KEY=VALUE on stdin, got `{l}`"),
+        }
+    }
+    loop {
+        std::thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_map_to_keys() {
+        let o = parse(&args(&[
+            "--listen",
+            "0.0.0.0:7000",
+            "--login=no_answer",
+            "--seed",
+            "9",
+            "--split-writes",
+            "--duplicate-events",
+            "0.5",
+            "--dest",
+            "6=busy",
+            "--set",
+            "slow_ms=10",
+            "--coalesce=false",
+        ]))
+        .unwrap();
+        assert_eq!(o.listen, "0.0.0.0:7000");
+        let s: Vec<(&str, &str)> = o
+            .settings
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            s,
+            [
+                ("login", "no_answer"),
+                ("seed", "9"),
+                ("split_writes", "true"),
+                ("duplicate_events", "0.5"),
+                ("dest.6", "busy"),
+                ("slow_ms", "10"),
+                ("coalesce", "false"),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_flags_and_values_are_refused() {
+        assert!(parse(&args(&["--nope", "1"])).is_err());
+        assert!(parse(&args(&["--slow-ms"])).is_err());
+        assert!(parse(&args(&["--slow-ms", "x"])).is_err());
+        assert!(parse(&args(&["--set", "slow_ms"])).is_err());
+        assert!(parse(&args(&["stray"])).is_err());
+        assert!(parse(&args(&["--help"])).unwrap().help);
+    }
+
+    #[test]
+    fn help_documents_every_behaviour_and_key() {
+        let h = help();
+        for b in Behaviour::ALL {
+            assert!(h.contains(b.help()), "{}", b.name());
+        }
+        for k in KEYS {
+            assert!(h.contains(k.key) && h.contains(k.help), "{}", k.key);
+        }
+    }
+}

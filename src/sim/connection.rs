@@ -1,0 +1,496 @@
+//! One accepted connection: a reader thread that cuts frames, records them
+//! and applies the "drop" faults, and a worker thread that owns the call
+//! model, the timers and the socket's write side, so frames never
+//! interleave and a slow or hostile client only ever stalls its own
+//! threads.
+//!
+//! Transport faults (spelling, split / coalesced writes, interleaved
+//! keep-alives, duplicates, swaps, omissions, stray call ids, delays) are
+//! applied here, on the steps the pure `script` model produced.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::Ordering as AtomicOrdering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use super::config::{Settings, SpellingMode};
+use super::frames::Splitter;
+use super::record::Dir;
+use super::rng::Rng;
+use super::script::{Calls, Step};
+use super::server::Shared;
+use super::spelling::{self, Spelling};
+use crate::wire::{self, Body, Event, FlowControl, FrameType, LoginResp, Message};
+
+/// Frames the reader may queue ahead of the worker; beyond it the reader
+/// blocks and TCP pushes back on a flooding client.
+const QUEUE: usize = 256;
+
+/// What the reader and the API tell a connection's worker.
+pub(crate) enum Ev {
+    Frame(FrameType, Option<Message>),
+    Inject(Message),
+    /// Settings changed: recompute keep-alive deadlines.
+    Wake,
+    Closed,
+}
+
+/// The API's handle on a live connection.
+pub(crate) struct ConnHandle {
+    pub stream: TcpStream,
+    pub tx: Sender<Ev>,
+}
+
+impl ConnHandle {
+    /// Closes the socket; both threads notice and end.
+    pub fn close(&self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+        let _ = self.tx.try_send(Ev::Closed);
+    }
+}
+
+/// Starts the threads of connection number `conn`.
+pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_nodelay(true)?;
+    // A blocked write this long means the client stopped reading: the
+    // connection is closed rather than stalling its worker for ever.
+    let write_timeout = shared.settings().write_timeout_ms;
+    stream.set_write_timeout(Some(Duration::from_millis(write_timeout.max(1))))?;
+    let read_side = stream.try_clone()?;
+    let handle_side = stream.try_clone()?;
+    let (tx, rx) = crossbeam_channel::bounded(QUEUE);
+    shared.conns.lock().insert(
+        conn,
+        ConnHandle {
+            stream: handle_side,
+            tx: tx.clone(),
+        },
+    );
+    let seed = shared.settings().seed;
+    let worker = Worker {
+        shared: shared.clone(),
+        conn,
+        stream,
+        calls: Calls::new(),
+        rng: Rng::for_connection(seed, conn),
+        timers: BinaryHeap::new(),
+        seq: 0,
+        next_keepalive: None,
+        closed: false,
+        write_timeout_ms: write_timeout,
+    };
+    let r_shared = shared.clone();
+    let reader = std::thread::Builder::new()
+        .name(format!("ivrconf-sim-read-{conn}"))
+        .spawn(move || read_loop(&r_shared, conn, read_side, &tx));
+    let writer = std::thread::Builder::new()
+        .name(format!("ivrconf-sim-conn-{conn}"))
+        .spawn(move || worker.run(&rx));
+    let mut threads = shared.threads.lock();
+    for h in [reader, writer] {
+        match h {
+            Ok(h) => threads.push(h),
+            Err(e) => {
+                // Without both threads the connection is useless.
+                if let Some(c) = shared.conns.lock().remove(&conn) {
+                    c.close();
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>) {
+    let mut splitter = Splitter::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut frames = 0u64;
+    'read: loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        splitter.push(&buf[..n]);
+        while let Some(next) = splitter.next_frame() {
+            let frame = match next {
+                Ok(f) => f,
+                Err(e) => {
+                    // Out of step: keep the evidence (header + 64 bytes,
+                    // as PROTOCOL.md 1.5 logs it) and close.
+                    shared.recorder.record(Dir::ToServer, conn, None, e.bytes);
+                    break 'read;
+                }
+            };
+            frames += 1;
+            let message = match frame.frame_type {
+                FrameType::Xml => wire::decode(frame.payload()).ok(),
+                _ => None,
+            };
+            shared
+                .recorder
+                .record(Dir::ToServer, conn, message.clone(), frame.bytes);
+            let cfg = shared.settings();
+            let drop_count = cfg.drop_after_frames > 0 && frames >= cfg.drop_after_frames;
+            let drop_name = !cfg.drop_at.is_empty()
+                && message
+                    .as_ref()
+                    .is_some_and(|m| m.name().eq_ignore_ascii_case(&cfg.drop_at));
+            if drop_count || drop_name {
+                break 'read;
+            }
+            if tx.send(Ev::Frame(frame.frame_type, message)).is_err() {
+                break 'read;
+            }
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+    let _ = tx.send(Ev::Closed);
+}
+
+/// Something to write.
+#[derive(Debug, Clone)]
+enum Outgoing {
+    Xml(Box<Message>),
+    KeepAliveRequest,
+    KeepAliveAck,
+}
+
+enum Pending {
+    Out(Outgoing),
+    Step(String, Box<Step>),
+}
+
+struct Timer {
+    due: Instant,
+    seq: u64,
+    what: Pending,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        (self.due, self.seq) == (other.due, other.seq)
+    }
+}
+impl Eq for Timer {}
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Timer {
+    // Equal deadlines keep the order they were scheduled in.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.due, self.seq).cmp(&(other.due, other.seq))
+    }
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    conn: u64,
+    stream: TcpStream,
+    calls: Calls,
+    rng: Rng,
+    timers: BinaryHeap<Reverse<Timer>>,
+    seq: u64,
+    next_keepalive: Option<Instant>,
+    closed: bool,
+    write_timeout_ms: u64,
+}
+
+impl Worker {
+    fn run(mut self, rx: &Receiver<Ev>) {
+        while !self.closed {
+            let cfg = self.shared.settings();
+            self.plan_keepalive(&cfg);
+            let deadline = match (self.timers.peek(), self.next_keepalive) {
+                (Some(Reverse(t)), Some(k)) => Some(t.due.min(k)),
+                (Some(Reverse(t)), None) => Some(t.due),
+                (None, k) => k,
+            };
+            let ev = match deadline {
+                Some(d) => rx.recv_deadline(d),
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let cfg = self.shared.settings();
+            if cfg.write_timeout_ms != self.write_timeout_ms {
+                self.write_timeout_ms = cfg.write_timeout_ms;
+                let t = Duration::from_millis(cfg.write_timeout_ms.max(1));
+                let _ = self.stream.set_write_timeout(Some(t));
+            }
+            match ev {
+                Ok(Ev::Frame(kind, message)) => self.on_frame(kind, message, &cfg),
+                Ok(Ev::Inject(m)) => self.write_batch(vec![Outgoing::Xml(Box::new(m))], &cfg, true),
+                Ok(Ev::Wake) | Err(RecvTimeoutError::Timeout) => {}
+                Ok(Ev::Closed) | Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if !self.closed {
+                self.fire_due(&cfg);
+            }
+        }
+        let _ = self.stream.shutdown(Shutdown::Both);
+        self.shared.conns.lock().remove(&self.conn);
+    }
+
+    fn plan_keepalive(&mut self, cfg: &Settings) {
+        if cfg.keepalive_interval_ms == 0 {
+            self.next_keepalive = None;
+        } else if self.next_keepalive.is_none() {
+            self.next_keepalive =
+                Some(Instant::now() + Duration::from_millis(cfg.keepalive_interval_ms));
+        }
+    }
+
+    fn on_frame(&mut self, kind: FrameType, message: Option<Message>, cfg: &Settings) {
+        match kind {
+            FrameType::KeepAliveRequest if cfg.keepalive_answer => {
+                self.respond(vec![Outgoing::KeepAliveAck], cfg)
+            }
+            FrameType::Xml => {
+                let Some(m) = message else { return };
+                if let Body::LoginReq(_) = &m.body {
+                    let out = self.login(&m, cfg);
+                    self.respond(out, cfg);
+                } else if let Some(id) = m.call_id.clone() {
+                    let steps = self.calls.react(&id, &m.body, cfg);
+                    self.schedule(&id, steps, cfg);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn login(&mut self, req: &Message, cfg: &Settings) -> Vec<Outgoing> {
+        if !cfg.login_answer {
+            return vec![];
+        }
+        let initialising = self
+            .shared
+            .login_init_left
+            .fetch_update(AtomicOrdering::SeqCst, AtomicOrdering::SeqCst, |n| {
+                n.checked_sub(1)
+            })
+            .is_ok();
+        let status = if initialising {
+            Some("InitInProgress".to_string())
+        } else {
+            non_empty(&cfg.login_status)
+        };
+        let ready = cfg.login_result.eq_ignore_ascii_case("Success")
+            && status.as_deref().is_none_or(|s| {
+                !s.eq_ignore_ascii_case("NoSuchClient") && !s.eq_ignore_ascii_case("InitInProgress")
+            });
+        let resp = LoginResp {
+            iserver_version: non_empty(&cfg.iserver_version),
+            result: cfg.login_result.clone(),
+            status,
+            config_options: non_empty(&cfg.config_options),
+        };
+        let mut out = vec![Outgoing::Xml(Box::new(Message {
+            call_id: req.call_id.clone(),
+            body: Body::LoginResp(resp),
+        }))];
+        if ready && !cfg.flow_control.is_empty() {
+            out.push(Outgoing::Xml(Box::new(Message {
+                call_id: req.call_id.clone(),
+                body: Body::FlowControl(FlowControl {
+                    status: Some(cfg.flow_control.clone()),
+                    other: vec![],
+                }),
+            })));
+        }
+        out
+    }
+
+    /// Session answers: now, or after `response_delay_ms`.
+    fn respond(&mut self, out: Vec<Outgoing>, cfg: &Settings) {
+        if cfg.response_delay_ms == 0 {
+            self.write_batch(out, cfg, false);
+            return;
+        }
+        let due = Instant::now() + Duration::from_millis(cfg.response_delay_ms);
+        for o in out {
+            self.push_timer(due, Pending::Out(o));
+        }
+    }
+
+    fn push_timer(&mut self, due: Instant, what: Pending) {
+        self.seq += 1;
+        self.timers.push(Reverse(Timer {
+            due,
+            seq: self.seq,
+            what,
+        }));
+    }
+
+    /// Applies the event faults to a reaction and sends or schedules it.
+    fn schedule(&mut self, call_id: &str, steps: Vec<Step>, cfg: &Settings) {
+        let steps = self.event_faults(call_id, steps, cfg);
+        let now = Instant::now();
+        let delay = Duration::from_millis(cfg.response_delay_ms);
+        let mut batch = vec![];
+        let mut last_due = now;
+        for (id, step) in steps {
+            let due = (now + delay + step.after).max(last_due);
+            if due <= now && self.timers.is_empty() {
+                if self.calls.fire(&id, &step) {
+                    self.calls.sent(&id, &step.body);
+                    batch.push(Outgoing::Xml(Box::new(Message::new(id, step.body))));
+                }
+            } else {
+                // Anything behind a delayed step waits for it, so order is
+                // kept even when a later step has a shorter delay.
+                last_due = due;
+                self.push_timer(due, Pending::Step(id, Box::new(step)));
+            }
+        }
+        self.write_batch(batch, cfg, false);
+    }
+
+    /// Omissions, Held/Dialing swaps, duplicates and stray call ids.
+    fn event_faults(
+        &mut self,
+        call_id: &str,
+        steps: Vec<Step>,
+        cfg: &Settings,
+    ) -> Vec<(String, Step)> {
+        let mut steps: Vec<Step> = steps
+            .into_iter()
+            .filter(|s| !(s.optional && self.rng.chance(cfg.omit_optional)))
+            .collect();
+        for i in 1..steps.len() {
+            let pair = (event_of(&steps[i - 1]), event_of(&steps[i]));
+            if pair == (Some(Event::Held), Some(Event::Dialing))
+                && steps[i - 1].after == steps[i].after
+                && self.rng.chance(cfg.swap_held_dialing)
+            {
+                steps.swap(i - 1, i);
+            }
+        }
+        let mut out = vec![];
+        for step in steps {
+            let is_status = matches!(step.body, Body::CallStatus(_));
+            if is_status && self.rng.chance(cfg.unknown_call_events) {
+                let stray = Step {
+                    guard: super::script::Guard::None,
+                    effect: super::script::Effect::None,
+                    ..step.clone()
+                };
+                out.push((self.calls.unknown_id(), stray));
+            }
+            let dup = is_status && self.rng.chance(cfg.duplicate_events);
+            out.push((call_id.to_string(), step.clone()));
+            if dup {
+                // The copy changes nothing when it fires (M6 duplicate) but
+                // keeps the guard: a cancelled event has no copy either.
+                let copy = Step {
+                    effect: super::script::Effect::None,
+                    ..step
+                };
+                out.push((call_id.to_string(), copy));
+            }
+        }
+        out
+    }
+
+    fn fire_due(&mut self, cfg: &Settings) {
+        let now = Instant::now();
+        let mut batch = vec![];
+        while self.timers.peek().is_some_and(|Reverse(t)| t.due <= now) {
+            let Some(Reverse(t)) = self.timers.pop() else {
+                break;
+            };
+            match t.what {
+                Pending::Out(o) => batch.push(o),
+                Pending::Step(id, step) => {
+                    if self.calls.fire(&id, &step) {
+                        self.calls.sent(&id, &step.body);
+                        batch.push(Outgoing::Xml(Box::new(Message::new(id, step.body))));
+                    }
+                }
+            }
+        }
+        if let Some(k) = self.next_keepalive {
+            if k <= now {
+                batch.push(Outgoing::KeepAliveRequest);
+                let every = Duration::from_millis(cfg.keepalive_interval_ms.max(1));
+                self.next_keepalive = Some(now + every);
+            }
+        }
+        self.write_batch(batch, cfg, false);
+    }
+
+    /// Encodes, records and writes frames. `forced` (injected messages)
+    /// ignores `silent`.
+    fn write_batch(&mut self, batch: Vec<Outgoing>, cfg: &Settings, forced: bool) {
+        if batch.is_empty() || (cfg.silent && !forced) {
+            return;
+        }
+        let mut frames: Vec<(Option<Message>, Vec<u8>)> = vec![];
+        for o in batch {
+            match o {
+                Outgoing::KeepAliveRequest => frames.push((None, wire::KEEPALIVE_REQUEST.to_vec())),
+                Outgoing::KeepAliveAck => frames.push((None, wire::KEEPALIVE_ACK.to_vec())),
+                Outgoing::Xml(m) => {
+                    let sp = match cfg.spelling {
+                        SpellingMode::Fixed(sp) => sp,
+                        SpellingMode::Random => Spelling::from_bits(self.rng.next_u64()),
+                    };
+                    let bytes = if sp.is_canonical() {
+                        wire::encode_frame(&m).ok()
+                    } else {
+                        spelling::frame(&m, sp)
+                    };
+                    // Unencodable (an injected message too large): skipped.
+                    let Some(bytes) = bytes else { continue };
+                    if cfg.interleave_keepalive {
+                        frames.push((None, wire::KEEPALIVE_REQUEST.to_vec()));
+                    }
+                    frames.push((Some(*m), bytes));
+                }
+            }
+        }
+        for (m, bytes) in &frames {
+            self.shared
+                .recorder
+                .record(Dir::FromServer, self.conn, m.clone(), bytes.clone());
+        }
+        let result = if cfg.coalesce && !cfg.split_writes {
+            let all: Vec<u8> = frames.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+            self.stream.write_all(&all)
+        } else {
+            frames.iter().try_for_each(|(_, b)| {
+                if cfg.split_writes {
+                    b.chunks(1).try_for_each(|c| {
+                        self.stream.write_all(c)?;
+                        self.stream.flush()
+                    })
+                } else {
+                    self.stream.write_all(b)
+                }
+            })
+        };
+        if result.is_err() {
+            self.closed = true;
+        }
+    }
+}
+
+fn event_of(s: &Step) -> Option<Event> {
+    match &s.body {
+        Body::CallStatus(c) => c.event(),
+        _ => None,
+    }
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}

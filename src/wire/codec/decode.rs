@@ -1,0 +1,621 @@
+//! The decoder (PROTOCOL.md 2.3-2.7): one XML payload to a typed message.
+//!
+//! A single streaming pass over quick-xml events: limits are enforced as
+//! elements open, fields are captured as they go by, and no tree is built.
+//! Errors of form and safety (steps 2-5) stop the pass at once; errors of
+//! meaning (steps 6-11) are decided only once the whole document has proved
+//! well-formed, so each payload gets the reason of the earliest step it
+//! fails. Must never resolve, open or fetch anything (no DTD, no entity
+//! beyond the five predefined ones and character references), and must not
+//! panic on any input.
+
+use std::borrow::Cow;
+
+use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::catalogue::{Spec, MAX_FIELDS};
+use super::charset::payload_text;
+use super::error::DecodeError;
+use super::fields::Parts;
+use super::xml::{attr_value, is_name, is_ws, resolve_reference, text_line_ends, trim_ws};
+use crate::wire::message::{
+    parse_decimal, Body, KeyValue, KeyValues, Message, UnknownMessage, Value,
+};
+
+/// Deepest element allowed; `GctiMsg` is depth 1 (2.5).
+pub const MAX_DEPTH: usize = 8;
+/// Most attributes on one element (2.5).
+pub const MAX_ATTRIBUTES: usize = 64;
+/// Most elements named `Node` in one message (2.5).
+pub const MAX_NODES: usize = 1024;
+
+/// Decodes one XML payload (the bytes after a type `0x03` header).
+pub fn decode(payload: &[u8]) -> Result<Message, DecodeError> {
+    if payload.is_empty() {
+        return Err(DecodeError::EmptyPayload);
+    }
+    let text = payload_text(payload)?;
+    Decoder::default().run(&text)
+}
+
+/// Text gathered for one captured element: borrowed while it is a single
+/// piece of the input, owned once pieces must be joined.
+#[derive(Default)]
+struct TextAcc<'a> {
+    text: Cow<'a, str>,
+}
+
+impl<'a> TextAcc<'a> {
+    fn push(&mut self, piece: Cow<'a, str>) {
+        if self.text.is_empty() {
+            self.text = piece;
+        } else {
+            self.text.to_mut().push_str(&piece);
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        self.text.to_mut().push(c);
+    }
+
+    /// The value as 2.3 step 9 defines it: XML whitespace trimmed.
+    fn finish(self) -> String {
+        trim_ws(&self.text).to_owned()
+    }
+}
+
+/// What a captured element's text becomes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    CallId,
+    /// A catalogue field of the message element.
+    Slot(usize),
+    /// A field of an open or unknown message, kept by name.
+    Other,
+    /// `Name`, `Type` or `Val` of the current `Node`.
+    NodeField(usize),
+}
+
+/// An element whose direct text is being gathered. Captures never nest: only
+/// direct text counts, so deeper elements are merely noted.
+struct Capture<'a> {
+    target: Target,
+    depth: usize,
+    /// Element name, kept for `Target::Other`.
+    name: String,
+    text: TextAcc<'a>,
+    /// No child elements seen: an open message keeps only scalar children.
+    scalar: bool,
+}
+
+/// Which list a `UDataEx` / `ExtnsEx` element feeds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListKind {
+    UData,
+    Extensions,
+}
+
+/// The message element and everything gathered for it.
+struct MessageState {
+    /// Name as received (kept for unknown messages).
+    name: String,
+    spec: Option<&'static Spec>,
+    slots: [Option<String>; MAX_FIELDS],
+    udata: KeyValues,
+    extensions: KeyValues,
+    udata_seen: bool,
+    extensions_seen: bool,
+    other: Vec<(String, String)>,
+}
+
+/// `Name`, `Type`, `Val` of the `Node` being read (first occurrence wins).
+struct NodeState {
+    depth: usize,
+    fields: [Option<String>; 3],
+}
+
+const NODE_FIELDS: [&[u8]; 3] = [b"Name", b"Type", b"Val"];
+
+#[derive(Default)]
+struct Decoder<'a> {
+    /// Elements currently open.
+    depth: usize,
+    nodes: usize,
+    seen_root: bool,
+    root_closed: bool,
+    root_is_gcti: bool,
+    seen_doctype: bool,
+    call_id: Option<String>,
+    message: Option<MessageState>,
+    /// The message element is open (at depth 2).
+    in_message: bool,
+    /// The open list element (at depth 3), if it is one we read.
+    list: Option<ListKind>,
+    node: Option<NodeState>,
+    capture: Option<Capture<'a>>,
+}
+
+/// The role an opening element plays, decided before its attributes are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Ignored,
+    Message,
+    Node,
+}
+
+impl<'a> Decoder<'a> {
+    fn run(mut self, text: &'a str) -> Result<Message, DecodeError> {
+        let mut reader = Reader::from_str(text);
+        {
+            let config = reader.config_mut();
+            config.check_comments = true;
+            config.check_end_names = true;
+            config.allow_unmatched_ends = false;
+            config.expand_empty_elements = false;
+        }
+        let mut first = true;
+        loop {
+            let event = match reader.read_event() {
+                Ok(e) => e,
+                Err(e) => return Err(xml_error(&e, &reader, text)),
+            };
+            match event {
+                Event::Decl(decl) => {
+                    if !first {
+                        return Err(DecodeError::ill_formed("XML declaration not at the start"));
+                    }
+                    let version = decl
+                        .version()
+                        .map_err(|e| DecodeError::ill_formed(e.to_string()))?;
+                    let ok = version
+                        .strip_prefix(b"1.")
+                        .is_some_and(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit));
+                    if !ok {
+                        return Err(DecodeError::ill_formed("bad XML version"));
+                    }
+                }
+                Event::PI(pi) => {
+                    let target = pi.target();
+                    if !is_name(target) || target.eq_ignore_ascii_case(b"xml") {
+                        return Err(DecodeError::ill_formed("bad processing instruction"));
+                    }
+                }
+                Event::DocType(doctype) => self.doctype(&doctype)?,
+                Event::Start(e) => self.open(&e)?,
+                Event::Empty(e) => {
+                    self.open(&e)?;
+                    self.close();
+                }
+                Event::End(_) => self.close(),
+                Event::Text(t) => self.text(bytes_str(t.into_inner())?, true)?,
+                Event::CData(c) => {
+                    if self.depth == 0 {
+                        return Err(DecodeError::ill_formed("CDATA outside the root element"));
+                    }
+                    self.text(bytes_str(c.into_inner())?, false)?;
+                }
+                Event::GeneralRef(r) => {
+                    if self.depth == 0 {
+                        return Err(DecodeError::ill_formed(
+                            "reference outside the root element",
+                        ));
+                    }
+                    let c = resolve_reference(&r)?;
+                    if let Some(cap) = self.capture.as_mut().filter(|c| c.depth == self.depth) {
+                        cap.text.push_char(c);
+                    }
+                }
+                Event::Comment(_) => {}
+                Event::Eof => break,
+            }
+            first = false;
+        }
+        if !self.seen_root || self.depth > 0 {
+            return Err(DecodeError::Truncated);
+        }
+        self.into_message()
+    }
+
+    /// A DOCTYPE is accepted and ignored, but only as XML allows it (once,
+    /// before the root) and never with an internal subset (2.3 step 4).
+    fn doctype(&mut self, content: &[u8]) -> Result<(), DecodeError> {
+        if self.seen_doctype || self.seen_root {
+            return Err(DecodeError::ill_formed("misplaced DOCTYPE"));
+        }
+        self.seen_doctype = true;
+        let mut quote = None;
+        for &b in content {
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                None if b == b'[' => return Err(DecodeError::DtdInternalSubset),
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// An element opens: limits first, then its role, then its attributes.
+    fn open(&mut self, e: &BytesStart<'_>) -> Result<(), DecodeError> {
+        if self.root_closed {
+            return Err(DecodeError::ill_formed("element after the root element"));
+        }
+        let name = e.name().into_inner();
+        let depth = self.depth + 1;
+        if depth > MAX_DEPTH {
+            return Err(DecodeError::TooDeep);
+        }
+        if !is_name(name) {
+            return Err(DecodeError::ill_formed("bad element name"));
+        }
+        if name.eq_ignore_ascii_case(b"Node") {
+            self.nodes += 1;
+            if self.nodes > MAX_NODES {
+                return Err(DecodeError::TooManyNodes);
+            }
+        }
+        self.depth = depth;
+        if let Some(cap) = self.capture.as_mut() {
+            // Anything inside a captured element is not part of its value.
+            cap.scalar = false;
+            return self.attributes(e, Role::Ignored);
+        }
+        let role = self.role(name, depth)?;
+        self.attributes(e, role)
+    }
+
+    /// Decides what the element at `depth` is, and starts capturing its text
+    /// when it carries a value.
+    fn role(&mut self, name: &[u8], depth: usize) -> Result<Role, DecodeError> {
+        match depth {
+            1 => {
+                self.seen_root = true;
+                self.root_is_gcti = name.eq_ignore_ascii_case(b"GctiMsg");
+            }
+            2 if self.root_is_gcti => {
+                if name.eq_ignore_ascii_case(b"CallId") {
+                    if self.call_id.is_none() {
+                        self.start_capture(Target::CallId, depth, name);
+                    }
+                } else if self.message.is_none() {
+                    let spec = Spec::lookup(name);
+                    self.message = Some(MessageState {
+                        name: match spec {
+                            Some(s) => s.name.to_owned(),
+                            None => utf8_name(name)?,
+                        },
+                        spec,
+                        slots: Default::default(),
+                        udata: Vec::new(),
+                        extensions: Vec::new(),
+                        udata_seen: false,
+                        extensions_seen: false,
+                        other: Vec::new(),
+                    });
+                    self.in_message = true;
+                    return Ok(Role::Message);
+                }
+            }
+            3 if self.in_message => self.message_child(name, depth)?,
+            4 if self.list.is_some() && name.eq_ignore_ascii_case(b"Node") => {
+                self.node = Some(NodeState {
+                    depth,
+                    fields: Default::default(),
+                });
+                return Ok(Role::Node);
+            }
+            5 => {
+                if let Some(node) = &self.node {
+                    if let Some(i) = NODE_FIELDS
+                        .iter()
+                        .position(|f| f.eq_ignore_ascii_case(name))
+                    {
+                        if node.fields[i].is_none() {
+                            self.start_capture(Target::NodeField(i), depth, name);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(Role::Ignored)
+    }
+
+    /// A child of the message element: a list, a field, or ignored.
+    fn message_child(&mut self, name: &[u8], depth: usize) -> Result<(), DecodeError> {
+        let Some(msg) = self.message.as_mut() else {
+            return Ok(());
+        };
+        match msg.spec {
+            Some(spec) => {
+                if spec.udata && !msg.udata_seen && name.eq_ignore_ascii_case(b"UDataEx") {
+                    msg.udata_seen = true;
+                    self.list = Some(ListKind::UData);
+                } else if spec.extensions
+                    && !msg.extensions_seen
+                    && name.eq_ignore_ascii_case(b"ExtnsEx")
+                {
+                    msg.extensions_seen = true;
+                    self.list = Some(ListKind::Extensions);
+                } else if let Some(i) = spec.slot(name) {
+                    if msg.slots[i].is_none() {
+                        self.start_capture(Target::Slot(i), depth, name);
+                    }
+                } else if spec.open {
+                    self.start_capture(Target::Other, depth, name);
+                }
+            }
+            None => self.start_capture(Target::Other, depth, name),
+        }
+        Ok(())
+    }
+
+    fn start_capture(&mut self, target: Target, depth: usize, name: &[u8]) {
+        self.capture = Some(Capture {
+            target,
+            depth,
+            // Only open fields need the name; it is ASCII-checked later.
+            name: if target == Target::Other {
+                String::from_utf8_lossy(name).into_owned()
+            } else {
+                String::new()
+            },
+            text: TextAcc::default(),
+            scalar: true,
+        });
+    }
+
+    /// Reads every attribute (all count towards the limit and all must be
+    /// well-formed), keeping those the element's role needs.
+    fn attributes(&mut self, e: &BytesStart<'_>, role: Role) -> Result<(), DecodeError> {
+        let mut count = 0usize;
+        for attr in e.attributes() {
+            let attr = attr.map_err(|err| DecodeError::ill_formed(err.to_string()))?;
+            count += 1;
+            if count > MAX_ATTRIBUTES {
+                return Err(DecodeError::TooManyAttributes);
+            }
+            let key = attr.key.into_inner();
+            if !is_name(key) {
+                return Err(DecodeError::ill_formed("bad attribute name"));
+            }
+            let raw = std::str::from_utf8(&attr.value)
+                .map_err(|_| DecodeError::ill_formed("attribute value is not text"))?;
+            let value = attr_value(raw)?;
+            match role {
+                Role::Ignored => {}
+                Role::Message => self.message_attr(key, value)?,
+                Role::Node => {
+                    if let Some(node) = self.node.as_mut() {
+                        if let Some(i) =
+                            NODE_FIELDS.iter().position(|f| f.eq_ignore_ascii_case(key))
+                        {
+                            node.fields[i].get_or_insert_with(|| value.into_owned());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn message_attr(&mut self, key: &[u8], value: Cow<'_, str>) -> Result<(), DecodeError> {
+        let Some(msg) = self.message.as_mut() else {
+            return Ok(());
+        };
+        match msg.spec.map(|s| (s, s.slot(key))) {
+            Some((_, Some(i))) => {
+                msg.slots[i].get_or_insert_with(|| value.into_owned());
+            }
+            Some((spec, None)) if !spec.open => {}
+            _ => msg.other.push((utf8_name(key)?, value.into_owned())),
+        }
+        Ok(())
+    }
+
+    /// Text or CDATA content.
+    fn text(&mut self, piece: &'a str, is_text: bool) -> Result<(), DecodeError> {
+        if self.depth == 0 {
+            if piece.bytes().all(is_ws) {
+                return Ok(());
+            }
+            return Err(DecodeError::ill_formed("text outside the root element"));
+        }
+        if is_text && piece.contains("]]>") {
+            return Err(DecodeError::ill_formed("']]>' in text"));
+        }
+        if let Some(cap) = self.capture.as_mut().filter(|c| c.depth == self.depth) {
+            cap.text.push(text_line_ends(piece));
+        }
+        Ok(())
+    }
+
+    /// The innermost open element closes.
+    fn close(&mut self) {
+        let depth = self.depth;
+        if self.capture.as_ref().is_some_and(|c| c.depth == depth) {
+            if let Some(cap) = self.capture.take() {
+                self.finish_capture(cap);
+            }
+        }
+        if self.node.as_ref().is_some_and(|n| n.depth == depth) {
+            if let Some(node) = self.node.take() {
+                self.finish_node(node);
+            }
+        }
+        match depth {
+            1 => self.root_closed = true,
+            2 => self.in_message = false,
+            3 => self.list = None,
+            _ => {}
+        }
+        self.depth = depth.saturating_sub(1);
+    }
+
+    fn finish_capture(&mut self, cap: Capture<'a>) {
+        match cap.target {
+            Target::CallId => self.call_id = Some(cap.text.finish()),
+            Target::Slot(i) => {
+                if let Some(slot) = self.message.as_mut().and_then(|m| m.slots.get_mut(i)) {
+                    if slot.is_none() {
+                        *slot = Some(cap.text.finish());
+                    }
+                }
+            }
+            Target::Other => {
+                if cap.scalar {
+                    if let Some(msg) = self.message.as_mut() {
+                        msg.other.push((cap.name, cap.text.finish()));
+                    }
+                }
+            }
+            Target::NodeField(i) => {
+                if let Some(field) = self.node.as_mut().and_then(|n| n.fields.get_mut(i)) {
+                    field.get_or_insert_with(|| cap.text.finish());
+                }
+            }
+        }
+    }
+
+    /// A `Node` closes: it becomes an entry unless it has no name (2.7).
+    fn finish_node(&mut self, node: NodeState) {
+        let [name, kind, val] = node.fields;
+        let Some(key) = name.filter(|n| !n.is_empty()) else {
+            return;
+        };
+        let val = val.unwrap_or_default();
+        let int = kind
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Int"))
+            .then(|| parse_decimal(&val).filter(|v| i32::try_from(*v).is_ok()))
+            .flatten();
+        let value = match int {
+            Some(i) => Value::Int(i),
+            None => Value::Str(val),
+        };
+        let (Some(list), Some(msg)) = (self.list, self.message.as_mut()) else {
+            return;
+        };
+        let entries = match list {
+            ListKind::UData => &mut msg.udata,
+            ListKind::Extensions => &mut msg.extensions,
+        };
+        entries.push(KeyValue { key, value });
+    }
+
+    /// Steps 6-11, once the document is known to be well-formed.
+    fn into_message(self) -> Result<Message, DecodeError> {
+        if !self.root_is_gcti {
+            return Err(DecodeError::RootNotGctiMsg);
+        }
+        let Some(msg) = self.message else {
+            return Err(DecodeError::NoMessageElement);
+        };
+        let call_id = self.call_id.filter(|id| !id.is_empty());
+        let Some(spec) = msg.spec else {
+            return Ok(Message {
+                call_id,
+                body: Body::Unknown(UnknownMessage {
+                    name: msg.name,
+                    fields: first_of_each_name(msg.other),
+                }),
+            });
+        };
+        if !spec.session && call_id.is_none() {
+            return Err(DecodeError::MissingCallId);
+        }
+        for &r in spec.required {
+            if msg.slots[r].as_deref().is_none_or(str::is_empty) {
+                return Err(DecodeError::MissingField {
+                    field: spec.fields[r],
+                });
+            }
+        }
+        let parts = Parts {
+            slots: msg.slots,
+            udata: msg.udata,
+            extensions: msg.extensions,
+            other: first_of_each_name(msg.other),
+        };
+        Ok(Message {
+            call_id,
+            body: parts.into_body(spec.kind),
+        })
+    }
+}
+
+/// First occurrence wins among open fields, names compared ignoring ASCII
+/// case (2.3 step 9, 2.4). Sort-based so a hostile payload with thousands
+/// of distinct names stays O(n log n).
+fn first_of_each_name(fields: Vec<(String, String)>) -> Vec<(String, String)> {
+    if fields.len() < 2 {
+        return fields;
+    }
+    let folded = |s: &str| {
+        s.bytes()
+            .map(|b| b.to_ascii_lowercase())
+            .collect::<Vec<u8>>()
+    };
+    let keys: Vec<Vec<u8>> = fields.iter().map(|(n, _)| folded(n)).collect();
+    let mut order: Vec<usize> = (0..fields.len()).collect();
+    // Stable: among equal names the earliest index comes first.
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut keep = vec![false; fields.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        keep[i] = pos == 0 || keys[order[pos - 1]] != keys[i];
+    }
+    fields
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(f, k)| k.then_some(f))
+        .collect()
+}
+
+/// Input slices are cut at ASCII delimiters of a `&str`, so they are UTF-8;
+/// checked anyway rather than assumed.
+fn bytes_str(bytes: Cow<'_, [u8]>) -> Result<&str, DecodeError> {
+    match bytes {
+        Cow::Borrowed(b) => {
+            std::str::from_utf8(b).map_err(|_| DecodeError::ill_formed("text is not UTF-8"))
+        }
+        // The slice reader always borrows; an owned chunk would mean a
+        // quick-xml change we have not reviewed.
+        Cow::Owned(_) => Err(DecodeError::ill_formed("unexpected owned text")),
+    }
+}
+
+fn utf8_name(name: &[u8]) -> Result<String, DecodeError> {
+    std::str::from_utf8(name)
+        .map(str::to_owned)
+        .map_err(|_| DecodeError::ill_formed("name is not UTF-8"))
+}
+
+/// Maps a quick-xml error to our reasons: running out of input inside a
+/// construct is `truncated XML`, anything else `not well-formed XML`.
+fn xml_error(e: &XmlError, reader: &Reader<&[u8]>, text: &str) -> DecodeError {
+    let at = reader.error_position();
+    let truncated = match e {
+        XmlError::Syntax(s) => matches!(
+            s,
+            SyntaxError::UnclosedPIOrXmlDecl
+                | SyntaxError::UnclosedComment
+                | SyntaxError::UnclosedDoctype
+                | SyntaxError::UnclosedCData
+                | SyntaxError::UnclosedTag
+        ),
+        // `&am` at the very end: cut inside a reference.
+        XmlError::IllFormed(IllFormedError::UnclosedReference) => usize::try_from(at)
+            .ok()
+            .and_then(|at| text.get(at..))
+            .is_some_and(|rest| !rest.contains([';', '<'])),
+        _ => false,
+    };
+    if truncated {
+        DecodeError::Truncated
+    } else {
+        DecodeError::ill_formed(format!("{e} at byte {at}"))
+    }
+}

@@ -1,0 +1,23 @@
+//! The IVR Server XML codec (PROTOCOL.md section 2): typed [`Message`]s to
+//! the exact ISO-8859-1 payload we send, and any payload a server may send
+//! back to a [`Message`] or a precise [`DecodeError`].
+//!
+//! Pure functions over bytes: no I/O, no state between calls, no knowledge
+//! of calls or sessions. Framing lives in `frame`; this module sees payloads
+//! only.
+//!
+//! [`Message`]: crate::wire::message::Message
+
+mod catalogue;
+mod charset;
+mod decode;
+mod encode;
+mod error;
+mod fields;
+mod validate;
+mod xml;
+
+pub use decode::{decode, MAX_ATTRIBUTES, MAX_DEPTH};
+pub use encode::{encode, encode_frame, MAX_NODES};
+pub use error::{DecodeError, EncodeError};
+pub use validate::{is_refused_control, validate_call_id, validate_text, MAX_CALL_ID};

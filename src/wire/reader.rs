@@ -1,0 +1,126 @@
+//! Stream helper for the engine and the simulator: received bytes in,
+//! classified inbound items out (PROTOCOL.md 1.3, 1.4, 2.6).
+//!
+//! Joins the reassembler and the decoder so both shells handle a connection
+//! the same way: a decode error drops one message and reading goes on; a
+//! protocol error ends the stream. Must not answer keep-alives or log: the
+//! caller owns the socket and decides (a `KeepAliveRequest` means "write
+//! [`KEEPALIVE_ACK`](super::frame::KEEPALIVE_ACK) now").
+
+use super::codec::{decode, DecodeError};
+use super::frame::{FrameType, ProtocolError};
+use super::message::Message;
+use super::reassembler::Reassembler;
+
+/// One item read from the connection.
+// Not boxed: the shape is the agreed API, and each item is moved once from
+// the reader to its handler, so the size costs nothing measurable.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    /// Answer at once with a keep-alive ack; any payload is ignored.
+    KeepAliveRequest { payload: Vec<u8> },
+    /// Traffic was seen; nothing else to do.
+    KeepAliveAck { payload: Vec<u8> },
+    /// Log at warn (payload in hex) and ignore.
+    ErrorAck { payload: Vec<u8> },
+    /// A decoded XML message (possibly `Body::Unknown`).
+    Message(Message),
+    /// The XML frame could not be decoded: drop the message, keep the
+    /// connection.
+    DecodeError(DecodeError),
+}
+
+/// Reads frames and decodes XML payloads from a byte stream.
+///
+/// Feed it with [`FrameReader::push`], then drain it as an iterator until it
+/// returns `None` (more bytes needed). After a `Some(Err(_))` the stream is
+/// dead: it returns `None` for good. Not fused on purpose: `None` before a
+/// protocol error only means "wait for more bytes".
+#[derive(Debug, Default)]
+pub struct FrameReader {
+    frames: Reassembler,
+}
+
+impl FrameReader {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends received bytes (any chunking).
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.frames.push(bytes);
+    }
+
+    /// Bytes held that do not yet make a whole frame.
+    pub fn buffered_len(&self) -> usize {
+        self.frames.buffered_len()
+    }
+
+    /// True once a protocol error has been reported.
+    pub fn is_dead(&self) -> bool {
+        self.frames.is_dead()
+    }
+}
+
+impl Iterator for FrameReader {
+    type Item = Result<Inbound, ProtocolError>;
+
+    /// The next item, `None` when more bytes are needed or the stream is dead.
+    fn next(&mut self) -> Option<Self::Item> {
+        let (header, payload) = match self.frames.next_frame_ref()? {
+            Ok(frame) => frame,
+            Err(e) => return Some(Err(e)),
+        };
+        // XML is decoded straight from the receive buffer; only the
+        // non-XML payloads (rare, ignored) are copied out.
+        Some(Ok(match header.frame_type {
+            FrameType::Xml => match decode(payload) {
+                Ok(msg) => Inbound::Message(msg),
+                Err(e) => Inbound::DecodeError(e),
+            },
+            FrameType::KeepAliveRequest => Inbound::KeepAliveRequest {
+                payload: payload.to_vec(),
+            },
+            FrameType::KeepAliveAck => Inbound::KeepAliveAck {
+                payload: payload.to_vec(),
+            },
+            FrameType::ErrorAck => Inbound::ErrorAck {
+                payload: payload.to_vec(),
+            },
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::frame::{frame_bytes, KEEPALIVE_REQUEST};
+    use crate::wire::message::{Body, CallStatus, Event};
+
+    #[test]
+    fn keepalive_then_message_then_bad_header() {
+        let msg = Message::new("C1", Body::CallStatus(CallStatus::of(Event::Busy)));
+        let mut bytes = KEEPALIVE_REQUEST.to_vec();
+        bytes.extend(crate::wire::encode_frame(&msg).unwrap());
+        bytes.extend(frame_bytes(FrameType::Xml, b"<GctiMsg/>"));
+        bytes.extend([0, 3, 0, 2, 9, 0]);
+        bytes.extend(KEEPALIVE_REQUEST);
+        let mut r = FrameReader::new();
+        r.push(&bytes);
+        assert_eq!(
+            r.next(),
+            Some(Ok(Inbound::KeepAliveRequest { payload: vec![] }))
+        );
+        assert_eq!(r.next(), Some(Ok(Inbound::Message(msg))));
+        assert!(matches!(
+            r.next(),
+            Some(Ok(Inbound::DecodeError(DecodeError::NoMessageElement)))
+        ));
+        assert!(matches!(r.next(), Some(Err(_))));
+        assert_eq!(r.next(), None);
+        r.push(&KEEPALIVE_REQUEST);
+        assert_eq!(r.next(), None);
+        assert!(r.is_dead());
+    }
+}
