@@ -45,7 +45,7 @@ int main(void) {
      * request the engine sent for the call, so the count below is final. */
     EX_CHECK(ivrconf_call_end(engine, "call-1"));
     ex_wait_ended(&waiter, "call-1");
-    ok = ok && ex_sim_wait_received(sim, "EndCall", 1, EX_EVENT_TIMEOUT_MS);
+    EX_CHECK(ivrconf_sim_wait_received(sim, "EndCall", 1, EX_EVENT_TIMEOUT_MS));
     EX_CHECK(ivrconf_sim_received_count(sim, "RetrieveCall", &retrieves));
     printf("RetrieveCall sent by the engine: %llu\n", (unsigned long long)retrieves);
     ok = ok && retrieves == 0;

@@ -4,10 +4,13 @@
  * message sequence on the wire followed by the outcome the application saw.
  *
  * The wire sequence comes from the engine's own log: at log_level=trace it
- * logs every frame it sends ("I->S ...") and receives ("S->I ..."). The log
- * callback keeps those lines, shortened to the message name and its fields,
- * and each scenario prints the ones of its call. Every scenario uses its
- * name as call id, so the lines are easy to pick out.
+ * logs every frame it sends ("I->S <n> bytes: <xml>") and every message it
+ * receives ("S->I Message { call_id: ..., body: ... }", the decoded form).
+ * The log callback keeps those lines, shortened to the message name and its
+ * fields, and each scenario prints the ones of its call. Every scenario uses
+ * its name as call id, so the lines are easy to pick out. The log text is
+ * meant for people, not programs: if its form changes, the lines this demo
+ * cannot read are left out (and the flows are still checked).
  *
  * Exit status: 0 when every flow ended with the outcome, call state and
  * party count FLOWS.md gives for it; 1 otherwise.
@@ -25,7 +28,7 @@ typedef enum { ONE_STEP_CONF, CONSULT_CONF, ONE_STEP_XFER, CONSULT_XFER } flow_k
 typedef enum {
     WAIT,              /* nothing: the engine ends the op by itself */
     COMPLETE_ANSWERED, /* complete once the consulted party answered */
-    COMPLETE_AT_ONCE,  /* complete right after the init was sent (blind) */
+    COMPLETE_RINGING,  /* complete while it still rings (before the answer) */
     CANCEL_ANSWERED    /* consult_cancel once the consulted party answered */
 } app_action;
 
@@ -47,7 +50,7 @@ static const scenario scenarios[] = {
     {"C3", "consult conference", CONSULT_CONF, "6002", COMPLETE_ANSWERED,
      IVRCONF_OUTCOME_COMPLETED, IVRCONF_CALL_STATE_CONFERENCED, 3, 0},
     {"C4a", "consult conference, completed before the answer", CONSULT_CONF,
-     "slow6002", COMPLETE_AT_ONCE, IVRCONF_OUTCOME_COMPLETED,
+     "slow6002", COMPLETE_RINGING, IVRCONF_OUTCOME_COMPLETED,
      IVRCONF_CALL_STATE_CONFERENCED, 3, 0},
     {"C4b", "consult conference, consulted party hangs up", CONSULT_CONF,
      "hangup6002", WAIT, IVRCONF_OUTCOME_CONSULT_RELEASED, IVRCONF_CALL_STATE_ACTIVE, 2, 0},
@@ -67,7 +70,7 @@ static const scenario scenarios[] = {
     {"T2", "consult transfer", CONSULT_XFER, "6006", COMPLETE_ANSWERED,
      IVRCONF_OUTCOME_COMPLETED, IVRCONF_CALL_STATE_TRANSFERRED, 0, 0},
     {"T2a", "consult transfer, completed before the answer", CONSULT_XFER,
-     "slow6006", COMPLETE_AT_ONCE, IVRCONF_OUTCOME_COMPLETED,
+     "slow6006", COMPLETE_RINGING, IVRCONF_OUTCOME_COMPLETED,
      IVRCONF_CALL_STATE_TRANSFERRED, 0, 0},
     {"T3", "consult transfer, busy", CONSULT_XFER, "busy6007", WAIT,
      IVRCONF_OUTCOME_BUSY, IVRCONF_CALL_STATE_ACTIVE, 2, 0},
@@ -116,22 +119,123 @@ static int xml_text(const char *xml, const char *tag, char *out, size_t len) {
     return 1;
 }
 
+/* Appends " Name=value" to out (at *n), the field name turned from Rust's
+ * snake_case into the protocol's spelling: req_id -> ReqId. */
+static void add_field(char *out, size_t len, size_t *n, const char *name, size_t name_len,
+                      const char *value, size_t value_len) {
+    static const struct { const char *snake, *wire; } odd[] = {
+        {"tlib_err_code", "TLibErrCode"}, {"dest_dn", "DestDN"}, {"iserver_version", "IServerVersion"}};
+    char wire[64];
+    size_t i, w = 0;
+    int upper = 1;
+    for (i = 0; i < sizeof odd / sizeof odd[0]; i++)
+        if (strlen(odd[i].snake) == name_len && strncmp(odd[i].snake, name, name_len) == 0)
+            break;
+    if (i < sizeof odd / sizeof odd[0]) {
+        snprintf(wire, sizeof wire, "%s", odd[i].wire);
+    } else {
+        for (i = 0; i < name_len && w + 1 < sizeof wire; i++) {
+            if (name[i] == '_') {
+                upper = 1;
+                continue;
+            }
+            wire[w++] = upper ? (char)toupper((unsigned char)name[i]) : name[i];
+            upper = 0;
+        }
+        wire[w] = '\0';
+    }
+    if (*n < len)
+        *n += (size_t)snprintf(out + *n, len - *n, " %s=%.*s", wire, (int)value_len, value);
+}
+
+/* Copies a Rust string literal at p ('"' ... '"') to [*from, *to); returns
+ * the position after it, or NULL. */
+static const char *debug_string(const char *p, const char **from, const char **to) {
+    if (*p != '"')
+        return NULL;
+    *from = ++p;
+    while (*p && *p != '"')
+        p += (*p == '\\' && p[1]) ? 2 : 1;
+    if (*p != '"')
+        return NULL;
+    *to = p;
+    return p + 1;
+}
+
+/* The engine's inbound form, Rust Debug of the decoded message:
+ *   Message { call_id: Some("C5"), body: CallStatus(CallStatus { event: "Busy" }) }
+ *   -> call id "C5", summary "CallStatus Event=Busy"
+ * Text fields (`"x"`, `Some("x")`) are kept; None and structured values
+ * (user data lists) are left out. */
+static int debug_summary(const char *line, char *call_id, size_t id_len, char *out, size_t len) {
+    const char *p = strstr(line, "call_id: Some(\""), *from, *to;
+    size_t n = 0;
+    int depth = 0;
+    call_id[0] = '\0';
+    if (p && debug_string(p + strlen("call_id: Some("), &from, &to))
+        snprintf(call_id, id_len, "%.*s", (int)(to - from), from);
+    p = strstr(line, "body: ");
+    if (p == NULL)
+        return 0;
+    p += strlen("body: ");
+    while (*p && (isalnum((unsigned char)*p) || *p == '_') && n + 1 < len)
+        out[n++] = *p++;
+    out[n] = '\0';
+    p = strchr(p, '{');
+    if (p == NULL)
+        return 1; /* a message without fields */
+    p++;
+    /* The fields at depth 0 of the body's struct: `name: value, ...}`. */
+    while (*p && depth >= 0) {
+        const char *name;
+        size_t name_len;
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '}' || *p == '\0')
+            break;
+        name = p;
+        while (isalnum((unsigned char)*p) || *p == '_')
+            p++;
+        name_len = (size_t)(p - name);
+        if (strncmp(p, ": ", 2) != 0)
+            break;
+        p += 2;
+        if (strncmp(p, "Some(\"", 6) == 0 && (p = debug_string(p + 5, &from, &to)) != NULL) {
+            add_field(out, len, &n, name, name_len, from, (size_t)(to - from));
+            p++; /* the ')' */
+        } else if (*p == '"' && (p = debug_string(p, &from, &to)) != NULL) {
+            add_field(out, len, &n, name, name_len, from, (size_t)(to - from));
+        } else {
+            /* Skip a value we do not show, up to the next field. */
+            const char *s2;
+            for (; *p && !(depth == 0 && (*p == ',' || *p == '}')); p++) {
+                if (*p == '"' && (s2 = debug_string(p, &from, &to)) != NULL)
+                    p = s2 - 1;
+                else if (*p == '(' || *p == '[' || *p == '{')
+                    depth++;
+                else if (*p == ')' || *p == ']' || *p == '}')
+                    depth--;
+            }
+        }
+        if (p == NULL)
+            break;
+    }
+    return 1;
+}
+
 /* "<?xml ...?><GctiMsg><CallId>C1</CallId><InitConf DestDN="6002" ReqId="3"/></GctiMsg>"
- * -> call id "C1", summary "InitConf DestDN=6002 ReqId=3". A CallStatus is
- * shown as "CallStatus <Event>"; child elements by their name. */
+ * -> call id "C1", summary "InitConf DestDN=6002 ReqId=3" (attributes only). */
 static int xml_summary(const char *xml, char *call_id, size_t id_len, char *out, size_t len) {
     const char *p = strstr(xml, "<GctiMsg>");
     size_t n = 0;
-    char event[64] = "";
     if (p == NULL)
         return 0;
     if (!xml_text(p, "CallId", call_id, id_len))
         call_id[0] = '\0';
     p = strstr(p, "</CallId>");
-    p = p ? p + strlen("</CallId>") : strstr(xml, "<GctiMsg>") + strlen("<GctiMsg>");
-    if (*p != '<')
+    if (p == NULL || p[strlen("</CallId>")] != '<')
         return 0;
-    p++;
+    p += strlen("</CallId>") + 1;
     /* The message element's name. */
     while (*p && (isalnum((unsigned char)*p) || *p == '_') && n + 1 < len)
         out[n++] = *p++;
@@ -140,7 +244,6 @@ static int xml_summary(const char *xml, char *call_id, size_t id_len, char *out,
     for (;;) {
         const char *name, *value;
         char quote;
-        size_t name_len, value_len;
         while (*p == ' ')
             p++;
         if (*p == '\0' || *p == '/' || *p == '>')
@@ -148,7 +251,6 @@ static int xml_summary(const char *xml, char *call_id, size_t id_len, char *out,
         name = p;
         while (*p && *p != '=' && *p != ' ' && *p != '>')
             p++;
-        name_len = (size_t)(p - name);
         if (*p != '=' || (p[1] != '"' && p[1] != '\''))
             break;
         quote = p[1];
@@ -156,21 +258,51 @@ static int xml_summary(const char *xml, char *call_id, size_t id_len, char *out,
         p = strchr(value, quote);
         if (p == NULL)
             break;
-        value_len = (size_t)(p - value);
+        add_field(out, len, &n, name, (size_t)(value - 2 - name), value, (size_t)(p - value));
         p++;
-        if (name_len == 5 && strncmp(name, "Event", 5) == 0)
-            snprintf(event, sizeof event, "%.*s", (int)value_len, value);
-        else if (n < len)
-            n += (size_t)snprintf(out + n, len - n, " %.*s=%.*s", (int)name_len,
-                                  name, (int)value_len, value);
     }
-    if (event[0] != '\0') /* "CallStatus Held ..." reads best with the event first */
-    {
-        char rest[240];
-        snprintf(rest, sizeof rest, "%s", out);
-        snprintf(out, len, "CallStatus %s%s", event, rest + strlen("CallStatus"));
+    /* Then its simple children, <CalledNum>5000</CalledNum>; a child with
+     * children of its own (user data) by its name only. */
+    if (*p == '>') {
+        p++;
+        while (*p == '<' && p[1] != '/') {
+            const char *name = p + 1, *text;
+            size_t name_len = strcspn(name, " />");
+            char close[72];
+            if (name[name_len] == '/') { /* <Empty/> */
+                p = strchr(name, '>') + 1;
+                continue;
+            }
+            snprintf(close, sizeof close, "</%.*s>", (int)name_len, name);
+            text = strchr(name, '>') + 1;
+            p = strstr(text, close);
+            if (p == NULL)
+                break;
+            if (memchr(text, '<', (size_t)(p - text)) == NULL)
+                add_field(out, len, &n, name, name_len, text, (size_t)(p - text));
+            else
+                add_field(out, len, &n, name, name_len, "{...}", 5);
+            p += strlen(close);
+        }
     }
     return 1;
+}
+
+/* "CallStatus Event=Held ReqId=3" reads best as "CallStatus Held ReqId=3". */
+static void event_first(char *summary, size_t len) {
+    char *at = strstr(summary, " Event=");
+    char event[64], rest[240];
+    size_t event_len;
+    if (at == NULL)
+        return;
+    event_len = strcspn(at + 7, " ");
+    snprintf(event, sizeof event, "%.*s", (int)event_len, at + 7);
+    snprintf(rest, sizeof rest, "%.*s%s", (int)(at - summary), summary, at + 7 + event_len);
+    /* rest = "CallStatus ReqId=3": put the event after the name. */
+    {
+        size_t name_len = strcspn(rest, " ");
+        snprintf(summary, len, "%.*s %s%s", (int)name_len, rest, event, rest + name_len);
+    }
 }
 
 /* The log callback (ivrconf_log_fn). Frame lines go to the transcript;
@@ -185,8 +317,10 @@ static void on_log(void *userdata, uint32_t level, const char *message) {
         fprintf(stderr, "  [engine %s] %s\n", level == IVRCONF_LOG_ERROR ? "error" : "warn", message);
     if (!outgoing && !incoming)
         return;
-    if (!xml_summary(message, call_id, sizeof call_id, summary, sizeof summary))
-        return; /* keep-alives, frames without a call */
+    if (!(outgoing ? xml_summary : debug_summary)(message, call_id, sizeof call_id, summary,
+                                                  sizeof summary))
+        return; /* keep-alives, and lines in a form this demo does not know */
+    event_first(summary, sizeof summary);
     pthread_mutex_lock(&d->lock);
     if (d->nlines < MAX_LINES) {
         struct line *l = &d->lines[d->nlines++];
@@ -264,7 +398,11 @@ static int run(demo *d, ivrconf_engine *e, const scenario *s) {
     int ok = 1;
 
     printf("\n== %s %s (destination %s)\n", s->name, s->title, s->dest);
+    /* Each app line is noted once the frames before it are in: the log
+     * lines reach on_log on the dispatcher thread, a little later. */
+    note(d, s->name, "ivrconf_call_new");
     EX_CHECK(ivrconf_call_new(e, s->name, "5000", NULL, NULL, NULL, 0));
+    ok = wait_line(d, s->name, "I->S NewCall");
     snprintf(text, sizeof text, "%s(%s)", start_name(s->kind), s->dest);
     note(d, s->name, text);
     switch (s->kind) {
@@ -273,11 +411,13 @@ static int run(demo *d, ivrconf_engine *e, const scenario *s) {
     case ONE_STEP_XFER: EX_CHECK(ivrconf_transfer_one_step(e, s->name, s->dest, NULL, 0, &op)); break;
     case CONSULT_XFER: EX_CHECK(ivrconf_transfer_init(e, s->name, s->dest, NULL, 0, &op)); break;
     }
+    ok = wait_line(d, s->name, init_request(s->kind)) && ok;
 
+    /* An event comes after the log line of the frame that caused it. */
     if (s->action == COMPLETE_ANSWERED || s->action == CANCEL_ANSWERED)
         ex_wait_status(w, s->name, IVRCONF_STATUS_ESTABLISHED);
-    else if (s->action == COMPLETE_AT_ONCE && !wait_line(d, s->name, init_request(s->kind)))
-        ok = 0;
+    else if (s->action == COMPLETE_RINGING)
+        ex_wait_status(w, s->name, IVRCONF_STATUS_RINGING);
     if (s->action == CANCEL_ANSWERED) {
         note(d, s->name, "ivrconf_consult_cancel");
         EX_CHECK(ivrconf_consult_cancel(e, s->name));

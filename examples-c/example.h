@@ -15,7 +15,7 @@
  *     wakes the main thread, which waits with ex_wait_*() -- always with a
  *     timeout, so that a lost event fails the program instead of hanging it.
  *
- * Everything is `static` in this header: include it from one .c file.
+ * Everything is `static` (functions `static inline`): include it from one .c file.
  * Build (C99 + POSIX threads):
  *   cc -std=c99 -Wall -Wextra -Werror -Iinclude -Iexamples-c prog.c \
  *      target/release/libivrconf.a -lpthread -ldl -lm
@@ -49,7 +49,7 @@
 
 /* ---- names, for printing ------------------------------------------------ */
 
-static const char *ex_kind_name(uint32_t kind) {
+static inline const char *ex_kind_name(uint32_t kind) {
     static const char *const names[] = {"NONE",           "SESSION_UP",
                                         "SESSION_DOWN",   "CALL_STATUS",
                                         "OPERATION_DONE", "CALL_ENDED",
@@ -57,14 +57,14 @@ static const char *ex_kind_name(uint32_t kind) {
     return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }
 
-static const char *ex_status_name(uint32_t status) {
+static inline const char *ex_status_name(uint32_t status) {
     static const char *const names[] = {
         "-",       "Dialing", "Ringing",      "Established",  "Retrieved", "Busy",
         "Held",    "ConfPartyAdd", "ConfPartyDel", "XferComplete", "Released"};
     return status < sizeof names / sizeof names[0] ? names[status] : "?";
 }
 
-static const char *ex_outcome_name(uint32_t outcome) {
+static inline const char *ex_outcome_name(uint32_t outcome) {
     static const char *const names[] = {
         "-",         "COMPLETED",        "BUSY",            "NO_ANSWER",
         "FAILED",    "CANCELLED",        "CONSULT_RELEASED", "RETRIEVE_FAILED",
@@ -72,7 +72,7 @@ static const char *ex_outcome_name(uint32_t outcome) {
     return outcome < sizeof names / sizeof names[0] ? names[outcome] : "?";
 }
 
-static const char *ex_state_name(uint32_t state) {
+static inline const char *ex_state_name(uint32_t state) {
     static const char *const names[] = {"-",    "ACTIVE",      "CONSULTING",
                                         "CONSULT_ESTABLISHED", "HELD",
                                         "CONFERENCED", "TRANSFERRED", "ENDED"};
@@ -95,7 +95,7 @@ typedef struct ex_event {
     char text[256];
 } ex_event;
 
-static void ex_event_copy(const ivrconf_event *ev, ex_event *out) {
+static inline void ex_event_copy(const ivrconf_event *ev, ex_event *out) {
     const char *call_id = ivrconf_event_call_id(ev);
     memset(out, 0, sizeof *out);
     out->kind = ivrconf_event_kind(ev);
@@ -112,7 +112,7 @@ static void ex_event_copy(const ivrconf_event *ev, ex_event *out) {
 }
 
 /* One line per event, the way an application might log them. */
-static void ex_event_print(const ex_event *e) {
+static inline void ex_event_print(const ex_event *e) {
     switch (e->kind) {
     case IVRCONF_EVENT_CALL_STATUS:
         printf("  event CALL_STATUS    call=%s status=%s state=%s parties=%u\n",
@@ -139,7 +139,7 @@ static void ex_event_print(const ex_event *e) {
 
 /* Starts the simulator on a free port of 127.0.0.1 and writes
  * "127.0.0.1:<port>" to `server` for the engine's `server` key. */
-static ivrconf_sim *ex_sim_start(char *server, size_t server_len) {
+static inline ivrconf_sim *ex_sim_start(char *server, size_t server_len) {
     ivrconf_sim *sim = NULL;
     uint16_t port = 0;
     EX_CHECK(ivrconf_sim_new("127.0.0.1:0", &sim));
@@ -148,28 +148,9 @@ static ivrconf_sim *ex_sim_start(char *server, size_t server_len) {
     return sim;
 }
 
-/* Waits until the simulator has received `count` messages called `name`
- * (polling its counter: the simulator has no event to wait on). Returns 1,
- * or 0 after `timeout_ms`. */
-static int ex_sim_wait_received(const ivrconf_sim *sim, const char *name,
-                                uint64_t count, uint32_t timeout_ms) {
-    const struct timespec tick = {0, 2 * 1000000L};
-    uint64_t seen = 0;
-    uint32_t waited = 0;
-    for (;;) {
-        EX_CHECK(ivrconf_sim_received_count(sim, name, &seen));
-        if (seen >= count)
-            return 1;
-        if (waited >= timeout_ms)
-            return 0;
-        nanosleep(&tick, NULL);
-        waited += 2;
-    }
-}
-
 /* A configuration for `server` with the examples' short timers: a real
  * deployment keeps the defaults (10 s to react, 30 s to answer). */
-static ivrconf_config *ex_config_new(const char *server) {
+static inline ivrconf_config *ex_config_new(const char *server) {
     ivrconf_config *cfg = NULL;
     EX_CHECK(ivrconf_config_new(&cfg));
     EX_CHECK(ivrconf_config_set(cfg, "server", server));
@@ -192,7 +173,7 @@ typedef struct ex_waiter {
     int freed;        /* free_userdata has run (counts runs) */
 } ex_waiter;
 
-static void ex_waiter_init(ex_waiter *w, int print) {
+static inline void ex_waiter_init(ex_waiter *w, int print) {
     pthread_condattr_t attr;
     memset(w, 0, sizeof *w);
     pthread_mutex_init(&w->lock, NULL);
@@ -204,7 +185,7 @@ static void ex_waiter_init(ex_waiter *w, int print) {
     w->print = print;
 }
 
-static void ex_waiter_destroy(ex_waiter *w) {
+static inline void ex_waiter_destroy(ex_waiter *w) {
     free(w->events);
     pthread_cond_destroy(&w->changed);
     pthread_mutex_destroy(&w->lock);
@@ -213,7 +194,7 @@ static void ex_waiter_destroy(ex_waiter *w) {
 /* The event callback (ivrconf_event_fn). Runs on the engine's dispatcher
  * thread: keep it short and never block in it for long -- the next event
  * waits for it to return. */
-static void ex_on_event(void *userdata, const ivrconf_event *ev) {
+static inline void ex_on_event(void *userdata, const ivrconf_event *ev) {
     ex_waiter *w = (ex_waiter *)userdata;
     ex_event copy;
     ex_event_copy(ev, &copy);
@@ -239,7 +220,7 @@ static void ex_on_event(void *userdata, const ivrconf_event *ev) {
 /* free_userdata (ivrconf_free_fn): the engine calls it once, after the last
  * callback. The waiter lives in main()'s frame, so there is nothing to free
  * here; it records that the engine let go of it. */
-static void ex_on_free(void *userdata) {
+static inline void ex_on_free(void *userdata) {
     ex_waiter *w = (ex_waiter *)userdata;
     pthread_mutex_lock(&w->lock);
     w->freed++;
@@ -255,14 +236,14 @@ typedef struct ex_match {
     uint32_t status;
 } ex_match;
 
-static int ex_matches(const ex_event *e, const ex_match *m) {
+static inline int ex_matches(const ex_event *e, const ex_match *m) {
     return (m->kind == 0 || e->kind == m->kind) &&
            (m->call_id == NULL || strcmp(e->call_id, m->call_id) == 0) &&
            (m->op_id == 0 || e->op_id == m->op_id) &&
            (m->status == 0 || e->status == m->status);
 }
 
-static void ex_deadline(struct timespec *at, uint32_t timeout_ms) {
+static inline void ex_deadline(struct timespec *at, uint32_t timeout_ms) {
     clock_gettime(CLOCK_MONOTONIC, at);
     at->tv_sec += timeout_ms / 1000u;
     at->tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
@@ -275,7 +256,7 @@ static void ex_deadline(struct timespec *at, uint32_t timeout_ms) {
 /* Waits until an event matching `m` has arrived at index >= *from, copies
  * it to `out` (may be NULL) and sets *from just past it. Returns 1, or 0
  * after `timeout_ms` without one. */
-static int ex_wait(ex_waiter *w, size_t *from, const ex_match *m,
+static inline int ex_wait(ex_waiter *w, size_t *from, const ex_match *m,
                    uint32_t timeout_ms, ex_event *out) {
     struct timespec at;
     size_t i = *from;
@@ -309,7 +290,7 @@ static int ex_wait(ex_waiter *w, size_t *from, const ex_match *m,
 }
 
 /* The OPERATION_DONE of `op`; exits the program if it does not come. */
-static ex_event ex_wait_done(ex_waiter *w, ivrconf_op_id op) {
+static inline ex_event ex_wait_done(ex_waiter *w, ivrconf_op_id op) {
     ex_match m = {IVRCONF_EVENT_OPERATION_DONE, NULL, op, 0};
     ex_event e;
     size_t from = 0;
@@ -322,7 +303,7 @@ static ex_event ex_wait_done(ex_waiter *w, ivrconf_op_id op) {
 }
 
 /* The first CALL_STATUS `status` of `call_id`; exits if it does not come. */
-static void ex_wait_status(ex_waiter *w, const char *call_id, uint32_t status) {
+static inline void ex_wait_status(ex_waiter *w, const char *call_id, uint32_t status) {
     ex_match m = {IVRCONF_EVENT_CALL_STATUS, call_id, 0, status};
     size_t from = 0;
     if (!ex_wait(w, &from, &m, EX_EVENT_TIMEOUT_MS, NULL)) {
@@ -333,7 +314,7 @@ static void ex_wait_status(ex_waiter *w, const char *call_id, uint32_t status) {
 }
 
 /* The CALL_ENDED of `call_id`; exits if it does not come. */
-static void ex_wait_ended(ex_waiter *w, const char *call_id) {
+static inline void ex_wait_ended(ex_waiter *w, const char *call_id) {
     ex_match m = {IVRCONF_EVENT_CALL_ENDED, call_id, 0, 0};
     size_t from = 0;
     if (!ex_wait(w, &from, &m, EX_EVENT_TIMEOUT_MS, NULL)) {
@@ -345,7 +326,7 @@ static void ex_wait_ended(ex_waiter *w, const char *call_id) {
 
 /* Compares what the application saw with what the flow must give
  * (`parties` 0: the party count is not checked). */
-static int ex_expect(const ex_event *done, uint32_t outcome, uint32_t state,
+static inline int ex_expect(const ex_event *done, uint32_t outcome, uint32_t state,
                      uint32_t parties) {
     if (done->outcome == outcome && done->call_state == state &&
         (parties == 0 || done->party_count == parties)) {

@@ -16,7 +16,7 @@
 static int t_failures;
 static int t_checks;
 
-static void t_fail(const char *file, int line, const char *fmt, ...) {
+static inline void t_fail(const char *file, int line, const char *fmt, ...) {
     va_list ap;
     t_failures++;
     fprintf(stderr, "FAIL %s:%d: ", file, line);
@@ -59,7 +59,7 @@ static void t_fail(const char *file, int line, const char *fmt, ...) {
     } while (0)
 
 /* The exit status of a test program, after a summary line. */
-static int t_finish(const char *name) {
+static inline int t_finish(const char *name) {
     if (t_failures) {
         printf("%s: %d of %d checks FAILED\n", name, t_failures, t_checks);
         return 1;
@@ -71,7 +71,7 @@ static int t_finish(const char *name) {
 /* An engine in callback mode on `waiter`, logged in to `server`, with the
  * short timers of ex_config_new() changed by the key, value, ... pairs that
  * follow (ended by NULL). */
-static ivrconf_engine *t_engine(const char *server, ex_waiter *waiter, ...) {
+static inline ivrconf_engine *t_engine(const char *server, ex_waiter *waiter, ...) {
     ivrconf_config *cfg = ex_config_new(server);
     ivrconf_engine *e = NULL;
     const char *key;
