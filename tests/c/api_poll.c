@@ -19,10 +19,11 @@ static ivrconf_event *next(ivrconf_engine *e) {
     return ev;
 }
 
-/* Reads events of `call_id` up to its OPERATION_DONE; returns that event
- * (not freed) and writes the CALL_STATUS values seen, in order, to
- * statuses[] (0-terminated). */
-static ivrconf_event *until_done(ivrconf_engine *e, const char *call_id, uint32_t *statuses, size_t max) {
+/* Reads the events of `call_id` up to the OPERATION_DONE of its op `op`;
+ * returns that event (not freed) and writes the CALL_STATUS values seen, in
+ * order, to statuses[] (0-terminated). */
+static ivrconf_event *until_done(ivrconf_engine *e, const char *call_id, ivrconf_op_id op,
+                                 uint32_t *statuses, size_t max) {
     size_t n = 0;
     for (;;) {
         ivrconf_event *ev = next(e);
@@ -35,10 +36,15 @@ static ivrconf_event *until_done(ivrconf_engine *e, const char *call_id, uint32_
             return ev;
         }
         T_ASSERT(kind == IVRCONF_EVENT_CALL_STATUS, "unexpected %s before OPERATION_DONE", ex_kind_name(kind));
-        /* A CALL_STATUS carries no op fields. */
-        T_ASSERT(ivrconf_event_op_id(ev) == 0 && ivrconf_event_outcome(ev) == 0 &&
-                     ivrconf_event_op_kind(ev) == 0 && ivrconf_event_tlib_error(ev) == -1,
-                 "CALL_STATUS with op fields");
+        /* A CALL_STATUS names the op in flight (if any) but carries no
+         * outcome fields. */
+        T_ASSERT((ivrconf_event_op_id(ev) == 0 || ivrconf_event_op_id(ev) == op) &&
+                     ivrconf_event_outcome(ev) == 0 && ivrconf_event_failed_request(ev) == 0 &&
+                     ivrconf_event_tlib_error(ev) == -1 && ivrconf_event_status(ev) != 0,
+                 "CALL_STATUS fields: op %llu (op in flight %llu) outcome %u failed_request %u "
+                 "tlib_error %d status %u", (unsigned long long)ivrconf_event_op_id(ev),
+                 (unsigned long long)op, ivrconf_event_outcome(ev), ivrconf_event_failed_request(ev),
+                 ivrconf_event_tlib_error(ev), ivrconf_event_status(ev));
         if (n + 1 < max)
             statuses[n++] = ivrconf_event_status(ev);
         ivrconf_event_free(ev);
@@ -93,7 +99,7 @@ int main(void) {
     /* C5: the events of a busy consult, in order. */
     T_OK(ivrconf_call_new(e, "p1", "5000", NULL, NULL, NULL, 0));
     T_OK(ivrconf_conference_init(e, "p1", "busy6003", NULL, 0, &op));
-    busy_done = until_done(e, "p1", statuses, 32);
+    busy_done = until_done(e, "p1", op, statuses, 32);
     T_ASSERT(has_before(statuses, IVRCONF_STATUS_BUSY, IVRCONF_STATUS_RETRIEVED),
              "Busy then Retrieved must come before OPERATION_DONE BUSY");
     T_ASSERT(ivrconf_event_op_id(busy_done) == op &&
@@ -112,7 +118,7 @@ int main(void) {
     /* Keep busy_done while reading more: it must stay intact. */
     T_OK(ivrconf_conference_one_step(e, "p1", "fail6001", NULL, 0, &op2));
     T_ASSERT(op2 != op && op2 != 0, "op ids must differ and not be 0");
-    ev = until_done(e, "p1", statuses, 32);
+    ev = until_done(e, "p1", op2, statuses, 32);
     T_ASSERT(ivrconf_event_op_id(ev) == op2 && ivrconf_event_outcome(ev) == IVRCONF_OUTCOME_FAILED &&
                  ivrconf_event_op_kind(ev) == IVRCONF_OP_CONFERENCE_ONE_STEP &&
                  ivrconf_event_failed_request(ev) == IVRCONF_REQUEST_ONE_STEP_CONF &&

@@ -126,7 +126,7 @@ static void config_refusals(void) {
     T_REFUSED(ivrconf_config_set(cfg, "server", "127.0.0.1"), IVRCONF_ERR_INVALID_ARGUMENT, "server");
     T_REFUSED(ivrconf_config_set(cfg, "server", "127.0.0.1:70000"), IVRCONF_ERR_INVALID_ARGUMENT, "server");
     T_REFUSED(ivrconf_config_set(cfg, "server", ""), IVRCONF_ERR_INVALID_ARGUMENT, "server");
-    T_REFUSED(ivrconf_config_set(cfg, "server", BAD_UTF8 ":1"), IVRCONF_ERR_INVALID_ARGUMENT, "server");
+    T_REFUSED(ivrconf_config_set(cfg, "server", BAD_UTF8 ":1"), IVRCONF_ERR_INVALID_ARGUMENT, "UTF-8");
 
     for (i = 0; i < sizeof ms_keys / sizeof ms_keys[0]; i++) {
         for (j = 0; j < sizeof bad_ms / sizeof bad_ms[0]; j++)
@@ -150,13 +150,16 @@ static void config_refusals(void) {
     T_REFUSED(ivrconf_config_set(cfg, "send_req_id", "maybe"), IVRCONF_ERR_INVALID_ARGUMENT, "send_req_id");
     T_OK(ivrconf_config_set(cfg, "send_req_id", "TRUE"));
     T_OK(ivrconf_config_set(cfg, "send_req_id", "False"));
-    T_REFUSED(ivrconf_config_set(cfg, "report_status", "yes please"), IVRCONF_ERR_INVALID_ARGUMENT, "report_status");
-    T_OK(ivrconf_config_set(cfg, "report_status", "")); /* empty: attribute left out */
+    /* report_status / server_monitor are attribute texts; empty leaves the
+     * attribute out. */
+    T_OK(ivrconf_config_set(cfg, "report_status", ""));
+    T_OK(ivrconf_config_set(cfg, "server_monitor", "set"));
+    T_REFUSED(ivrconf_config_set(cfg, "server_monitor", "x" EURO), IVRCONF_ERR_INVALID_ARGUMENT, "server_monitor");
 
     /* Text keys: Latin-1 only, no control characters. */
     T_REFUSED(ivrconf_config_set(cfg, "client_name", "IVR" EURO), IVRCONF_ERR_INVALID_ARGUMENT, "client_name");
     T_REFUSED(ivrconf_config_set(cfg, "client_name", "IVR\x01"), IVRCONF_ERR_INVALID_ARGUMENT, "client_name");
-    T_REFUSED(ivrconf_config_set(cfg, "client_name", BAD_UTF8), IVRCONF_ERR_INVALID_ARGUMENT, "client_name");
+    T_REFUSED(ivrconf_config_set(cfg, "client_name", BAD_UTF8), IVRCONF_ERR_INVALID_ARGUMENT, "UTF-8");
     T_OK(ivrconf_config_set(cfg, "client_name", "IVR_" E_ACUTE));
     ivrconf_config_free(cfg);
 }

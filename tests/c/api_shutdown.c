@@ -144,7 +144,8 @@ static void inside_on_event(void *userdata, const ivrconf_event *ev) {
     trigger = in->trigger;
     e = in->engine;
     pthread_mutex_unlock(&in->w.lock);
-    if (trigger && ivrconf_event_op_id(ev) == trigger) {
+    if (trigger && ivrconf_event_kind(ev) == IVRCONF_EVENT_OPERATION_DONE &&
+        ivrconf_event_op_id(ev) == trigger) {
         ivrconf_result r = ivrconf_engine_shutdown(e);
         pthread_mutex_lock(&in->w.lock);
         in->shutdown_result = r;

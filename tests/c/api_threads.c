@@ -139,8 +139,10 @@ static void *worker(void *arg) {
             if (r != IVRCONF_OK)
                 api_error("complete", id, r);
         }
-        /* While it runs: a query from this thread too. */
-        if ((r = ivrconf_call_state(e, id, &state)) != IVRCONF_OK)
+        /* While it runs: a query from this thread too. A transferred call
+         * may already be over (the simulator ends it at once). */
+        r = ivrconf_call_state(e, id, &state);
+        if (r != IVRCONF_OK && !(r == IVRCONF_ERR_UNKNOWN_CALL && p->transfer))
             api_error("call_state", id, r);
     }
     return NULL;
