@@ -693,7 +693,13 @@ fn situation(config: FlowConfig, s: Situation) -> Harness {
 /// The op's outcome, state and failed request; `None`: the error is ignored.
 type Want = Option<(Outcome, CallState, FailedReq)>;
 /// (situation, FailedReq, ReqId, send_req_id, expected)
-type M5Case = (Situation, Option<&'static str>, Option<&'static str>, bool, Want);
+type M5Case = (
+    Situation,
+    Option<&'static str>,
+    Option<&'static str>,
+    bool,
+    Want,
+);
 
 #[test]
 fn m5_call_error_matching() {
