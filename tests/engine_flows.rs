@@ -114,7 +114,11 @@ fn play_c6_failed_at_init(h: &mut Harness, id: &str) {
     let op = h.start(id, OpKind::ConferenceConsult, "fail6003");
     let done = h.done(op);
     assert_done(&done, Outcome::Failed, CallState::Active, 2);
-    assert_eq!(done.tlib_error.is_some(), true);
+    assert_eq!(
+        done.tlib_error,
+        Some(56),
+        "TLibErrCode of the CallError reaches the application"
+    );
     assert_eq!(
         h.sent_names(id),
         ["NewCall", "InitConf"],

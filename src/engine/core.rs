@@ -284,8 +284,19 @@ impl Core {
         answer
     }
 
-    /// Carries out everything the flow machine asked for, in order.
+    /// Carries out everything the flow machine asked for, in order, and
+    /// passes on what it wanted logged.
     fn pump(&mut self) {
+        while let Some(rec) = self.flow.poll_log() {
+            let level = match rec.level {
+                crate::flow::LogLevel::Warn => LogLevel::Warn,
+                crate::flow::LogLevel::Debug => LogLevel::Debug,
+            };
+            self.logger.log(level, || match &rec.call_id {
+                Some(id) => format!("call {id}: {}", rec.text),
+                None => rec.text.clone(),
+            });
+        }
         while let Some(out) = self.flow.poll_output() {
             match out {
                 Output::Send(msg) => self.send(&msg),
@@ -460,6 +471,12 @@ impl Core {
                 }
             }
             ConnEvent::Closed(why) => self.link_lost(now, &why),
+            ConnEvent::Panicked(why) => {
+                self.emit(Event::EngineError {
+                    text: format!("connection thread failed: {why}"),
+                });
+                self.link_lost(now, &format!("connection thread failed: {why}"));
+            }
         }
     }
 
