@@ -52,7 +52,8 @@ class Event:
 
     Fields the event's kind does not carry are ``None`` (the C accessors'
     0 / -1 / NULL); ``party_count`` stays 0 for session events and ``text``
-    is always a ``str``.
+    is always a ``str``. ``op_id`` / ``op_kind``: the op that ended
+    (``OPERATION_DONE``) or the op in flight on the call (``CALL_STATUS``).
     """
 
     kind: Union[EventKind, int]
@@ -129,6 +130,9 @@ class _Slot:
 
 #: handle (the C ``userdata``) -> _Slot, from ``engine_new`` until ``free_userdata``.
 _SLOTS = {}
+#: free_userdata calls for a handle not (or no longer) in the table: a second
+#: call for one engine lands here. Must stay 0.
+_stray_free_notifies = 0
 _handles = itertools.count(1)
 _tls = threading.local()
 
@@ -180,6 +184,9 @@ def _free_notify(userdata):
             slot.event_fn = slot.log_fn = None
             slot.free_calls += 1
             slot.freed.set()
+        else:
+            global _stray_free_notifies
+            _stray_free_notifies += 1
     except BaseException:  # noqa: B036 - nothing may unwind into C
         pass
 

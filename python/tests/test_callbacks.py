@@ -13,6 +13,7 @@ import weakref
 from _support import PYTHON_DIR, WAIT_S, Recorder, SimTestCase, call_ended, op_done, session_up
 
 from ivrconf import CallState, EventKind, IvrconfError, LogLevel, Outcome, Result
+from ivrconf import engine as engine_module
 from ivrconf.engine import live_callback_slots
 
 
@@ -83,6 +84,10 @@ class CallbackExceptions(SimTestCase):
 
 
 class Lifetime(SimTestCase):
+    def tearDown(self):
+        self.doCleanups()  # close the engines first
+        self.assertEqual(engine_module._stray_free_notifies, 0, "free_userdata ran twice for an engine")
+
     def test_callbacks_survive_gc_during_a_flow(self):
         state = Recorder()
 

@@ -252,18 +252,22 @@ class EventFields(SimTestCase):
         self.assertEqual((st.call_state, st.party_count), (CallState.CONFERENCED, 3))
         self.assertTrue(st.text)
 
-    @unittest.expectedFailure  # C-API deviation, reported: op id/kind on CALL_STATUS
-    def test_call_status_carries_no_op_id(self):
-        """Header: ivrconf_event_op_id is "the op id of an OPERATION_DONE; 0
-        when none"; C-API.md: accessors return 0 for a field the kind does not
-        carry. The library returns the op in flight on CALL_STATUS events."""
+    def test_op_id_names_the_op_in_flight(self):
+        """Header: op id/kind are the op that ended (OPERATION_DONE) or the
+        op in flight (CALL_STATUS); 0 (None) when none."""
         rec = Recorder()
         engine = self.engine(rec)
         engine.call_new("ef-2", "5000")
         op = engine.conference_one_step("ef-2", "6001")
         rec.wait_for(op_done(op))
-        st = rec.wait_for(status("ef-2", Status.CONF_PARTY_ADD))
-        self.assertEqual((st.op_id, st.op_kind), (None, None))
+        engine.call_end("ef-2")
+        rec.wait_for(call_ended("ef-2"))
+        for ev in rec.snapshot():
+            with self.subTest(event=ev):
+                if ev.kind in (EventKind.CALL_STATUS, EventKind.OPERATION_DONE):
+                    self.assertEqual((ev.op_id, ev.op_kind), (op, OpKind.CONFERENCE_ONE_STEP))
+                else:
+                    self.assertEqual((ev.op_id, ev.op_kind), (None, None))
 
 
 class PollFlows(SimTestCase):
