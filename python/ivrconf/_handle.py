@@ -11,16 +11,17 @@ class Owner:
     never frees it while another thread is inside a C function with it.
 
     ``use()`` yields the pointer (or raises ``closed_error()``); ``close()``
-    stops new users, waits for the current ones, runs the C free function
-    once and forgets the pointer. While a close is under way, ``use(True)``
+    stops new users, calls ``wake(ptr)`` if some are still inside C, waits
+    for them, runs the C free function once and forgets the pointer. While a close is under way, ``use(True)``
     still admits callers that the C library explicitly allows (an engine's
     own callbacks run during ``ivrconf_engine_free``).
     """
 
-    __slots__ = ("ptr", "_cond", "_users", "_closing", "_free", "_closed_error", "__weakref__")
+    __slots__ = ("ptr", "_wake", "_cond", "_users", "_closing", "_free", "_closed_error", "__weakref__")
 
-    def __init__(self, ptr, free, closed_error):
+    def __init__(self, ptr, free, closed_error, wake=None):
         self.ptr = ptr
+        self._wake = wake
         self._cond = threading.Condition(threading.Lock())
         self._users = 0
         self._closing = False
@@ -57,6 +58,10 @@ class Owner:
             if self.ptr is None or self._closing:
                 return False
             self._closing = True
+            if self._users and self._wake is not None:
+                # Ask the C side to end the blocking calls still running
+                # (the pointer is valid: they hold it).
+                self._wake(self.ptr)
             while self._users:
                 self._cond.wait()
             ptr = self.ptr

@@ -214,6 +214,12 @@ def _free_engine(ptr):
     _ffi.lib().ivrconf_engine_free(ptr)
 
 
+def _wake_engine(ptr):
+    # engine_free shuts down first anyway; doing it before waiting for the
+    # calls in flight ends a blocked wait_ready at once.
+    _ffi.lib().ivrconf_engine_shutdown(ptr)
+
+
 EventCallback = Callable[[Event], None]
 LogCallback = Callable[[LogLevel, str], None]
 
@@ -276,7 +282,7 @@ class Engine:
         self._handle = handle
         self._slot = slot
         self._poll = on_event is None
-        self._owner = Owner(out, _free_engine, _closed)
+        self._owner = Owner(out, _free_engine, _closed, _wake_engine)
         self._finalizer = weakref.finalize(self, self._owner.close)
 
     # -- plumbing ------------------------------------------------------------
@@ -338,7 +344,11 @@ class Engine:
     def close(self) -> None:
         """``ivrconf_engine_free``: shuts down, delivers the last events (callback
         mode), joins the threads and releases the callbacks. Idempotent. From
-        outside a callback, raises a callback exception still pending."""
+        outside a callback, raises a callback exception still pending.
+
+        Calls still running in other threads finish first: a ``wait_ready``
+        ends at once (``SHUT_DOWN``), a ``next_event`` at its timeout (the C
+        API cannot wake it)."""
         in_callback = self._in_callback()
         # From inside a callback, never wait for a close running elsewhere:
         # that close is waiting for this very callback to return.

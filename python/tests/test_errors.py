@@ -159,6 +159,28 @@ class NotConnected(SimTestCase):
         self.assertEqual(cm.exception.code, Result.NOT_CONNECTED)
         self.assertIsNone(eng.next_event(0))
 
+    def test_close_ends_a_wait_ready_in_another_thread(self):
+        eng = self.engine(ready=False)
+        result = []
+        started = threading.Event()
+
+        def wait():
+            started.set()
+            try:
+                eng.wait_ready(60000)
+                result.append("ready")
+            except IvrconfError as exc:
+                result.append(exc.code)
+
+        t = threading.Thread(target=wait)
+        t.start()
+        started.wait()
+        eng.close()
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        # SHUT_DOWN from C, or from the binding if close won the race.
+        self.assertEqual(result, [Result.SHUT_DOWN])
+
 
 class SimulatorErrors(unittest.TestCase):
     def test_simulator_errors(self):
