@@ -6,7 +6,12 @@ BUILD := build
 CWARN := -Wall -Wextra -Werror
 HEADER := include/ivrconf.h
 
-.PHONY: all lib test test-rust test-header header-fresh clean
+.PHONY: all lib test test-rust test-header header-fresh demo clean
+
+# The C programs (examples, API tests, demo) and the Python binding bring
+# their own rules: targets `c-tests`, `demo-run` and `python-tests`.
+include examples-c/examples.mk
+include python/python.mk
 
 all: lib
 
@@ -34,8 +39,11 @@ test-header: lib | $(BUILD)
 	$(CC) -std=c99 $(CWARN) -Iinclude tests/c/version_test.c -o $(BUILD)/version_test -Ltarget/release -l:libivrconf.a -lpthread -ldl -lm
 	$(BUILD)/version_test
 
-test: header-fresh test-rust test-header
+test: header-fresh test-rust test-header c-tests python-tests
 	@echo "make test: all suites passed"
+
+# The main job: every FLOWS.md flow against the bundled simulator.
+demo: demo-run
 
 clean:
 	$(CARGO) clean

@@ -23,7 +23,8 @@ fn closed_port() -> u16 {
 fn sim_with(keys: &[(&str, &str)]) -> Simulator {
     let sim = Simulator::start("127.0.0.1:0").unwrap();
     for (k, v) in keys {
-        sim.set(k, v).unwrap_or_else(|e| panic!("sim key {k}={v}: {e}"));
+        sim.set(k, v)
+            .unwrap_or_else(|e| panic!("sim key {k}={v}: {e}"));
     }
     sim
 }
@@ -36,16 +37,22 @@ fn login_refused_is_retried_with_back_off_and_never_ready() {
     assert!(!h.engine().wait_ready(Duration::from_millis(1200)).unwrap());
     // min 50, max 400: attempts at ~0, 50, 150, 350, 750, 1150 ms -> at most 6-7.
     let attempts = h.sim.connection_count();
-    assert!((2..=8).contains(&attempts), "back-off bounds the retries: {attempts} connections in 1.2 s");
+    assert!(
+        (2..=8).contains(&attempts),
+        "back-off bounds the retries: {attempts} connections in 1.2 s"
+    );
     h.finish();
 }
 
 #[test]
 fn init_in_progress_then_ready() {
-    let sim = sim_with(&[("login", "init_in_progress:2")]);
+    let sim = sim_with(&[("login_init_in_progress", "2")]);
     let cfg = config(sim.port());
     let h = Harness::with_config(sim, cfg, true);
-    assert!(h.sim.received_count(Some("LoginReq")) >= 3, "re-login on the same connection");
+    assert!(
+        h.sim.received_count(Some("LoginReq")) >= 3,
+        "re-login on the same connection"
+    );
     assert_eq!(h.sim.connection_count(), 1);
     h.finish();
 }
@@ -61,7 +68,10 @@ fn keep_alive_timeout_drops_the_link_and_reconnects() {
     let down = h.next_matching(|e| e.kind() == EventKind::SessionDown, "SESSION_DOWN");
     assert!(down.text().contains("keep-alive"), "{}", down.text());
     h.sim.set("silent", "false").unwrap();
-    h.next_matching(|e| e.kind() == EventKind::SessionUp, "SESSION_UP after reconnect");
+    h.next_matching(
+        |e| e.kind() == EventKind::SessionUp,
+        "SESSION_UP after reconnect",
+    );
     h.finish();
 }
 
@@ -73,7 +83,10 @@ fn keep_alive_probes_keep_a_quiet_link_up() {
     cfg.set("keepalive_timeout_ms", "200").unwrap();
     let h = Harness::with_config(sim, cfg, true);
     std::thread::sleep(Duration::from_millis(600)); // a quiet period is the point of this test
-    assert!(h.engine().is_ready(), "a server answering probes is never timed out");
+    assert!(
+        h.engine().is_ready(),
+        "a server answering probes is never timed out"
+    );
     assert_eq!(h.sim.connection_count(), 1);
     let events = h.finish();
     assert!(!events.iter().any(|e| e.kind() == EventKind::SessionDown));
@@ -83,15 +96,21 @@ fn keep_alive_probes_keep_a_quiet_link_up() {
 fn primary_down_goes_to_backup() {
     let sim = sim_with(&[]);
     let mut cfg = Config::default();
-    cfg.set("server", &format!("127.0.0.1:{}", closed_port())).unwrap();
-    cfg.set("server", &format!("127.0.0.1:{}", sim.port())).unwrap();
+    cfg.set("server", &format!("127.0.0.1:{}", closed_port()))
+        .unwrap();
+    cfg.set("server", &format!("127.0.0.1:{}", sim.port()))
+        .unwrap();
     cfg.set("client_name", "IVR_TEST").unwrap();
     cfg.set("reconnect_min_ms", "50").unwrap();
     cfg.set("reconnect_max_ms", "200").unwrap();
     let mut h = Harness::with_config(sim, cfg, false);
     assert!(h.engine().wait_ready(WAIT).unwrap());
     let up = h.next_matching(|e| e.kind() == EventKind::SessionUp, "SESSION_UP");
-    assert!(up.text().contains(&h.sim.port().to_string()), "SESSION_UP names the backup: {}", up.text());
+    assert!(
+        up.text().contains(&h.sim.port().to_string()),
+        "SESSION_UP names the backup: {}",
+        up.text()
+    );
     h.finish();
 }
 
@@ -109,14 +128,45 @@ fn server_closes_then_session_comes_back() {
 
 #[test]
 fn not_connected_refuses_requests_but_ends_calls_locally() {
-    let sim = sim_with(&[]);
-    let mut cfg = config(closed_port());
-    cfg.set("reconnect_min_ms", "1000").unwrap();
-    let h = Harness::with_config(sim, cfg, false);
+    let mut h = Harness::new(&[]);
+    h.call_new("LOCAL");
+    // The server stops answering logins and drops us: the engine is not READY.
+    h.sim.set("login", "no_answer").unwrap();
+    h.sim.close_connections();
+    h.next_matching(|e| e.kind() == EventKind::SessionDown, "SESSION_DOWN");
     let e = h.engine();
     assert!(matches!(
-        e.call_new("C1", "5001", None, None, vec![]),
-        Err(ivrconf::engine::ApiError::Refused(ivrconf::flow::Refusal::NotConnected))
+        e.call_new("C2", "5001", None, None, vec![]),
+        Err(ivrconf::engine::ApiError::Refused(
+            ivrconf::flow::Refusal::NotConnected
+        ))
     ));
+    assert!(matches!(
+        e.start(
+            "LOCAL",
+            ivrconf::flow::OpKind::ConferenceOneStep,
+            "6001",
+            vec![]
+        ),
+        Err(ivrconf::engine::ApiError::Refused(
+            ivrconf::flow::Refusal::NotConnected
+        ))
+    ));
+    assert_eq!(
+        e.call_state("LOCAL").unwrap(),
+        ivrconf::flow::CallState::Active,
+        "call_state answers locally"
+    );
+    e.call_end("LOCAL").unwrap();
+    h.ended("LOCAL");
+    assert!(
+        h.engine().call_state("LOCAL").is_err(),
+        "the id is free at once"
+    );
+    assert_eq!(
+        h.sim.received_count(Some("EndCall")),
+        0,
+        "a local end sends nothing"
+    );
     h.finish();
 }

@@ -118,389 +118,76 @@ fn run(steps: &[Step]) -> Result_ {
     }
 }
 
+#[rustfmt::skip]
 fn scenarios() -> Vec<Scenario> {
     use OpKind::*;
-    let s = |name, steps: Vec<Step>, outcome, state, parties, sent, reactive| Scenario {
-        name,
-        steps,
-        outcome,
-        state,
-        parties,
-        sent,
-        reactive,
-    };
     use CallState as S;
     use Outcome as O;
+    let s = |name, steps: Vec<Step>, outcome, state, parties, sent, reactive| Scenario {
+        name, steps, outcome, state, parties, sent, reactive,
+    };
     vec![
-        s(
-            "c1",
-            vec![
-                Start(ConferenceOneStep),
-                Opt(Dialing),
-                Opt(Ringing),
-                Status(ConfPartyAdd),
-            ],
-            O::Completed,
-            S::Conferenced,
-            3,
-            &["OneStepConf"],
-            true,
-        ),
-        s(
-            "c1_error",
-            vec![
-                Start(ConferenceOneStep),
-                Opt(Dialing),
-                Error("OneStepConf", "1"),
-            ],
-            O::Failed,
-            S::Active,
-            2,
-            &["OneStepConf"],
-            true,
-        ),
-        s(
-            "c2",
-            vec![
-                Start(ConferenceOneStep),
-                Opt(Dialing),
-                Opt(Ringing),
-                Status(ConfPartyAdd),
-                Status(ConfPartyDel),
-            ],
-            O::Completed,
-            S::Active,
-            2,
-            &["OneStepConf"],
-            true,
-        ),
-        s(
-            "c3",
-            vec![
-                Start(ConferenceConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Opt(Ringing),
-                Status(Established),
-                Complete(ConferenceComplete),
-                Opt(Released),
-                Opt(Retrieved),
-                Status(ConfPartyAdd),
-            ],
-            O::Completed,
-            S::Conferenced,
-            3,
-            &["InitConf", "CompleteConf"],
-            true,
-        ),
-        s(
-            "c4_before_answer",
-            vec![
-                Start(ConferenceConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Opt(Ringing),
-                Complete(ConferenceComplete),
-                Status(ConfPartyAdd),
-            ],
-            O::Completed,
-            S::Conferenced,
-            3,
-            &["InitConf", "CompleteConf"],
-            true,
-        ),
-        s(
-            "c4_hang_up",
-            vec![
-                Start(ConferenceConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Opt(Ringing),
-                Status(Established),
-                Status(Released),
-                Status(Retrieved),
-            ],
-            O::ConsultReleased,
-            S::Active,
-            2,
-            &["InitConf", "RetrieveCall"],
-            true,
-        ),
-        s(
-            "c5",
-            vec![
-                Start(ConferenceConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Status(Busy),
-                Opt(Released),
-                Status(Retrieved),
-            ],
-            O::Busy,
-            S::Active,
-            2,
-            &["InitConf", "RetrieveCall"],
-            true,
-        ),
-        s(
-            "c5_refused",
-            vec![
-                Start(ConferenceConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Status(Busy),
-                Error("RetrieveCall", "2"),
-            ],
-            O::RetrieveFailed,
-            S::Held,
-            2,
-            &["InitConf", "RetrieveCall"],
-            true,
-        ),
-        s(
-            "c6_init",
-            vec![
-                Start(ConferenceConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Error("InitConf", "1"),
-                Opt(Retrieved),
-            ],
-            O::Failed,
-            S::Active,
-            2,
-            &["InitConf"],
-            true,
-        ),
-        s(
-            "c6_complete",
-            vec![
-                Start(ConferenceConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Opt(Ringing),
-                Status(Established),
-                Complete(ConferenceComplete),
-                Error("CompleteConf", "2"),
-                Opt(Retrieved),
-            ],
-            O::Failed,
-            S::Active,
-            2,
-            &["InitConf", "CompleteConf"],
-            true,
-        ),
-        s(
-            "t1",
-            vec![Start(TransferOneStep), Status(XferComplete)],
-            O::Completed,
-            S::Transferred,
-            2,
-            &["OneStepXfer"],
-            true,
-        ),
-        s(
-            "t1_error",
-            vec![Start(TransferOneStep), Error("OneStepXfer", "1")],
-            O::Failed,
-            S::Active,
-            2,
-            &["OneStepXfer"],
-            true,
-        ),
-        s(
-            "t1_released",
-            vec![
-                Start(TransferOneStep),
-                Status(XferComplete),
-                Status(Released),
-            ],
-            O::Completed,
-            S::Ended,
-            2,
-            &["OneStepXfer"],
-            true,
-        ),
-        s(
-            "t2",
-            vec![
-                Start(TransferConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Opt(Ringing),
-                Status(Established),
-                Complete(TransferComplete),
-                Status(XferComplete),
-                ServerEnd,
-            ],
-            O::Completed,
-            S::Ended,
-            2,
-            &["InitXfer", "CompleteXfer"],
-            true,
-        ),
-        s(
-            "t2_before_answer",
-            vec![
-                Start(TransferConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Opt(Ringing),
-                Complete(TransferComplete),
-                Status(XferComplete),
-            ],
-            O::Completed,
-            S::Transferred,
-            2,
-            &["InitXfer", "CompleteXfer"],
-            true,
-        ),
-        s(
-            "t2_end_timer",
-            vec![
-                Start(TransferConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Status(Established),
-                Complete(TransferComplete),
-                Status(XferComplete),
-                Advance(10_000),
-            ],
-            O::Completed,
-            S::Ended,
-            2,
-            &["InitXfer", "CompleteXfer", "EndCall"],
-            true,
-        ),
-        s(
-            "t3",
-            vec![
-                Start(TransferConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Status(Busy),
-                Opt(Released),
-                Status(Retrieved),
-            ],
-            O::Busy,
-            S::Active,
-            2,
-            &["InitXfer", "RetrieveCall"],
-            true,
-        ),
-        s(
-            "t3_refused",
-            vec![
-                Start(TransferConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Status(Busy),
-                Error("RetrieveCall", "2"),
-            ],
-            O::RetrieveFailed,
-            S::Held,
-            2,
-            &["InitXfer", "RetrieveCall"],
-            true,
-        ),
-        s(
-            "t4",
-            vec![
-                Start(TransferConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Error("InitXfer", "1"),
-                Opt(Retrieved),
-            ],
-            O::Failed,
-            S::Active,
-            2,
-            &["InitXfer"],
-            true,
-        ),
-        s(
-            "t4_complete",
-            vec![
-                Start(TransferConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Status(Established),
-                Complete(TransferComplete),
-                Error("CompleteXfer", "2"),
-            ],
-            O::Failed,
-            S::Active,
-            2,
-            &["InitXfer", "CompleteXfer"],
-            true,
-        ),
-        s(
-            "cancel",
-            vec![
-                Start(ConferenceConsult),
-                Opt(Held),
-                Opt(Dialing),
-                Cancel,
-                Status(Retrieved),
-            ],
-            O::Cancelled,
-            S::Active,
-            2,
-            &["InitConf", "RetrieveCall"],
-            true,
-        ),
-        s(
-            "no_answer",
-            vec![
-                Start(TransferConsult),
-                Status(Held),
-                Opt(Dialing),
-                Opt(Ringing),
-                Advance(30_000),
-                Status(Retrieved),
-            ],
-            O::NoAnswer,
-            S::Active,
-            2,
-            &["InitXfer", "RetrieveCall"],
-            true,
-        ),
-        s(
-            "request_timeout",
-            vec![Start(ConferenceConsult), Advance(10_000), Status(Retrieved)],
-            O::Timeout,
-            S::Active,
-            2,
-            &["InitConf", "RetrieveCall"],
-            false,
-        ),
-        s(
-            "one_step_timeout",
-            vec![Start(ConferenceOneStep), Advance(10_000)],
-            O::Timeout,
-            S::Active,
-            2,
-            &["OneStepConf"],
-            false,
-        ),
-        s(
-            "caller_hangs_up",
-            vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), ServerEnd],
-            O::CallEnded,
-            S::Ended,
-            2,
-            &["InitConf"],
-            true,
-        ),
-        s(
-            "link_lost",
-            vec![Start(TransferConsult), Opt(Held), Opt(Dialing), LinkDown],
-            O::LinkLost,
-            S::Held,
-            2,
-            &["InitXfer"],
-            true,
-        ),
+        s("c1", vec![Start(ConferenceOneStep), Opt(Dialing), Opt(Ringing), Status(ConfPartyAdd)],
+          O::Completed, S::Conferenced, 3, &["OneStepConf"], true),
+        s("c1_error", vec![Start(ConferenceOneStep), Opt(Dialing), Error("OneStepConf", "1")],
+          O::Failed, S::Active, 2, &["OneStepConf"], true),
+        s("c2", vec![Start(ConferenceOneStep), Opt(Dialing), Opt(Ringing), Status(ConfPartyAdd), Status(ConfPartyDel)],
+          O::Completed, S::Active, 2, &["OneStepConf"], true),
+        s("c3", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Opt(Ringing), Status(Established),
+                     Complete(ConferenceComplete), Opt(Released), Opt(Retrieved), Status(ConfPartyAdd)],
+          O::Completed, S::Conferenced, 3, &["InitConf", "CompleteConf"], true),
+        s("c4_before_answer", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Opt(Ringing),
+                     Complete(ConferenceComplete), Status(ConfPartyAdd)],
+          O::Completed, S::Conferenced, 3, &["InitConf", "CompleteConf"], true),
+        s("c4_hang_up", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Opt(Ringing), Status(Established),
+                     Status(Released), Status(Retrieved)],
+          O::ConsultReleased, S::Active, 2, &["InitConf", "RetrieveCall"], true),
+        s("c5", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Status(Busy), Opt(Released), Status(Retrieved)],
+          O::Busy, S::Active, 2, &["InitConf", "RetrieveCall"], true),
+        s("c5_refused", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Status(Busy), Error("RetrieveCall", "2")],
+          O::RetrieveFailed, S::Held, 2, &["InitConf", "RetrieveCall"], true),
+        s("c6_init", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Error("InitConf", "1"), Opt(Retrieved)],
+          O::Failed, S::Active, 2, &["InitConf"], true),
+        s("c6_complete", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Opt(Ringing), Status(Established),
+                     Complete(ConferenceComplete), Error("CompleteConf", "2"), Opt(Retrieved)],
+          O::Failed, S::Active, 2, &["InitConf", "CompleteConf"], true),
+        s("t1", vec![Start(TransferOneStep), Status(XferComplete)],
+          O::Completed, S::Transferred, 2, &["OneStepXfer"], true),
+        s("t1_error", vec![Start(TransferOneStep), Error("OneStepXfer", "1")],
+          O::Failed, S::Active, 2, &["OneStepXfer"], true),
+        s("t1_released", vec![Start(TransferOneStep), Status(XferComplete), Status(Released)],
+          O::Completed, S::Ended, 2, &["OneStepXfer"], true),
+        s("t2", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Opt(Ringing), Status(Established),
+                     Complete(TransferComplete), Status(XferComplete), ServerEnd],
+          O::Completed, S::Ended, 2, &["InitXfer", "CompleteXfer"], true),
+        s("t2_before_answer", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Opt(Ringing),
+                     Complete(TransferComplete), Status(XferComplete)],
+          O::Completed, S::Transferred, 2, &["InitXfer", "CompleteXfer"], true),
+        s("t2_end_timer", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Established),
+                     Complete(TransferComplete), Status(XferComplete), Advance(10_000)],
+          O::Completed, S::Ended, 2, &["InitXfer", "CompleteXfer", "EndCall"], true),
+        s("t3", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Busy), Opt(Released), Status(Retrieved)],
+          O::Busy, S::Active, 2, &["InitXfer", "RetrieveCall"], true),
+        s("t3_refused", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Busy), Error("RetrieveCall", "2")],
+          O::RetrieveFailed, S::Held, 2, &["InitXfer", "RetrieveCall"], true),
+        s("t4", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Error("InitXfer", "1"), Opt(Retrieved)],
+          O::Failed, S::Active, 2, &["InitXfer"], true),
+        s("t4_complete", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Established),
+                     Complete(TransferComplete), Error("CompleteXfer", "2")],
+          O::Failed, S::Active, 2, &["InitXfer", "CompleteXfer"], true),
+        s("cancel", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Cancel, Status(Retrieved)],
+          O::Cancelled, S::Active, 2, &["InitConf", "RetrieveCall"], true),
+        s("no_answer", vec![Start(TransferConsult), Status(Held), Opt(Dialing), Opt(Ringing), Advance(30_000),
+                     Status(Retrieved)],
+          O::NoAnswer, S::Active, 2, &["InitXfer", "RetrieveCall"], true),
+        s("request_timeout", vec![Start(ConferenceConsult), Advance(10_000), Status(Retrieved)],
+          O::Timeout, S::Active, 2, &["InitConf", "RetrieveCall"], false),
+        s("one_step_timeout", vec![Start(ConferenceOneStep), Advance(10_000)],
+          O::Timeout, S::Active, 2, &["OneStepConf"], false),
+        s("caller_hangs_up", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), ServerEnd],
+          O::CallEnded, S::Ended, 2, &["InitConf"], true),
+        s("link_lost", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), LinkDown],
+          O::LinkLost, S::Held, 2, &["InitXfer"], true),
     ]
 }
 
@@ -693,7 +380,13 @@ fn situation(config: FlowConfig, s: Situation) -> Harness {
 /// The op's outcome, state and failed request; `None`: the error is ignored.
 type Want = Option<(Outcome, CallState, FailedReq)>;
 /// (situation, FailedReq, ReqId, send_req_id, expected)
-type M5Case = (Situation, Option<&'static str>, Option<&'static str>, bool, Want);
+type M5Case = (
+    Situation,
+    Option<&'static str>,
+    Option<&'static str>,
+    bool,
+    Want,
+);
 
 #[test]
 fn m5_call_error_matching() {
@@ -701,206 +394,45 @@ fn m5_call_error_matching() {
     let failed = |s| Some((Outcome::Failed, CallState::Active, s));
     let retrieve_failed = |s| Some((Outcome::RetrieveFailed, CallState::Held, s));
     // (situation, FailedReq, ReqId, send_req_id, expected)
+    #[rustfmt::skip]
     let cases: Vec<M5Case> = vec![
-        (
-            OneStep,
-            Some("OneStepConf"),
-            Some("1"),
-            true,
-            failed(FailedReq::OneStepConf),
-        ),
-        (
-            OneStep,
-            Some("OneStepConf"),
-            None,
-            true,
-            failed(FailedReq::OneStepConf),
-        ),
+        (OneStep, Some("OneStepConf"), Some("1"), true, failed(FailedReq::OneStepConf)),
+        (OneStep, Some("OneStepConf"), None, true, failed(FailedReq::OneStepConf)),
         (OneStep, Some("OneStepConf"), Some("7"), true, None),
-        (
-            OneStep,
-            Some("OneStepConf"),
-            Some("7"),
-            false,
-            failed(FailedReq::OneStepConf),
-        ),
+        (OneStep, Some("OneStepConf"), Some("7"), false, failed(FailedReq::OneStepConf)),
         (OneStep, Some("OneStepXfer"), None, true, None),
-        (
-            OneStep,
-            Some("OneStepXfer"),
-            Some("1"),
-            true,
-            failed(FailedReq::OneStepXfer),
-        ),
+        (OneStep, Some("OneStepXfer"), Some("1"), true, failed(FailedReq::OneStepXfer)),
         (OneStep, None, None, true, failed(FailedReq::Unknown)),
-        (
-            OneStep,
-            Some("Bogus"),
-            None,
-            true,
-            failed(FailedReq::Unknown),
-        ),
-        (
-            OneStep,
-            Some("NoSuchCall"),
-            None,
-            true,
-            failed(FailedReq::NoSuchCall),
-        ),
-        (
-            OneStep,
-            Some("NotAllowed"),
-            None,
-            true,
-            failed(FailedReq::NotAllowed),
-        ),
+        (OneStep, Some("Bogus"), None, true, failed(FailedReq::Unknown)),
+        (OneStep, Some("NoSuchCall"), None, true, failed(FailedReq::NoSuchCall)),
+        (OneStep, Some("NotAllowed"), None, true, failed(FailedReq::NotAllowed)),
         (OneStep, Some("MakeCall"), None, true, None),
         (OneStep, Some("AgentControl"), None, true, None),
         (OneStep, Some("RetrieveCall"), None, true, None),
-        (
-            Init,
-            Some("InitConf"),
-            None,
-            true,
-            failed(FailedReq::InitConf),
-        ),
-        (
-            Init,
-            Some("initconf"),
-            Some(" 1 "),
-            true,
-            failed(FailedReq::InitConf),
-        ),
+        (Init, Some("InitConf"), None, true, failed(FailedReq::InitConf)),
+        (Init, Some("initconf"), Some(" 1 "), true, failed(FailedReq::InitConf)),
         (Init, Some("InitXfer"), None, true, None),
         (Init, Some("CompleteConf"), None, true, None),
         (Init, Some("InitConf"), Some("2"), true, None),
-        (
-            Init,
-            Some("InitConf"),
-            Some("x"),
-            true,
-            failed(FailedReq::InitConf),
-        ),
-        (
-            Completing,
-            Some("CompleteConf"),
-            Some("2"),
-            true,
-            failed(FailedReq::CompleteConf),
-        ),
-        (
-            Completing,
-            Some("CompleteConf"),
-            None,
-            true,
-            failed(FailedReq::CompleteConf),
-        ),
-        (
-            Completing,
-            Some("InitConf"),
-            Some("1"),
-            true,
-            failed(FailedReq::InitConf),
-        ),
-        (
-            Completing,
-            Some("Unknown"),
-            None,
-            true,
-            failed(FailedReq::Unknown),
-        ),
+        (Init, Some("InitConf"), Some("x"), true, failed(FailedReq::InitConf)),
+        (Completing, Some("CompleteConf"), Some("2"), true, failed(FailedReq::CompleteConf)),
+        (Completing, Some("CompleteConf"), None, true, failed(FailedReq::CompleteConf)),
+        (Completing, Some("InitConf"), Some("1"), true, failed(FailedReq::InitConf)),
+        (Completing, Some("Unknown"), None, true, failed(FailedReq::Unknown)),
         (Completing, Some("RetrieveCall"), None, true, None),
-        (
-            RetrieveAfterBusy,
-            Some("RetrieveCall"),
-            Some("2"),
-            true,
-            retrieve_failed(FailedReq::RetrieveCall),
-        ),
-        (
-            RetrieveAfterBusy,
-            Some("RetrieveCall"),
-            None,
-            true,
-            retrieve_failed(FailedReq::RetrieveCall),
-        ),
-        (
-            RetrieveAfterBusy,
-            Some("Unknown"),
-            None,
-            true,
-            retrieve_failed(FailedReq::Unknown),
-        ),
-        (
-            RetrieveAfterBusy,
-            None,
-            None,
-            false,
-            retrieve_failed(FailedReq::Unknown),
-        ),
-        (
-            RetrieveAfterBusy,
-            Some("InitConf"),
-            None,
-            true,
-            failed(FailedReq::InitConf),
-        ),
-        (
-            RetrieveAfterBusy,
-            Some("InitConf"),
-            Some("1"),
-            true,
-            failed(FailedReq::InitConf),
-        ),
-        (
-            RetrieveAfterBusy,
-            Some("Unknown"),
-            Some("1"),
-            true,
-            failed(FailedReq::Unknown),
-        ),
-        (
-            RetrieveAfterBusy,
-            Some("NoSuchCall"),
-            Some("2"),
-            true,
-            failed(FailedReq::NoSuchCall),
-        ),
-        (
-            RetrieveAfterBusy,
-            Some("NotAllowed"),
-            None,
-            true,
-            failed(FailedReq::NotAllowed),
-        ),
-        (
-            RetrieveAfterBusy,
-            Some("RetrieveCall"),
-            Some("3"),
-            true,
-            None,
-        ),
-        (
-            RetrieveAfterTimeout,
-            Some("CompleteConf"),
-            Some("2"),
-            true,
-            failed(FailedReq::CompleteConf),
-        ),
-        (
-            RetrieveAfterTimeout,
-            Some("RetrieveCall"),
-            Some("3"),
-            true,
-            retrieve_failed(FailedReq::RetrieveCall),
-        ),
-        (
-            RetrieveAfterTimeout,
-            Some("InitConf"),
-            Some("3"),
-            true,
-            retrieve_failed(FailedReq::InitConf),
-        ),
+        (RetrieveAfterBusy, Some("RetrieveCall"), Some("2"), true, retrieve_failed(FailedReq::RetrieveCall)),
+        (RetrieveAfterBusy, Some("RetrieveCall"), None, true, retrieve_failed(FailedReq::RetrieveCall)),
+        (RetrieveAfterBusy, Some("Unknown"), None, true, retrieve_failed(FailedReq::Unknown)),
+        (RetrieveAfterBusy, None, None, false, retrieve_failed(FailedReq::Unknown)),
+        (RetrieveAfterBusy, Some("InitConf"), None, true, failed(FailedReq::InitConf)),
+        (RetrieveAfterBusy, Some("InitConf"), Some("1"), true, failed(FailedReq::InitConf)),
+        (RetrieveAfterBusy, Some("Unknown"), Some("1"), true, failed(FailedReq::Unknown)),
+        (RetrieveAfterBusy, Some("NoSuchCall"), Some("2"), true, failed(FailedReq::NoSuchCall)),
+        (RetrieveAfterBusy, Some("NotAllowed"), None, true, failed(FailedReq::NotAllowed)),
+        (RetrieveAfterBusy, Some("RetrieveCall"), Some("3"), true, None),
+        (RetrieveAfterTimeout, Some("CompleteConf"), Some("2"), true, failed(FailedReq::CompleteConf)),
+        (RetrieveAfterTimeout, Some("RetrieveCall"), Some("3"), true, retrieve_failed(FailedReq::RetrieveCall)),
+        (RetrieveAfterTimeout, Some("InitConf"), Some("3"), true, retrieve_failed(FailedReq::InitConf)),
     ];
     for (i, (sit, failed_req, req_id, send_req_id, want)) in cases.into_iter().enumerate() {
         let config = FlowConfig {
@@ -970,6 +502,19 @@ enum Where {
     Transferred,
 }
 
+/// Every situation of [`reach`].
+const EVERYWHERE: [Where; 9] = [
+    Where::Active,
+    Where::Conferenced,
+    Where::OneStep,
+    Where::Consulting,
+    Where::ConsultEstablished,
+    Where::Completing,
+    Where::Retrieving,
+    Where::Held,
+    Where::Transferred,
+];
+
 fn reach(w: Where) -> Harness {
     let mut h = Harness::with_call();
     match w {
@@ -1018,6 +563,7 @@ fn reach(w: Where) -> Harness {
 fn m3_released_in_every_state() {
     use Where::*;
     // (where, events after Released, messages sent)
+    #[rustfmt::skip]
     let cases: &[(Where, &[&str], &[&str])] = &[
         (Active, &["S:Released/ENDED/2", "E/ENDED"], &[]),
         (Conferenced, &["S:Released/ENDED/3", "E/ENDED"], &[]),
@@ -1049,17 +595,7 @@ fn m3_released_in_every_state() {
 #[test]
 fn m3_server_end_call_in_every_state() {
     use Where::*;
-    for w in [
-        Active,
-        Conferenced,
-        OneStep,
-        Consulting,
-        ConsultEstablished,
-        Completing,
-        Retrieving,
-        Held,
-        Transferred,
-    ] {
+    for w in EVERYWHERE {
         let mut h = reach(w);
         let had_op = h.flow.can(CALL, OpKind::ConferenceOneStep) == Err(Refusal::OperationPending);
         let parties = if matches!(w, Conferenced) { 3 } else { 2 };
@@ -1083,17 +619,7 @@ fn m3_server_end_call_in_every_state() {
 #[test]
 fn app_call_end_in_every_state_and_offline() {
     use Where::*;
-    for w in [
-        Active,
-        Conferenced,
-        OneStep,
-        Consulting,
-        ConsultEstablished,
-        Completing,
-        Retrieving,
-        Held,
-        Transferred,
-    ] {
+    for w in EVERYWHERE {
         let mut h = reach(w);
         h.end();
         assert_eq!(names(&h.take_sent()), ["EndCall"], "{w:?}");
@@ -1115,126 +641,51 @@ fn app_call_end_in_every_state_and_offline() {
 // ---------------------------------------------------------------------------
 // M4: timers
 
-#[test]
-fn m4_timers() {
-    let mut rt = 0;
-    // `deadline` counts from the start of `setup`.
-    struct Case {
-        name: &'static str,
-        config: FlowConfig,
-        setup: fn(&mut Harness),
-        deadline: u64,
-        sends: &'static [&'static str],
-        events: &'static [&'static str],
-    }
-    let def = FlowConfig::default;
-    let short_no_answer = || FlowConfig {
+/// An M4 case: `deadline` counts from the start of `setup`; `sends` and
+/// `events` are what the expiry produces.
+struct TimerCase {
+    name: &'static str,
+    config: fn() -> FlowConfig,
+    setup: fn(&mut Harness),
+    deadline: u64,
+    sends: &'static [&'static str],
+    events: &'static [&'static str],
+}
+
+fn short_no_answer() -> FlowConfig {
+    FlowConfig {
         no_answer_timeout_ms: 4_000,
         ..FlowConfig::default()
-    };
-    let cases = vec![
-        Case {
-            name: "one-step, no reaction",
-            config: def(),
-            setup: |h| {
-                h.start(OpKind::ConferenceOneStep);
-            },
-            deadline: 10_000,
-            sends: &[],
-            events: &["D:TIMEOUT/ACTIVE/2"],
-        },
-        Case {
-            name: "one-step, reacted",
-            config: def(),
-            setup: |h| {
-                h.start(OpKind::ConferenceOneStep);
-                h.advance(5_000);
-                h.status(Ringing);
-            },
-            deadline: 30_000,
-            sends: &[],
-            events: &["D:TIMEOUT/ACTIVE/2"],
-        },
-        Case {
-            name: "one-step, no-answer bound shorter",
-            config: short_no_answer(),
-            setup: |h| {
-                h.start(OpKind::TransferOneStep);
-            },
-            deadline: 4_000,
-            sends: &[],
-            events: &["D:TIMEOUT/ACTIVE/2"],
-        },
-        Case {
-            name: "init, no reaction",
-            config: def(),
-            setup: |h| {
-                h.start(OpKind::ConferenceConsult);
-            },
-            deadline: 10_000,
-            sends: &["RetrieveCall"],
-            events: &[],
-        },
-        Case {
-            name: "init, reacted",
-            config: def(),
-            setup: |h| {
-                h.start(OpKind::TransferConsult);
-                h.advance(9_000);
-                h.status(Dialing);
-            },
-            deadline: 30_000,
-            sends: &["RetrieveCall"],
-            events: &[],
-        },
-        Case {
-            name: "init, no-answer shorter",
-            config: short_no_answer(),
-            setup: |h| {
-                h.start(OpKind::TransferConsult);
-            },
-            deadline: 4_000,
-            sends: &["RetrieveCall"],
-            events: &[],
-        },
-        Case {
-            name: "complete",
-            config: def(),
-            setup: |h| {
-                h.start(OpKind::ConferenceConsult);
-                h.status(Established);
-                h.advance(50_000);
-                h.complete(OpKind::ConferenceComplete);
-            },
-            deadline: 60_000,
-            sends: &["RetrieveCall"],
-            events: &[],
-        },
-        Case {
-            name: "retrieve",
-            config: def(),
-            setup: |h| {
-                h.start(OpKind::ConferenceConsult);
-                h.status(Busy);
-            },
-            deadline: 10_000,
-            sends: &[],
-            events: &["D:TIMEOUT/HELD/2"],
-        },
-        Case {
-            name: "transferred",
-            config: def(),
-            setup: |h| {
-                h.start(OpKind::TransferOneStep);
-                h.status(XferComplete);
-            },
-            deadline: 10_000,
-            sends: &["EndCall"],
-            events: &["E/ENDED"],
-        },
+    }
+}
+
+#[test]
+fn m4_timers() {
+    use OpKind::*;
+    let def = FlowConfig::default;
+    #[rustfmt::skip]
+    let cases = [
+        TimerCase { name: "one-step, no reaction", config: def, setup: |h| { h.start(ConferenceOneStep); },
+                    deadline: 10_000, sends: &[], events: &["D:TIMEOUT/ACTIVE/2"] },
+        TimerCase { name: "one-step, reacted", config: def, setup: |h| { h.start(ConferenceOneStep); h.advance(5_000); h.status(Ringing); },
+                    deadline: 30_000, sends: &[], events: &["D:TIMEOUT/ACTIVE/2"] },
+        TimerCase { name: "one-step, no-answer bound shorter", config: short_no_answer, setup: |h| { h.start(TransferOneStep); },
+                    deadline: 4_000, sends: &[], events: &["D:TIMEOUT/ACTIVE/2"] },
+        TimerCase { name: "init, no reaction", config: def, setup: |h| { h.start(ConferenceConsult); },
+                    deadline: 10_000, sends: &["RetrieveCall"], events: &[] },
+        TimerCase { name: "init, reacted", config: def, setup: |h| { h.start(TransferConsult); h.advance(9_000); h.status(Dialing); },
+                    deadline: 30_000, sends: &["RetrieveCall"], events: &[] },
+        TimerCase { name: "init, no-answer shorter", config: short_no_answer, setup: |h| { h.start(TransferConsult); },
+                    deadline: 4_000, sends: &["RetrieveCall"], events: &[] },
+        TimerCase { name: "complete", config: def, setup: |h| { h.start(ConferenceConsult); h.status(Established); h.advance(50_000); h.complete(ConferenceComplete); },
+                    deadline: 60_000, sends: &["RetrieveCall"], events: &[] },
+        TimerCase { name: "retrieve", config: def, setup: |h| { h.start(ConferenceConsult); h.status(Busy); },
+                    deadline: 10_000, sends: &[], events: &["D:TIMEOUT/HELD/2"] },
+        TimerCase { name: "transferred", config: def, setup: |h| { h.start(TransferOneStep); h.status(XferComplete); },
+                    deadline: 10_000, sends: &["EndCall"], events: &["E/ENDED"] },
     ];
     for c in cases {
-        let mut h = Harness::with_config(c.config);
+        let mut h = Harness::with_config((c.config)());
         h.new_call(CALL);
         let t0 = h.now;
         (c.setup)(&mut h);
@@ -1252,9 +703,7 @@ fn m4_timers() {
         assert_eq!(names(&h.take_sent()), c.sends, "{}", c.name);
         assert_eq!(briefs(&h.take_events()), c.events, "{}", c.name);
         h.ok();
-        rt += 1;
     }
-    assert_eq!(rt, 9);
 }
 
 #[test]
@@ -1435,20 +884,8 @@ fn m2_refusal_precedence() {
 /// every op kind; refused commands emit nothing.
 #[test]
 fn m2_can_matches_the_commands() {
-    use Where::*;
-    let all = [
-        Active,
-        Conferenced,
-        OneStep,
-        Consulting,
-        ConsultEstablished,
-        Completing,
-        Retrieving,
-        Held,
-        Transferred,
-    ];
     let mut checked = 0;
-    for w in all {
+    for w in EVERYWHERE {
         for kind in OpKind::ALL {
             for connected in [true, false] {
                 let mut h = reach(w);

@@ -130,12 +130,18 @@ impl Default for Config {
 const MAX_MS: u64 = 2_147_483_647;
 
 fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::InvalidValue { key: key.to_string(), reason: reason.into() }
+    ConfigError::InvalidValue {
+        key: key.to_string(),
+        reason: reason.into(),
+    }
 }
 
 fn parse_ms(key: &str, value: &str, zero_allowed: bool) -> Result<u64, ConfigError> {
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid(key, format!("'{value}' is not a whole number of milliseconds")));
+        return Err(invalid(
+            key,
+            format!("'{value}' is not a whole number of milliseconds"),
+        ));
     }
     let n: u64 = value
         .parse()
@@ -149,7 +155,11 @@ fn parse_ms(key: &str, value: &str, zero_allowed: bool) -> Result<u64, ConfigErr
 
 fn parse_text(key: &str, value: &str, may_be_empty: bool) -> Result<String, ConfigError> {
     if value.is_empty() {
-        return if may_be_empty { Ok(String::new()) } else { Err(invalid(key, "must not be empty")) };
+        return if may_be_empty {
+            Ok(String::new())
+        } else {
+            Err(invalid(key, "must not be empty"))
+        };
     }
     crate::wire::validate_text(key, value).map_err(|e| invalid(key, e.to_string()))?;
     Ok(value.to_string())
@@ -158,7 +168,10 @@ fn parse_text(key: &str, value: &str, may_be_empty: bool) -> Result<String, Conf
 fn parse_server(value: &str) -> Result<ServerAddr, ConfigError> {
     let bad = |why: &str| invalid("server", format!("'{value}' {why} (expected host:port)"));
     let (host, port) = value.rsplit_once(':').ok_or_else(|| bad("has no port"))?;
-    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("has no valid host"));
     }
@@ -169,7 +182,10 @@ fn parse_server(value: &str) -> Result<ServerAddr, ConfigError> {
     if port == 0 {
         return Err(bad("has port 0"));
     }
-    Ok(ServerAddr { host: host.to_string(), port })
+    Ok(ServerAddr {
+        host: host.to_string(),
+        port,
+    })
 }
 
 impl Config {
@@ -200,7 +216,10 @@ impl Config {
             "no_answer_timeout_ms" => self.no_answer_timeout_ms = parse_ms(key, value, false)?,
             "log_level" => {
                 self.log_level = LogLevel::parse(value).ok_or_else(|| {
-                    invalid(key, format!("'{value}' is not one of error, warn, info, debug, trace"))
+                    invalid(
+                        key,
+                        format!("'{value}' is not one of error, warn, info, debug, trace"),
+                    )
                 })?
             }
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
@@ -244,10 +263,22 @@ mod tests {
     #[test]
     fn defaults_match_the_contract() {
         let c = Config::default();
-        assert_eq!((c.connect_timeout_ms, c.reconnect_min_ms, c.reconnect_max_ms), (5000, 200, 30000));
-        assert_eq!((c.keepalive_interval_ms, c.keepalive_timeout_ms), (10000, 30000));
-        assert_eq!((c.request_timeout_ms, c.no_answer_timeout_ms), (10000, 30000));
-        assert_eq!((c.report_status.as_str(), c.server_monitor.as_str()), ("true", "clear"));
+        assert_eq!(
+            (c.connect_timeout_ms, c.reconnect_min_ms, c.reconnect_max_ms),
+            (5000, 200, 30000)
+        );
+        assert_eq!(
+            (c.keepalive_interval_ms, c.keepalive_timeout_ms),
+            (10000, 30000)
+        );
+        assert_eq!(
+            (c.request_timeout_ms, c.no_answer_timeout_ms),
+            (10000, 30000)
+        );
+        assert_eq!(
+            (c.report_status.as_str(), c.server_monitor.as_str()),
+            ("true", "clear")
+        );
         assert!(c.send_req_id);
         assert_eq!(c.log_level, LogLevel::Info);
     }
@@ -276,7 +307,10 @@ mod tests {
                 other => panic!("{k}={v:?} gave {other:?}"),
             }
         }
-        assert_eq!(c.set("nope", "1"), Err(ConfigError::UnknownKey("nope".into())));
+        assert_eq!(
+            c.set("nope", "1"),
+            Err(ConfigError::UnknownKey("nope".into()))
+        );
         assert_eq!(c, Config::default(), "refused values change nothing");
     }
 
@@ -298,6 +332,9 @@ mod tests {
         c.set("reconnect_min_ms", "5000").unwrap();
         c.set("reconnect_max_ms", "100").unwrap();
         assert!(matches!(c.validate(), Err(ConfigError::Inconsistent(_))));
-        assert!(matches!(Config::default().validate(), Err(ConfigError::Inconsistent(_))));
+        assert!(matches!(
+            Config::default().validate(),
+            Err(ConfigError::Inconsistent(_))
+        ));
     }
 }

@@ -18,7 +18,10 @@ use crate::wire::{FrameReader, Inbound, ProtocolError, KEEPALIVE_ACK};
 /// What a connection reports to the core.
 pub(crate) enum ConnEvent {
     /// TCP is up; frames go to `writer`; `stream` is kept to close it.
-    Connected { stream: TcpStream, writer: Sender<Vec<u8>> },
+    Connected {
+        stream: TcpStream,
+        writer: Sender<Vec<u8>>,
+    },
     /// The connect attempt failed.
     ConnectFailed(String),
     /// Bytes arrived (any byte counts for supervision); the frames they
@@ -32,9 +35,14 @@ pub(crate) enum ConnEvent {
 pub(crate) fn spawn(gen: u64, target: String, connect_timeout: Duration, core: Sender<Input>) {
     let name = format!("ivrconf-conn-{gen}");
     let core2 = core.clone();
-    let spawned = thread::Builder::new().name(name).spawn(move || run(gen, &target, connect_timeout, &core));
+    let spawned = thread::Builder::new()
+        .name(name)
+        .spawn(move || run(gen, &target, connect_timeout, &core));
     if let Err(e) = spawned {
-        let _ = core2.send(Input::Conn { gen, event: ConnEvent::ConnectFailed(format!("cannot spawn thread: {e}")) });
+        let _ = core2.send(Input::Conn {
+            gen,
+            event: ConnEvent::ConnectFailed(format!("cannot spawn thread: {e}")),
+        });
     }
 }
 
@@ -67,7 +75,9 @@ fn run(gen: u64, target: &str, connect_timeout: Duration, core: &Sender<Input>) 
     let (for_writer, for_core) = match (stream.try_clone(), stream.try_clone()) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
-            report(ConnEvent::ConnectFailed(format!("cannot clone socket: {e}")));
+            report(ConnEvent::ConnectFailed(format!(
+                "cannot clone socket: {e}"
+            )));
             return;
         }
     };
@@ -76,10 +86,15 @@ fn run(gen: u64, target: &str, connect_timeout: Duration, core: &Sender<Input>) 
         .name(format!("ivrconf-write-{gen}"))
         .spawn(move || write_loop(gen, for_writer, writer_rx, core_w));
     if let Err(e) = spawned {
-        report(ConnEvent::ConnectFailed(format!("cannot spawn writer: {e}")));
+        report(ConnEvent::ConnectFailed(format!(
+            "cannot spawn writer: {e}"
+        )));
         return;
     }
-    if !report(ConnEvent::Connected { stream: for_core, writer: writer_tx.clone() }) {
+    if !report(ConnEvent::Connected {
+        stream: for_core,
+        writer: writer_tx.clone(),
+    }) {
         return;
     }
     read_loop(stream, &writer_tx, report);
@@ -104,7 +119,7 @@ fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(Co
         reader.push(&buf[..n]);
         let mut items = Vec::new();
         let mut dead = false;
-        while let Some(item) = reader.next() {
+        for item in reader.by_ref() {
             match &item {
                 // Answered here, at once, before the core even sees it
                 // (PROTOCOL 1.7): the ack must not wait behind other work.
@@ -128,7 +143,10 @@ fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(Co
 fn write_loop(gen: u64, mut stream: TcpStream, rx: Receiver<Vec<u8>>, core: Sender<Input>) {
     while let Ok(frame) = rx.recv() {
         if let Err(e) = stream.write_all(&frame) {
-            let _ = core.send(Input::Conn { gen, event: ConnEvent::Closed(format!("write error: {e}")) });
+            let _ = core.send(Input::Conn {
+                gen,
+                event: ConnEvent::Closed(format!("write error: {e}")),
+            });
             return;
         }
     }

@@ -25,13 +25,36 @@ use crate::wire::{
 
 /// A request from the API, answered on its reply channel.
 pub(crate) enum ApiCmd {
-    CallNew { call_id: String, called_num: String, dnis: Option<String>, ani: Option<String>, udata: Vec<KeyValue> },
-    CallEnd { call_id: String },
-    CallState { call_id: String },
-    Can { call_id: String, kind: OpKind },
-    Start { call_id: String, kind: OpKind, dest: String, udata: Vec<KeyValue> },
-    Complete { call_id: String, kind: OpKind },
-    Cancel { call_id: String },
+    CallNew {
+        call_id: String,
+        called_num: String,
+        dnis: Option<String>,
+        ani: Option<String>,
+        udata: Vec<KeyValue>,
+    },
+    CallEnd {
+        call_id: String,
+    },
+    CallState {
+        call_id: String,
+    },
+    Can {
+        call_id: String,
+        kind: OpKind,
+    },
+    Start {
+        call_id: String,
+        kind: OpKind,
+        dest: String,
+        udata: Vec<KeyValue>,
+    },
+    Complete {
+        call_id: String,
+        kind: OpKind,
+    },
+    Cancel {
+        call_id: String,
+    },
 }
 
 /// The synchronous answer to an [`ApiCmd`].
@@ -46,7 +69,10 @@ pub(crate) type ApiReply = Result<ApiValue, Refusal>;
 /// Everything the core thread reacts to.
 pub(crate) enum Input {
     Api(ApiCmd, Sender<ApiReply>),
-    Conn { gen: u64, event: ConnEvent },
+    Conn {
+        gen: u64,
+        event: ConnEvent,
+    },
     /// Cancel every operation, close the link, stop; answered when done.
     Shutdown(Sender<()>),
 }
@@ -68,17 +94,28 @@ struct Link {
 
 enum Login {
     /// `LoginReq` sent, answer due by `deadline`.
-    Pending { deadline: Millis },
+    Pending {
+        deadline: Millis,
+    },
     /// `InitInProgress`: send the next `LoginReq` at `at`.
-    Initializing { at: Millis },
-    Ready { since: Millis },
+    Initializing {
+        at: Millis,
+    },
+    Ready {
+        since: Millis,
+    },
 }
 
 enum Phase {
     /// No connection; the next attempt starts at `at`.
-    Waiting { at: Millis },
+    Waiting {
+        at: Millis,
+    },
     /// A connect thread is running.
-    Connecting { gen: u64, server: usize },
+    Connecting {
+        gen: u64,
+        server: usize,
+    },
     Connected(Link),
     Stopped,
 }
@@ -98,7 +135,11 @@ impl Logger {
 }
 
 fn server_name(config: &Config, index: usize) -> String {
-    config.servers.get(index).map(|s| s.to_string()).unwrap_or_default()
+    config
+        .servers
+        .get(index)
+        .map(|s| s.to_string())
+        .unwrap_or_default()
 }
 
 pub(crate) struct Core {
@@ -121,10 +162,18 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(config: Config, shared: Arc<Shared>, dispatch: Sender<Item>, input: Sender<Input>) -> Core {
+    pub(crate) fn new(
+        config: Config,
+        shared: Arc<Shared>,
+        dispatch: Sender<Item>,
+        input: Sender<Input>,
+    ) -> Core {
         let flow = Flow::new(config.flow_config());
         Core {
-            logger: Logger { dispatch: dispatch.clone(), level: config.log_level },
+            logger: Logger {
+                dispatch: dispatch.clone(),
+                level: config.log_level,
+            },
             config,
             shared,
             flow,
@@ -144,7 +193,6 @@ impl Core {
     fn now(&self) -> Millis {
         self.epoch.elapsed().as_millis() as Millis
     }
-
 
     fn emit(&self, event: Event) {
         let _ = self.dispatch.send(Item::Event(event));
@@ -192,30 +240,70 @@ impl Core {
     fn on_api(&mut self, cmd: ApiCmd) -> ApiReply {
         let now = self.now();
         let answer = match cmd {
-            ApiCmd::CallNew { call_id, called_num, dnis, ani, udata } => self
+            ApiCmd::CallNew {
+                call_id,
+                called_num,
+                dnis,
+                ani,
+                udata,
+            } => self
                 .flow
-                .call_new(now, &call_id, &called_num, dnis.as_deref(), ani.as_deref(), udata)
+                .call_new(
+                    now,
+                    &call_id,
+                    &called_num,
+                    dnis.as_deref(),
+                    ani.as_deref(),
+                    udata,
+                )
                 .map(|()| ApiValue::Done),
-            ApiCmd::CallEnd { call_id } => self.flow.call_end(now, &call_id).map(|()| ApiValue::Done),
+            ApiCmd::CallEnd { call_id } => {
+                self.flow.call_end(now, &call_id).map(|()| ApiValue::Done)
+            }
             ApiCmd::CallState { call_id } => self.flow.call_state(&call_id).map(ApiValue::State),
             ApiCmd::Can { call_id, kind } => self.flow.can(&call_id, kind).map(|()| ApiValue::Done),
-            ApiCmd::Start { call_id, kind, dest, udata } => {
-                self.flow.start(now, &call_id, kind, &dest, udata).map(ApiValue::Op)
-            }
-            ApiCmd::Complete { call_id, kind } => self.flow.complete(now, &call_id, kind).map(|()| ApiValue::Done),
-            ApiCmd::Cancel { call_id } => self.flow.consult_cancel(now, &call_id).map(|()| ApiValue::Done),
+            ApiCmd::Start {
+                call_id,
+                kind,
+                dest,
+                udata,
+            } => self
+                .flow
+                .start(now, &call_id, kind, &dest, udata)
+                .map(ApiValue::Op),
+            ApiCmd::Complete { call_id, kind } => self
+                .flow
+                .complete(now, &call_id, kind)
+                .map(|()| ApiValue::Done),
+            ApiCmd::Cancel { call_id } => self
+                .flow
+                .consult_cancel(now, &call_id)
+                .map(|()| ApiValue::Done),
         };
         self.pump();
         answer
     }
 
-    /// Carries out everything the flow machine asked for, in order.
+    /// Carries out everything the flow machine asked for, in order, and
+    /// passes on what it wanted logged.
     fn pump(&mut self) {
+        while let Some(rec) = self.flow.poll_log() {
+            let level = match rec.level {
+                crate::flow::LogLevel::Warn => LogLevel::Warn,
+                crate::flow::LogLevel::Debug => LogLevel::Debug,
+            };
+            self.logger.log(level, || match &rec.call_id {
+                Some(id) => format!("call {id}: {}", rec.text),
+                None => rec.text.clone(),
+            });
+        }
         while let Some(out) = self.flow.poll_output() {
             match out {
                 Output::Send(msg) => self.send(&msg),
                 Output::Event(ev) => {
-                    self.logger.log(LogLevel::Debug, || format!("call {}: {}", ev.call_id, ev.text));
+                    self.logger.log(LogLevel::Debug, || {
+                        format!("call {}: {}", ev.call_id, ev.text)
+                    });
                     self.emit(Event::Call(ev));
                 }
                 Output::SetTimer { timer, at } => {
@@ -237,17 +325,25 @@ impl Core {
 
     fn send(&mut self, msg: &Message) {
         let Phase::Connected(link) = &self.phase else {
-            self.logger.log(LogLevel::Warn, || format!("not connected: {} dropped", msg.name()));
+            self.logger.log(LogLevel::Warn, || {
+                format!("not connected: {} dropped", msg.name())
+            });
             return;
         };
         match wire::encode_frame(msg) {
             Ok(frame) => {
                 self.logger.log(LogLevel::Trace, || {
-                    format!("I->S {} bytes: {}", frame.len(), latin1_debug(&frame[wire::HEADER_LEN..]))
+                    format!(
+                        "I->S {} bytes: {}",
+                        frame.len(),
+                        latin1_debug(&frame[wire::HEADER_LEN..])
+                    )
                 });
                 let _ = link.writer.send(frame);
             }
-            Err(e) => self.logger.log(LogLevel::Error, || format!("cannot encode {}: {e}", msg.name())),
+            Err(e) => self.logger.log(LogLevel::Error, || {
+                format!("cannot encode {}: {e}", msg.name())
+            }),
         }
     }
 
@@ -281,9 +377,18 @@ impl Core {
         self.next_server = server + 1;
         self.gen += 1;
         let target = self.server_name(server);
-        self.logger.log(LogLevel::Info, || format!("connecting to {target}"));
-        self.phase = Phase::Connecting { gen: self.gen, server };
-        conn::spawn(self.gen, target, Duration::from_millis(self.config.connect_timeout_ms), self.input.clone());
+        self.logger
+            .log(LogLevel::Info, || format!("connecting to {target}"));
+        self.phase = Phase::Connecting {
+            gen: self.gen,
+            server,
+        };
+        conn::spawn(
+            self.gen,
+            target,
+            Duration::from_millis(self.config.connect_timeout_ms),
+            self.input.clone(),
+        );
     }
 
     /// Schedules the next attempt after the back-off of PROTOCOL 4.4.
@@ -316,7 +421,9 @@ impl Core {
                     Phase::Connecting { server, .. } => server,
                     _ => 0,
                 };
-                self.logger.log(LogLevel::Info, || format!("connected to {}", self.server_name(server)));
+                self.logger.log(LogLevel::Info, || {
+                    format!("connected to {}", self.server_name(server))
+                });
                 self.phase = Phase::Connected(Link {
                     gen,
                     server,
@@ -325,7 +432,9 @@ impl Core {
                     last_rx: now,
                     answered: false,
                     next_probe: 0,
-                    login: Login::Pending { deadline: now + self.config.connect_timeout_ms },
+                    login: Login::Pending {
+                        deadline: now + self.config.connect_timeout_ms,
+                    },
                     init_wait: None,
                 });
                 self.send_login(now);
@@ -335,7 +444,12 @@ impl Core {
                     Phase::Connecting { server, .. } => server,
                     _ => 0,
                 };
-                self.logger.log(LogLevel::Warn, || format!("connection attempt to {} failed: {why}", self.server_name(server)));
+                self.logger.log(LogLevel::Warn, || {
+                    format!(
+                        "connection attempt to {} failed: {why}",
+                        self.server_name(server)
+                    )
+                });
                 self.schedule_retry(now);
             }
             ConnEvent::Rx(items) => {
@@ -365,20 +479,26 @@ impl Core {
             Phase::Connected(link) => self.server_name(link.server),
             _ => String::new(),
         };
-        self.logger.log(LogLevel::Error, || format!("protocol error from {server}: {e}"));
+        self.logger.log(LogLevel::Error, || {
+            format!("protocol error from {server}: {e}")
+        });
         self.link_lost(now, &format!("protocol error: {e}"));
     }
 
     fn on_inbound(&mut self, now: Millis, inbound: Inbound) {
         match inbound {
-            Inbound::KeepAliveRequest { .. } => {
-                self.logger.log(LogLevel::Trace, || "S->I keep-alive request (answered)".into())
-            }
-            Inbound::KeepAliveAck { .. } => self.logger.log(LogLevel::Trace, || "S->I keep-alive ack".into()),
-            Inbound::ErrorAck { payload } => {
-                self.logger.log(LogLevel::Warn, || format!("error ack from server, payload {}", hex(&payload)))
-            }
-            Inbound::DecodeError(e) => self.logger.log(LogLevel::Warn, || format!("message dropped: {e}")),
+            Inbound::KeepAliveRequest { .. } => self.logger.log(LogLevel::Trace, || {
+                "S->I keep-alive request (answered)".into()
+            }),
+            Inbound::KeepAliveAck { .. } => self
+                .logger
+                .log(LogLevel::Trace, || "S->I keep-alive ack".into()),
+            Inbound::ErrorAck { payload } => self.logger.log(LogLevel::Warn, || {
+                format!("error ack from server, payload {}", hex(&payload))
+            }),
+            Inbound::DecodeError(e) => self
+                .logger
+                .log(LogLevel::Warn, || format!("message dropped: {e}")),
             Inbound::Message(msg) => {
                 self.logger.log(LogLevel::Trace, || format!("S->I {msg:?}"));
                 self.on_message(now, msg);
@@ -392,12 +512,20 @@ impl Core {
             Body::FlowControl(f) => self.logger.log(LogLevel::Info, || {
                 format!("FlowControl Status={}", f.status.as_deref().unwrap_or(""))
             }),
-            Body::MonitorInfo(m) => self.logger.log(LogLevel::Info, || format!("MonitorInfo {:?}", m)),
+            Body::MonitorInfo(m) => self
+                .logger
+                .log(LogLevel::Info, || format!("MonitorInfo {:?}", m)),
             Body::Unknown(u) => self.logger.log(LogLevel::Warn, || {
-                format!("unknown message {} for call {}", u.name, msg.call_id.as_deref().unwrap_or(""))
+                format!(
+                    "unknown message {} for call {}",
+                    u.name,
+                    msg.call_id.as_deref().unwrap_or("")
+                )
             }),
             Body::RouteResponse(_) => self.logger.log(LogLevel::Info, || format!("{msg:?}")),
-            Body::CallInfoResp(_) | Body::UDataResp(_) => self.logger.log(LogLevel::Debug, || format!("{msg:?}")),
+            Body::CallInfoResp(_) | Body::UDataResp(_) => {
+                self.logger.log(LogLevel::Debug, || format!("{msg:?}"))
+            }
             _ => {
                 self.flow.on_message(now, &msg);
                 self.pump();
@@ -406,11 +534,14 @@ impl Core {
     }
 
     fn on_login_resp(&mut self, now: Millis, resp: &LoginResp) {
-        let Phase::Connected(link) = &mut self.phase else { return };
+        let Phase::Connected(link) = &mut self.phase else {
+            return;
+        };
         link.answered = true;
         link.next_probe = now + self.config.keepalive_interval_ms;
         if matches!(link.login, Login::Ready { .. }) {
-            self.logger.log(LogLevel::Warn, || "unsolicited LoginResp ignored".into());
+            self.logger
+                .log(LogLevel::Warn, || "unsolicited LoginResp ignored".into());
             return;
         }
         let status = resp.status.as_deref().unwrap_or("");
@@ -446,21 +577,30 @@ impl Core {
             };
             link.init_wait = Some(wait);
             link.login = Login::Initializing { at: now + wait };
-            self.logger.log(LogLevel::Info, || format!("{server}: server initialising, logging in again in {wait} ms"));
+            self.logger.log(LogLevel::Info, || {
+                format!("{server}: server initialising, logging in again in {wait} ms")
+            });
             return;
         }
         if !status.is_empty() && !status.eq_ignore_ascii_case("OK") {
-            self.logger.log(LogLevel::Warn, || format!("{server}: unknown LoginResp Status '{status}', treated as OK"));
+            self.logger.log(LogLevel::Warn, || {
+                format!("{server}: unknown LoginResp Status '{status}', treated as OK")
+            });
         }
         link.login = Login::Ready { since: now };
         if let Some(opts) = &resp.config_options {
-            self.logger.log(LogLevel::Info, || format!("ConfigOptions: {opts}"));
+            self.logger
+                .log(LogLevel::Info, || format!("ConfigOptions: {opts}"));
         }
-        self.logger.log(LogLevel::Info, || format!("logged in to {server} ({version})"));
+        self.logger.log(LogLevel::Info, || {
+            format!("logged in to {server} ({version})")
+        });
         self.flow.link_up(now);
         self.pump();
         self.shared.set_ready(true);
-        self.emit(Event::SessionUp { text: format!("{server} {version}").trim_end().to_string() });
+        self.emit(Event::SessionUp {
+            text: format!("{server} {version}").trim_end().to_string(),
+        });
     }
 
     fn close_link(&mut self) {
@@ -473,7 +613,9 @@ impl Core {
     fn link_lost(&mut self, now: Millis, why: &str) {
         let Phase::Connected(link) = &self.phase else {
             if matches!(self.phase, Phase::Connecting { .. }) {
-                self.logger.log(LogLevel::Warn, || format!("connection attempt failed: {why}"));
+                self.logger.log(LogLevel::Warn, || {
+                    format!("connection attempt failed: {why}")
+                });
                 self.schedule_retry(now);
             }
             return;
@@ -483,7 +625,8 @@ impl Core {
             Login::Ready { since } => Some(since),
             _ => None,
         };
-        self.logger.log(LogLevel::Warn, || format!("link to {server} lost: {why}"));
+        self.logger
+            .log(LogLevel::Warn, || format!("link to {server} lost: {why}"));
         self.close_link();
         if let Some(since) = was_ready {
             if now.saturating_sub(since) >= self.config.reconnect_max_ms {
@@ -492,7 +635,9 @@ impl Core {
             self.shared.set_ready(false);
             self.flow.link_down(now);
             self.pump();
-            self.emit(Event::SessionDown { text: format!("{server}: {why}") });
+            self.emit(Event::SessionDown {
+                text: format!("{server}: {why}"),
+            });
         }
         self.schedule_retry(now);
     }
@@ -522,7 +667,8 @@ impl Core {
                     Login::Initializing { at } => Some(at),
                     Login::Ready { .. } => None,
                 };
-                let probe = (link.answered && c.keepalive_interval_ms > 0).then_some(link.next_probe);
+                let probe =
+                    (link.answered && c.keepalive_interval_ms > 0).then_some(link.next_probe);
                 let silence = (link.answered && c.keepalive_timeout_ms > 0)
                     .then_some(link.last_rx + c.keepalive_timeout_ms);
                 [login, probe, silence].into_iter().flatten().min()
@@ -546,7 +692,10 @@ impl Core {
             Phase::Waiting { at } if *at <= now => self.start_attempt(),
             Phase::Connected(link) => {
                 let c = &self.config;
-                if link.answered && c.keepalive_timeout_ms > 0 && now >= link.last_rx + c.keepalive_timeout_ms {
+                if link.answered
+                    && c.keepalive_timeout_ms > 0
+                    && now >= link.last_rx + c.keepalive_timeout_ms
+                {
                     self.link_lost(now, "keep-alive timeout");
                     return;
                 }
@@ -559,10 +708,14 @@ impl Core {
                     _ => {}
                 }
                 if let Phase::Connected(link) = &mut self.phase {
-                    if link.answered && self.config.keepalive_interval_ms > 0 && now >= link.next_probe {
+                    if link.answered
+                        && self.config.keepalive_interval_ms > 0
+                        && now >= link.next_probe
+                    {
                         link.next_probe = now + self.config.keepalive_interval_ms;
                         let _ = link.writer.send(KEEPALIVE_REQUEST.to_vec());
-                        self.logger.log(LogLevel::Trace, || "I->S keep-alive request".into());
+                        self.logger
+                            .log(LogLevel::Trace, || "I->S keep-alive request".into());
                     }
                 }
             }

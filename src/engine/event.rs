@@ -53,7 +53,9 @@ impl Event {
     /// The readable line of any kind.
     pub fn text(&self) -> &str {
         match self {
-            Event::SessionUp { text } | Event::SessionDown { text } | Event::EngineError { text } => text,
+            Event::SessionUp { text }
+            | Event::SessionDown { text }
+            | Event::EngineError { text } => text,
             Event::Call(c) => &c.text,
         }
     }

@@ -56,7 +56,9 @@ impl fmt::Display for ApiError {
             ApiError::ShutDown => f.write_str("the engine has been shut down"),
             ApiError::Dead => f.write_str("the engine's core thread has failed"),
             ApiError::Timeout => f.write_str("timed out"),
-            ApiError::CallbackMode => f.write_str("next_event is for poll mode; this engine has an event callback"),
+            ApiError::CallbackMode => {
+                f.write_str("next_event is for poll mode; this engine has an event callback")
+            }
         }
     }
 }
@@ -105,7 +107,8 @@ impl Engine {
         let (dispatch_tx, dispatch_rx) = unbounded();
         let (input_tx, input_rx) = unbounded();
 
-        let spawn_err = |e: std::io::Error| ConfigError::Inconsistent(format!("cannot start a thread: {e}"));
+        let spawn_err =
+            |e: std::io::Error| ConfigError::Inconsistent(format!("cannot start a thread: {e}"));
         let poll2 = poll.clone();
         let dispatcher = thread::Builder::new()
             .name("ivrconf-dispatch".into())
@@ -113,23 +116,30 @@ impl Engine {
             .map_err(spawn_err)?;
         let _ = shared.dispatcher.set(dispatcher.thread().id());
 
-        let core = Core::new(config, shared.clone(), dispatch_tx.clone(), input_tx.clone());
+        let core = Core::new(
+            config,
+            shared.clone(),
+            dispatch_tx.clone(),
+            input_tx.clone(),
+        );
         let shared2 = shared.clone();
         let dispatch2 = dispatch_tx.clone();
-        let core_thread = thread::Builder::new().name("ivrconf-core".into()).spawn(move || {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || core.run(input_rx))) {
-                shared2.dead.store(true, Ordering::SeqCst);
-                shared2.set_ready(false);
-                let what = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                let _ = dispatch2.send(Item::Event(Event::EngineError {
-                    text: format!("core thread failed: {what}"),
-                }));
-            }
-        });
+        let core_thread = thread::Builder::new()
+            .name("ivrconf-core".into())
+            .spawn(move || {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(move || core.run(input_rx))) {
+                    shared2.dead.store(true, Ordering::SeqCst);
+                    shared2.set_ready(false);
+                    let what = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    let _ = dispatch2.send(Item::Event(Event::EngineError {
+                        text: format!("core thread failed: {what}"),
+                    }));
+                }
+            });
         let core_thread = match core_thread {
             Ok(t) => t,
             Err(e) => {
@@ -185,7 +195,12 @@ impl Engine {
         let deadline = Instant::now() + timeout;
         let mut ready = self.shared.ready.lock();
         while !*ready {
-            if self.shared.ready_changed.wait_until(&mut ready, deadline).timed_out() {
+            if self
+                .shared
+                .ready_changed
+                .wait_until(&mut ready, deadline)
+                .timed_out()
+            {
                 return Ok(*ready);
             }
             if self.shared.shut_down.load(Ordering::SeqCst) {
@@ -221,12 +236,17 @@ impl Engine {
 
     /// Ends a call (`EndCall`, or locally when not logged in).
     pub fn call_end(&self, call_id: &str) -> Result<(), ApiError> {
-        self.ask(ApiCmd::CallEnd { call_id: call_id.into() }).map(|_| ())
+        self.ask(ApiCmd::CallEnd {
+            call_id: call_id.into(),
+        })
+        .map(|_| ())
     }
 
     /// The call's current state.
     pub fn call_state(&self, call_id: &str) -> Result<CallState, ApiError> {
-        match self.ask(ApiCmd::CallState { call_id: call_id.into() })? {
+        match self.ask(ApiCmd::CallState {
+            call_id: call_id.into(),
+        })? {
             ApiValue::State(s) => Ok(s),
             _ => Err(ApiError::Dead),
         }
@@ -234,12 +254,27 @@ impl Engine {
 
     /// Whether `kind` may start now, or the refusal it would get.
     pub fn call_can(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
-        self.ask(ApiCmd::Can { call_id: call_id.into(), kind }).map(|_| ())
+        self.ask(ApiCmd::Can {
+            call_id: call_id.into(),
+            kind,
+        })
+        .map(|_| ())
     }
 
     /// Starts a one-step or consult conference/transfer; returns its op id.
-    pub fn start(&self, call_id: &str, kind: OpKind, dest: &str, udata: Vec<KeyValue>) -> Result<OpId, ApiError> {
-        match self.ask(ApiCmd::Start { call_id: call_id.into(), kind, dest: dest.into(), udata })? {
+    pub fn start(
+        &self,
+        call_id: &str,
+        kind: OpKind,
+        dest: &str,
+        udata: Vec<KeyValue>,
+    ) -> Result<OpId, ApiError> {
+        match self.ask(ApiCmd::Start {
+            call_id: call_id.into(),
+            kind,
+            dest: dest.into(),
+            udata,
+        })? {
             ApiValue::Op(id) => Ok(id),
             _ => Err(ApiError::Dead),
         }
@@ -247,12 +282,19 @@ impl Engine {
 
     /// Completes the consult op (`kind`: conference or transfer complete).
     pub fn complete(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
-        self.ask(ApiCmd::Complete { call_id: call_id.into(), kind }).map(|_| ())
+        self.ask(ApiCmd::Complete {
+            call_id: call_id.into(),
+            kind,
+        })
+        .map(|_| ())
     }
 
     /// Cancels the consult op (`RetrieveCall`).
     pub fn consult_cancel(&self, call_id: &str) -> Result<(), ApiError> {
-        self.ask(ApiCmd::Cancel { call_id: call_id.into() }).map(|_| ())
+        self.ask(ApiCmd::Cancel {
+            call_id: call_id.into(),
+        })
+        .map(|_| ())
     }
 
     /// Poll mode: the oldest event, waiting up to `timeout`.

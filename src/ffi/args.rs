@@ -35,16 +35,22 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, name: &str) -> Result<&'a str
     }
     // SAFETY: non-NULL and NUL-terminated per the caller's contract.
     let bytes = unsafe { CStr::from_ptr(p) };
-    bytes
-        .to_str()
-        .map_err(|e| fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("{name} is not valid UTF-8: {e}")))
+    bytes.to_str().map_err(|e| {
+        fail(
+            IVRCONF_ERR_INVALID_ARGUMENT,
+            format!("{name} is not valid UTF-8: {e}"),
+        )
+    })
 }
 
 /// An optional string argument; NULL gives `None`.
 ///
 /// # Safety
 /// As [`str_arg`].
-pub(crate) unsafe fn opt_str_arg<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>, ivrconf_result> {
+pub(crate) unsafe fn opt_str_arg<'a>(
+    p: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, ivrconf_result> {
     if p.is_null() {
         Ok(None)
     } else {
@@ -62,16 +68,25 @@ pub(crate) unsafe fn kv_non_null(p: *const ivrconf_kv, len: usize) -> Result<(),
         return Ok(());
     }
     if p.is_null() {
-        return Err(fail(IVRCONF_ERR_NULL_ARGUMENT, format!("udata is NULL with udata_len {len}")));
+        return Err(fail(
+            IVRCONF_ERR_NULL_ARGUMENT,
+            format!("udata is NULL with udata_len {len}"),
+        ));
     }
     // SAFETY: non-NULL with `len` elements per the caller's contract.
     let items = unsafe { std::slice::from_raw_parts(p, len) };
     for (i, kv) in items.iter().enumerate() {
         if kv.key.is_null() {
-            return Err(fail(IVRCONF_ERR_NULL_ARGUMENT, format!("udata[{i}].key is NULL")));
+            return Err(fail(
+                IVRCONF_ERR_NULL_ARGUMENT,
+                format!("udata[{i}].key is NULL"),
+            ));
         }
         if kv.value.is_null() {
-            return Err(fail(IVRCONF_ERR_NULL_ARGUMENT, format!("udata[{i}].value is NULL")));
+            return Err(fail(
+                IVRCONF_ERR_NULL_ARGUMENT,
+                format!("udata[{i}].value is NULL"),
+            ));
         }
     }
     Ok(())
@@ -81,7 +96,10 @@ pub(crate) unsafe fn kv_non_null(p: *const ivrconf_kv, len: usize) -> Result<(),
 ///
 /// # Safety
 /// As [`kv_non_null`], and every string NUL-terminated.
-pub(crate) unsafe fn kv_arg(p: *const ivrconf_kv, len: usize) -> Result<Vec<KeyValue>, ivrconf_result> {
+pub(crate) unsafe fn kv_arg(
+    p: *const ivrconf_kv,
+    len: usize,
+) -> Result<Vec<KeyValue>, ivrconf_result> {
     // SAFETY: forwarded contract.
     unsafe { kv_non_null(p, len) }?;
     if len == 0 {

@@ -60,7 +60,10 @@ pub extern "C" fn ivrconf_call_new(
 /// operation in flight ends `CALL_ENDED`; a `CALL_ENDED` event follows and
 /// the id is free again when this returns.
 #[no_mangle]
-pub extern "C" fn ivrconf_call_end(e: *mut ivrconf_engine, call_id: *const c_char) -> ivrconf_result {
+pub extern "C" fn ivrconf_call_end(
+    e: *mut ivrconf_engine,
+    call_id: *const c_char,
+) -> ivrconf_result {
     ffi_boundary! {
         try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")]));
         let engine = try_code!(engine_ref(e));
@@ -76,7 +79,11 @@ pub extern "C" fn ivrconf_call_end(e: *mut ivrconf_engine, call_id: *const c_cha
 /// The call's current state (`IVRCONF_CALL_STATE_*`), from local state
 /// (works while disconnected).
 #[no_mangle]
-pub extern "C" fn ivrconf_call_state(e: *mut ivrconf_engine, call_id: *const c_char, state_out: *mut u32) -> ivrconf_result {
+pub extern "C" fn ivrconf_call_state(
+    e: *mut ivrconf_engine,
+    call_id: *const c_char,
+    state_out: *mut u32,
+) -> ivrconf_result {
     ffi_boundary! {
         try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id"), (state_out.is_null(), "state_out")]));
         let engine = try_code!(engine_ref(e));
@@ -97,7 +104,11 @@ pub extern "C" fn ivrconf_call_state(e: *mut ivrconf_engine, call_id: *const c_c
 /// starting it would return (with the last error set). Unknown kind:
 /// `IVRCONF_ERR_INVALID_ARGUMENT`.
 #[no_mangle]
-pub extern "C" fn ivrconf_call_can(e: *mut ivrconf_engine, call_id: *const c_char, op_kind: u32) -> ivrconf_result {
+pub extern "C" fn ivrconf_call_can(
+    e: *mut ivrconf_engine,
+    call_id: *const c_char,
+    op_kind: u32,
+) -> ivrconf_result {
     ffi_boundary! {
         try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")]));
         let engine = try_code!(engine_ref(e));
@@ -149,8 +160,15 @@ fn start(
     }
 }
 
-fn continue_consult(e: *mut ivrconf_engine, call_id: *const c_char, kind: OpKind) -> ivrconf_result {
-    try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")]));
+fn continue_consult(
+    e: *mut ivrconf_engine,
+    call_id: *const c_char,
+    kind: OpKind,
+) -> ivrconf_result {
+    try_code!(non_null(&[
+        (e.is_null(), "engine"),
+        (call_id.is_null(), "call_id")
+    ]));
     let engine = try_code!(engine_ref(e));
     // SAFETY: NUL-terminated per contract.
     let id = try_code!(unsafe { str_arg(call_id, "call_id") });
@@ -195,7 +213,10 @@ pub extern "C" fn ivrconf_conference_init(
 /// Completes the consult conference (`CompleteConf`); allowed before the
 /// consulted party answers. No new op id.
 #[no_mangle]
-pub extern "C" fn ivrconf_conference_complete(e: *mut ivrconf_engine, call_id: *const c_char) -> ivrconf_result {
+pub extern "C" fn ivrconf_conference_complete(
+    e: *mut ivrconf_engine,
+    call_id: *const c_char,
+) -> ivrconf_result {
     ffi_boundary! { continue_consult(e, call_id, OpKind::ConferenceComplete) }
 }
 
@@ -228,13 +249,19 @@ pub extern "C" fn ivrconf_transfer_init(
 
 /// Completes the consult transfer (`CompleteXfer`). No new op id.
 #[no_mangle]
-pub extern "C" fn ivrconf_transfer_complete(e: *mut ivrconf_engine, call_id: *const c_char) -> ivrconf_result {
+pub extern "C" fn ivrconf_transfer_complete(
+    e: *mut ivrconf_engine,
+    call_id: *const c_char,
+) -> ivrconf_result {
     ffi_boundary! { continue_consult(e, call_id, OpKind::TransferComplete) }
 }
 
 /// Cancels the consult in progress (`RetrieveCall`); the op ends `CANCELLED`
 /// once the caller is retrieved.
 #[no_mangle]
-pub extern "C" fn ivrconf_consult_cancel(e: *mut ivrconf_engine, call_id: *const c_char) -> ivrconf_result {
+pub extern "C" fn ivrconf_consult_cancel(
+    e: *mut ivrconf_engine,
+    call_id: *const c_char,
+) -> ivrconf_result {
     ffi_boundary! { continue_consult(e, call_id, OpKind::ConsultCancel) }
 }

@@ -33,7 +33,11 @@ pub extern "C" fn ivrconf_config_new(out: *mut *mut ivrconf_config) -> ivrconf_r
 /// value breaking the key's rule: `IVRCONF_ERR_INVALID_ARGUMENT` (the last
 /// error names the key). `server` appends; other keys replace.
 #[no_mangle]
-pub extern "C" fn ivrconf_config_set(cfg: *mut ivrconf_config, key: *const c_char, value: *const c_char) -> ivrconf_result {
+pub extern "C" fn ivrconf_config_set(
+    cfg: *mut ivrconf_config,
+    key: *const c_char,
+    value: *const c_char,
+) -> ivrconf_result {
     ffi_boundary! {
         if let Err(code) = non_null(&[(cfg.is_null(), "cfg"), (key.is_null(), "key"), (value.is_null(), "value")]) {
             return code;

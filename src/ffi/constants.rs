@@ -96,38 +96,147 @@ pub const IVRCONF_LOG_TRACE: u32 = 5;
 mod tests {
     use super::*;
     use crate::engine::{EventKind, LogLevel};
-    use crate::flow::{status_code, request_code, CallState, OpKind, Outcome};
+    use crate::flow::{request_code, status_code, CallState, OpKind, Outcome};
     use crate::wire::{Event, FailedReq};
 
     #[test]
     fn constants_equal_the_rust_discriminants() {
         assert_eq!(
-            [EventKind::SessionUp, EventKind::SessionDown, EventKind::CallStatus, EventKind::OperationDone, EventKind::CallEnded, EventKind::EngineError].map(|k| k as u32),
-            [IVRCONF_EVENT_SESSION_UP, IVRCONF_EVENT_SESSION_DOWN, IVRCONF_EVENT_CALL_STATUS, IVRCONF_EVENT_OPERATION_DONE, IVRCONF_EVENT_CALL_ENDED, IVRCONF_EVENT_ENGINE_ERROR]
+            [
+                EventKind::SessionUp,
+                EventKind::SessionDown,
+                EventKind::CallStatus,
+                EventKind::OperationDone,
+                EventKind::CallEnded,
+                EventKind::EngineError
+            ]
+            .map(|k| k as u32),
+            [
+                IVRCONF_EVENT_SESSION_UP,
+                IVRCONF_EVENT_SESSION_DOWN,
+                IVRCONF_EVENT_CALL_STATUS,
+                IVRCONF_EVENT_OPERATION_DONE,
+                IVRCONF_EVENT_CALL_ENDED,
+                IVRCONF_EVENT_ENGINE_ERROR
+            ]
         );
         assert_eq!(
             Event::ALL.map(status_code),
-            [IVRCONF_STATUS_DIALING, IVRCONF_STATUS_RINGING, IVRCONF_STATUS_ESTABLISHED, IVRCONF_STATUS_RETRIEVED, IVRCONF_STATUS_BUSY, IVRCONF_STATUS_HELD, IVRCONF_STATUS_CONF_PARTY_ADD, IVRCONF_STATUS_CONF_PARTY_DEL, IVRCONF_STATUS_XFER_COMPLETE, IVRCONF_STATUS_RELEASED]
+            [
+                IVRCONF_STATUS_DIALING,
+                IVRCONF_STATUS_RINGING,
+                IVRCONF_STATUS_ESTABLISHED,
+                IVRCONF_STATUS_RETRIEVED,
+                IVRCONF_STATUS_BUSY,
+                IVRCONF_STATUS_HELD,
+                IVRCONF_STATUS_CONF_PARTY_ADD,
+                IVRCONF_STATUS_CONF_PARTY_DEL,
+                IVRCONF_STATUS_XFER_COMPLETE,
+                IVRCONF_STATUS_RELEASED
+            ]
         );
         assert_eq!(
             FailedReq::ALL.map(request_code),
-            [IVRCONF_REQUEST_UNKNOWN, IVRCONF_REQUEST_NO_SUCH_CALL, IVRCONF_REQUEST_ONE_STEP_XFER, IVRCONF_REQUEST_ONE_STEP_CONF, IVRCONF_REQUEST_INIT_CONF, IVRCONF_REQUEST_COMPLETE_CONF, IVRCONF_REQUEST_INIT_XFER, IVRCONF_REQUEST_COMPLETE_XFER, IVRCONF_REQUEST_RETRIEVE_CALL, IVRCONF_REQUEST_MAKE_CALL, IVRCONF_REQUEST_AGENT_CONTROL, IVRCONF_REQUEST_NOT_ALLOWED]
+            [
+                IVRCONF_REQUEST_UNKNOWN,
+                IVRCONF_REQUEST_NO_SUCH_CALL,
+                IVRCONF_REQUEST_ONE_STEP_XFER,
+                IVRCONF_REQUEST_ONE_STEP_CONF,
+                IVRCONF_REQUEST_INIT_CONF,
+                IVRCONF_REQUEST_COMPLETE_CONF,
+                IVRCONF_REQUEST_INIT_XFER,
+                IVRCONF_REQUEST_COMPLETE_XFER,
+                IVRCONF_REQUEST_RETRIEVE_CALL,
+                IVRCONF_REQUEST_MAKE_CALL,
+                IVRCONF_REQUEST_AGENT_CONTROL,
+                IVRCONF_REQUEST_NOT_ALLOWED
+            ]
         );
         assert_eq!(
-            [Outcome::Completed, Outcome::Busy, Outcome::NoAnswer, Outcome::Failed, Outcome::Cancelled, Outcome::ConsultReleased, Outcome::RetrieveFailed, Outcome::CallEnded, Outcome::Timeout, Outcome::LinkLost].map(|o| o as u32),
-            [IVRCONF_OUTCOME_COMPLETED, IVRCONF_OUTCOME_BUSY, IVRCONF_OUTCOME_NO_ANSWER, IVRCONF_OUTCOME_FAILED, IVRCONF_OUTCOME_CANCELLED, IVRCONF_OUTCOME_CONSULT_RELEASED, IVRCONF_OUTCOME_RETRIEVE_FAILED, IVRCONF_OUTCOME_CALL_ENDED, IVRCONF_OUTCOME_TIMEOUT, IVRCONF_OUTCOME_LINK_LOST]
+            [
+                Outcome::Completed,
+                Outcome::Busy,
+                Outcome::NoAnswer,
+                Outcome::Failed,
+                Outcome::Cancelled,
+                Outcome::ConsultReleased,
+                Outcome::RetrieveFailed,
+                Outcome::CallEnded,
+                Outcome::Timeout,
+                Outcome::LinkLost
+            ]
+            .map(|o| o as u32),
+            [
+                IVRCONF_OUTCOME_COMPLETED,
+                IVRCONF_OUTCOME_BUSY,
+                IVRCONF_OUTCOME_NO_ANSWER,
+                IVRCONF_OUTCOME_FAILED,
+                IVRCONF_OUTCOME_CANCELLED,
+                IVRCONF_OUTCOME_CONSULT_RELEASED,
+                IVRCONF_OUTCOME_RETRIEVE_FAILED,
+                IVRCONF_OUTCOME_CALL_ENDED,
+                IVRCONF_OUTCOME_TIMEOUT,
+                IVRCONF_OUTCOME_LINK_LOST
+            ]
         );
         assert_eq!(
-            [CallState::Active, CallState::Consulting, CallState::ConsultEstablished, CallState::Held, CallState::Conferenced, CallState::Transferred, CallState::Ended].map(|s| s as u32),
-            [IVRCONF_CALL_STATE_ACTIVE, IVRCONF_CALL_STATE_CONSULTING, IVRCONF_CALL_STATE_CONSULT_ESTABLISHED, IVRCONF_CALL_STATE_HELD, IVRCONF_CALL_STATE_CONFERENCED, IVRCONF_CALL_STATE_TRANSFERRED, IVRCONF_CALL_STATE_ENDED]
+            [
+                CallState::Active,
+                CallState::Consulting,
+                CallState::ConsultEstablished,
+                CallState::Held,
+                CallState::Conferenced,
+                CallState::Transferred,
+                CallState::Ended
+            ]
+            .map(|s| s as u32),
+            [
+                IVRCONF_CALL_STATE_ACTIVE,
+                IVRCONF_CALL_STATE_CONSULTING,
+                IVRCONF_CALL_STATE_CONSULT_ESTABLISHED,
+                IVRCONF_CALL_STATE_HELD,
+                IVRCONF_CALL_STATE_CONFERENCED,
+                IVRCONF_CALL_STATE_TRANSFERRED,
+                IVRCONF_CALL_STATE_ENDED
+            ]
         );
         assert_eq!(
-            [OpKind::ConferenceOneStep, OpKind::ConferenceConsult, OpKind::TransferOneStep, OpKind::TransferConsult, OpKind::ConferenceComplete, OpKind::TransferComplete, OpKind::ConsultCancel].map(|k| k as u32),
-            [IVRCONF_OP_CONFERENCE_ONE_STEP, IVRCONF_OP_CONFERENCE_CONSULT, IVRCONF_OP_TRANSFER_ONE_STEP, IVRCONF_OP_TRANSFER_CONSULT, IVRCONF_OP_CONFERENCE_COMPLETE, IVRCONF_OP_TRANSFER_COMPLETE, IVRCONF_OP_CONSULT_CANCEL]
+            [
+                OpKind::ConferenceOneStep,
+                OpKind::ConferenceConsult,
+                OpKind::TransferOneStep,
+                OpKind::TransferConsult,
+                OpKind::ConferenceComplete,
+                OpKind::TransferComplete,
+                OpKind::ConsultCancel
+            ]
+            .map(|k| k as u32),
+            [
+                IVRCONF_OP_CONFERENCE_ONE_STEP,
+                IVRCONF_OP_CONFERENCE_CONSULT,
+                IVRCONF_OP_TRANSFER_ONE_STEP,
+                IVRCONF_OP_TRANSFER_CONSULT,
+                IVRCONF_OP_CONFERENCE_COMPLETE,
+                IVRCONF_OP_TRANSFER_COMPLETE,
+                IVRCONF_OP_CONSULT_CANCEL
+            ]
         );
         assert_eq!(
-            [LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Debug, LogLevel::Trace].map(|l| l as u32),
-            [IVRCONF_LOG_ERROR, IVRCONF_LOG_WARN, IVRCONF_LOG_INFO, IVRCONF_LOG_DEBUG, IVRCONF_LOG_TRACE]
+            [
+                LogLevel::Error,
+                LogLevel::Warn,
+                LogLevel::Info,
+                LogLevel::Debug,
+                LogLevel::Trace
+            ]
+            .map(|l| l as u32),
+            [
+                IVRCONF_LOG_ERROR,
+                IVRCONF_LOG_WARN,
+                IVRCONF_LOG_INFO,
+                IVRCONF_LOG_DEBUG,
+                IVRCONF_LOG_TRACE
+            ]
         );
     }
 }

@@ -21,9 +21,11 @@ pub struct ivrconf_engine {
 }
 
 /// Event callback: `event` is valid only during the call.
-pub type ivrconf_event_fn = Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const ivrconf_event)>;
+pub type ivrconf_event_fn =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const ivrconf_event)>;
 /// Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the call.
-pub type ivrconf_log_fn = Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
+pub type ivrconf_log_fn =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
 /// Called once with the userdata after the last callback.
 pub type ivrconf_free_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
 
@@ -40,13 +42,22 @@ pub(crate) fn api_fail(err: ApiError, call_id: Option<&str>) -> ivrconf_result {
     let who = call_id.map(|c| format!("call '{c}': ")).unwrap_or_default();
     match err {
         ApiError::Refused(r) => match r {
-            Refusal::InvalidArgument(why) => fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("{who}{why}")),
-            Refusal::UnknownCall => fail(IVRCONF_ERR_UNKNOWN_CALL, format!("{who}no such call")),
-            Refusal::CallExists => fail(IVRCONF_ERR_CALL_EXISTS, format!("{who}a live call already has this id")),
-            Refusal::NotConnected => fail(IVRCONF_ERR_NOT_CONNECTED, format!("{who}not logged in to IVR Server")),
-            Refusal::OperationPending => {
-                fail(IVRCONF_ERR_OPERATION_PENDING, format!("{who}an operation is already in flight"))
+            Refusal::InvalidArgument(why) => {
+                fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("{who}{why}"))
             }
+            Refusal::UnknownCall => fail(IVRCONF_ERR_UNKNOWN_CALL, format!("{who}no such call")),
+            Refusal::CallExists => fail(
+                IVRCONF_ERR_CALL_EXISTS,
+                format!("{who}a live call already has this id"),
+            ),
+            Refusal::NotConnected => fail(
+                IVRCONF_ERR_NOT_CONNECTED,
+                format!("{who}not logged in to IVR Server"),
+            ),
+            Refusal::OperationPending => fail(
+                IVRCONF_ERR_OPERATION_PENDING,
+                format!("{who}an operation is already in flight"),
+            ),
             Refusal::InvalidState(why) => fail(IVRCONF_ERR_INVALID_STATE, format!("{who}{why}")),
         },
         ApiError::ShutDown => fail(IVRCONF_ERR_SHUT_DOWN, "the engine has been shut down"),
@@ -128,7 +139,10 @@ pub extern "C" fn ivrconf_engine_new(
 /// Blocks until the engine is logged in (`IVRCONF_OK`) or `timeout_ms`
 /// passes (`IVRCONF_ERR_TIMEOUT`).
 #[no_mangle]
-pub extern "C" fn ivrconf_engine_wait_ready(e: *mut ivrconf_engine, timeout_ms: u32) -> ivrconf_result {
+pub extern "C" fn ivrconf_engine_wait_ready(
+    e: *mut ivrconf_engine,
+    timeout_ms: u32,
+) -> ivrconf_result {
     ffi_boundary! {
         let engine = match engine_ref(e) { Ok(x) => x, Err(c) => return c };
         match engine.wait_ready(Duration::from_millis(u64::from(timeout_ms))) {
@@ -173,7 +187,11 @@ pub extern "C" fn ivrconf_engine_free(e: *mut ivrconf_engine) {
 /// `ivrconf_event_free`) or `IVRCONF_ERR_TIMEOUT` after `timeout_ms`. In
 /// callback mode: `IVRCONF_ERR_INVALID_STATE`.
 #[no_mangle]
-pub extern "C" fn ivrconf_engine_next_event(e: *mut ivrconf_engine, timeout_ms: u32, out: *mut *mut ivrconf_event) -> ivrconf_result {
+pub extern "C" fn ivrconf_engine_next_event(
+    e: *mut ivrconf_engine,
+    timeout_ms: u32,
+    out: *mut *mut ivrconf_event,
+) -> ivrconf_result {
     ffi_boundary! {
         if let Err(code) = non_null(&[(e.is_null(), "engine"), (out.is_null(), "out")]) {
             return code;

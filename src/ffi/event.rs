@@ -26,7 +26,11 @@ impl ivrconf_event {
     pub(crate) fn new(event: Event) -> ivrconf_event {
         let call_id = event.call().map(|c| c_text(&c.call_id));
         let text = c_text(event.text());
-        ivrconf_event { event, call_id, text }
+        ivrconf_event {
+            event,
+            call_id,
+            text,
+        }
     }
 }
 

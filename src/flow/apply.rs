@@ -78,16 +78,16 @@ impl Flow {
         );
         let mut ev = call_event(CallEventKind::CallStatus, call, op, text);
         ev.status = Some(event);
-        let log = match note {
-            Note::Misfit => Some((LogLevel::Warn, ev.text.clone())),
-            Note::Duplicate => Some((LogLevel::Debug, ev.text.clone())),
+        let level = match note {
+            Note::Misfit => Some(LogLevel::Warn),
+            Note::Duplicate => Some(LogLevel::Debug),
             Note::Applied | Note::Reported => None,
         };
-        let call_id = ev.call_id.clone();
-        self.out.push_back(Output::Event(ev));
-        if let Some((level, text)) = log {
-            self.log(level, Some(&call_id), text);
+        if let Some(level) = level {
+            let text = ev.text.clone();
+            self.log(level, Some(&ev.call_id), text);
         }
+        self.out.push_back(Output::Event(ev));
     }
 
     /// Sends a request the machine asked for and records it on the op.

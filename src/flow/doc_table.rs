@@ -353,13 +353,3 @@ fn doc_table_matches_the_code() {
         wrong.join("\n")
     );
 }
-
-#[test]
-#[ignore = "prints the table rows for docs/STATE-MACHINE.md"]
-fn print_doc_table() {
-    for ((from, input), (row, before)) in observed() {
-        if !is_default(&row, &before, &input) {
-            println!("| {from} | `{input}` | {} | {} | {} |", row.0, row.1, row.2);
-        }
-    }
-}

@@ -136,6 +136,14 @@ impl Flow {
 mod tests {
     use super::*;
 
+    /// The runtime moves the flow onto its core thread.
+    #[test]
+    fn flow_and_checker_are_send() {
+        fn send<T: Send>() {}
+        send::<Flow>();
+        send::<invariants::Checker>();
+    }
+
     #[test]
     fn req_ids_wrap_to_one() {
         let mut flow = Flow::new(FlowConfig::default());

@@ -315,7 +315,9 @@ pub enum Output {
     Send(wire::Message),
     /// Deliver this event to the application.
     Event(CallEvent),
-    /// Call `on_timer(timer)` at `at` (unless cancelled first).
+    /// Call `on_timer(timer)` at `at` (unless cancelled first). `at` may
+    /// already have passed (a deadline counted from an earlier request):
+    /// then fire it at once.
     SetTimer { timer: TimerId, at: Millis },
     /// Forget this timer.
     CancelTimer(TimerId),

@@ -49,7 +49,8 @@ impl Harness {
     pub fn new(faults: &[(&str, &str)]) -> Harness {
         let sim = Simulator::start("127.0.0.1:0").unwrap();
         for (k, v) in faults {
-            sim.set(k, v).unwrap_or_else(|e| panic!("sim key {k}={v}: {e}"));
+            sim.set(k, v)
+                .unwrap_or_else(|e| panic!("sim key {k}={v}: {e}"));
         }
         let cfg = config(sim.port());
         Harness::with_config(sim, cfg, true)
@@ -65,9 +66,18 @@ impl Harness {
             on_free: None,
         };
         let engine = Engine::new(cfg, handlers).unwrap();
-        let mut h = Harness { sim, engine: Some(engine), events: rx, seen: Vec::new(), ops: Vec::new() };
+        let mut h = Harness {
+            sim,
+            engine: Some(engine),
+            events: rx,
+            seen: Vec::new(),
+            ops: Vec::new(),
+        };
         if wait_ready {
-            assert!(h.engine().wait_ready(WAIT).unwrap(), "engine did not log in");
+            assert!(
+                h.engine().wait_ready(WAIT).unwrap(),
+                "engine did not log in"
+            );
             h.next_matching(|e| e.kind() == EventKind::SessionUp, "SESSION_UP");
         }
         h
@@ -95,8 +105,12 @@ impl Harness {
     }
 
     pub fn call_new(&mut self, id: &str) {
-        self.engine().call_new(id, "5001", Some("8005551212"), Some("4155550100"), vec![]).unwrap();
-        assert!(self.sim.wait_received("NewCall", self.sim.received_count(Some("NewCall")), WAIT));
+        self.engine()
+            .call_new(id, "5001", Some("8005551212"), Some("4155550100"), vec![])
+            .unwrap();
+        assert!(self
+            .sim
+            .wait_received("NewCall", self.sim.received_count(Some("NewCall")), WAIT));
     }
 
     pub fn start(&mut self, id: &str, kind: OpKind, dest: &str) -> OpId {
@@ -143,6 +157,18 @@ impl Harness {
             .collect()
     }
 
+    /// Waits until the simulator has received `name` for `call`.
+    pub fn wait_sim_got(&self, call: &str, name: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.sent_names(call).iter().any(|n| n == name) {
+            assert!(
+                Instant::now() < deadline,
+                "simulator never got {name} for {call}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Frees the engine (outside any callback), drains the rest of the
     /// events and checks the invariants over the whole run.
     pub fn finish(mut self) -> Vec<Event> {
@@ -158,7 +184,11 @@ impl Harness {
 }
 
 fn call_events<'a>(events: &'a [Event], call: &str) -> Vec<&'a CallEvent> {
-    events.iter().filter_map(Event::call).filter(|c| c.call_id == call).collect()
+    events
+        .iter()
+        .filter_map(Event::call)
+        .filter(|c| c.call_id == call)
+        .collect()
 }
 
 /// FLOWS.md invariants, seen from outside: events from the application's
@@ -172,17 +202,28 @@ pub fn check_invariants(sim: &Simulator, events: &[Event], ops: &[OpId]) {
         }
     }
     for op in ops {
-        assert_eq!(done.get(op).copied().unwrap_or(0), 1, "invariant 1: op {op} must end exactly once: {events:#?}");
+        assert_eq!(
+            done.get(op).copied().unwrap_or(0),
+            1,
+            "invariant 1: op {op} must end exactly once: {events:#?}"
+        );
     }
     let known: HashSet<OpId> = ops.iter().copied().collect();
     for op in done.keys() {
-        assert!(known.contains(op), "invariant 1: OPERATION_DONE for unknown op {op}");
+        assert!(
+            known.contains(op),
+            "invariant 1: OPERATION_DONE for unknown op {op}"
+        );
     }
 
     let records = sim.records();
     let mut calls: Vec<String> = Vec::new();
     for r in &records {
-        if let Some(Message { call_id: Some(id), body: Body::NewCall(_) }) = &r.message {
+        if let Some(Message {
+            call_id: Some(id),
+            body: Body::NewCall(_),
+        }) = &r.message
+        {
             if !calls.contains(id) {
                 calls.push(id.clone());
             }
@@ -200,15 +241,27 @@ pub fn check_invariants(sim: &Simulator, events: &[Event], ops: &[OpId]) {
         let mut retrieves = 0;
         for (dir, m) in &wire {
             match (dir, &m.body) {
-                (Dir::ToServer, Body::OneStepConf(_) | Body::OneStepXfer(_) | Body::InitConf(_) | Body::InitXfer(_)) => {
+                (
+                    Dir::ToServer,
+                    Body::OneStepConf(_)
+                    | Body::OneStepXfer(_)
+                    | Body::InitConf(_)
+                    | Body::InitXfer(_),
+                ) => {
                     call_error = false;
                     retrieves = 0;
                 }
                 (Dir::FromServer, Body::CallError(_)) => call_error = true,
                 (Dir::ToServer, Body::RetrieveCall(_)) => {
-                    assert!(!call_error, "invariant 2: RetrieveCall after CallError on {call}: {wire:#?}");
+                    assert!(
+                        !call_error,
+                        "invariant 2: RetrieveCall after CallError on {call}: {wire:#?}"
+                    );
                     retrieves += 1;
-                    assert!(retrieves <= 1, "invariant 3: second RetrieveCall on {call}: {wire:#?}");
+                    assert!(
+                        retrieves <= 1,
+                        "invariant 3: second RetrieveCall on {call}: {wire:#?}"
+                    );
                 }
                 _ => {}
             }
@@ -233,16 +286,28 @@ pub fn check_invariants(sim: &Simulator, events: &[Event], ops: &[OpId]) {
             sent.starts_with(&reported),
             "invariant 5: statuses of {call} out of order or invented: sent {sent:?}, reported {reported:?}"
         );
-        let ended = call_events(events, call).iter().any(|c| c.kind == CallEventKind::CallEnded);
+        let ended = call_events(events, call)
+            .iter()
+            .any(|c| c.kind == CallEventKind::CallEnded);
         if !ended {
-            assert_eq!(sent, reported, "invariant 5: every status of live call {call} is reported");
+            assert_eq!(
+                sent, reported,
+                "invariant 5: every status of live call {call} is reported"
+            );
         }
         // CALL_ENDED at most once and last.
         let evs = call_events(events, call);
-        let ends = evs.iter().filter(|c| c.kind == CallEventKind::CallEnded).count();
+        let ends = evs
+            .iter()
+            .filter(|c| c.kind == CallEventKind::CallEnded)
+            .count();
         assert!(ends <= 1, "CALL_ENDED more than once for {call}");
         if ends == 1 {
-            assert_eq!(evs.last().map(|c| c.kind), Some(CallEventKind::CallEnded), "CALL_ENDED is the last event of {call}");
+            assert_eq!(
+                evs.last().map(|c| c.kind),
+                Some(CallEventKind::CallEnded),
+                "CALL_ENDED is the last event of {call}"
+            );
         }
     }
 }

@@ -1,0 +1,242 @@
+"""Loading ``libivrconf`` and declaring the C prototypes.
+
+Everything here mirrors ``include/ivrconf.h``: one ``ctypes`` declaration per
+exported function (:data:`PROTOTYPES`), the opaque handle types, ``ivrconf_kv``
+and the three callback types. The library is loaded lazily on first use by
+:func:`lib`, so that importing the package (and reading its constants) works
+without the shared library.
+
+Search order: the ``IVRCONF_LIB`` environment variable (a path; it must load),
+then ``target/release/libivrconf.so`` of the repository this package lives in,
+then the system loader (``ctypes.util.find_library("ivrconf")``).
+"""
+
+import ctypes
+import ctypes.util
+import os
+import sys
+import threading
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_char_p,
+    c_int32,
+    c_size_t,
+    c_uint16,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
+from pathlib import Path
+
+__all__ = [
+    "lib",
+    "library_path",
+    "has_function",
+    "ivrconf_config",
+    "ivrconf_engine",
+    "ivrconf_event",
+    "ivrconf_sim",
+    "ivrconf_kv",
+    "EVENT_FN",
+    "LOG_FN",
+    "FREE_FN",
+    "PROTOTYPES",
+    "OPTIONAL",
+]
+
+
+class ivrconf_config(Structure):
+    """Opaque ``ivrconf_config``."""
+
+
+class ivrconf_engine(Structure):
+    """Opaque ``ivrconf_engine``."""
+
+
+class ivrconf_event(Structure):
+    """Opaque ``ivrconf_event``."""
+
+
+class ivrconf_sim(Structure):
+    """Opaque ``ivrconf_sim`` (the in-process simulator)."""
+
+
+class ivrconf_kv(Structure):
+    """``struct ivrconf_kv { const char *key; const char *value; }``."""
+
+    _fields_ = [("key", c_char_p), ("value", c_char_p)]
+
+
+ivrconf_result = c_uint32
+ivrconf_op_id = c_uint64
+CONFIG_P = POINTER(ivrconf_config)
+ENGINE_P = POINTER(ivrconf_engine)
+EVENT_P = POINTER(ivrconf_event)
+SIM_P = POINTER(ivrconf_sim)
+KV_P = POINTER(ivrconf_kv)
+
+#: ``void (*ivrconf_event_fn)(void *userdata, const ivrconf_event *event)``
+EVENT_FN = CFUNCTYPE(None, c_void_p, EVENT_P)
+#: ``void (*ivrconf_log_fn)(void *userdata, uint32_t level, const char *message)``
+LOG_FN = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
+#: ``void (*ivrconf_free_fn)(void *userdata)``
+FREE_FN = CFUNCTYPE(None, c_void_p)
+
+_OP_ARGS = [ENGINE_P, c_char_p, c_char_p, KV_P, c_size_t, POINTER(ivrconf_op_id)]
+
+#: name -> (restype, argtypes), for every function of the header.
+PROTOTYPES = {
+    # version, results, last error
+    "ivrconf_version": (c_char_p, []),
+    "ivrconf_version_number": (c_uint32, []),
+    "ivrconf_result_str": (c_char_p, [ivrconf_result]),
+    "ivrconf_last_error": (c_char_p, []),
+    # config
+    "ivrconf_config_new": (ivrconf_result, [POINTER(CONFIG_P)]),
+    "ivrconf_config_set": (ivrconf_result, [CONFIG_P, c_char_p, c_char_p]),
+    "ivrconf_config_free": (None, [CONFIG_P]),
+    # engine
+    "ivrconf_engine_new": (
+        ivrconf_result,
+        [CONFIG_P, EVENT_FN, LOG_FN, c_void_p, FREE_FN, POINTER(ENGINE_P)],
+    ),
+    "ivrconf_engine_wait_ready": (ivrconf_result, [ENGINE_P, c_uint32]),
+    "ivrconf_engine_shutdown": (ivrconf_result, [ENGINE_P]),
+    "ivrconf_engine_free": (None, [ENGINE_P]),
+    "ivrconf_engine_next_event": (ivrconf_result, [ENGINE_P, c_uint32, POINTER(EVENT_P)]),
+    # calls
+    "ivrconf_call_new": (
+        ivrconf_result,
+        [ENGINE_P, c_char_p, c_char_p, c_char_p, c_char_p, KV_P, c_size_t],
+    ),
+    "ivrconf_call_end": (ivrconf_result, [ENGINE_P, c_char_p]),
+    "ivrconf_call_state": (ivrconf_result, [ENGINE_P, c_char_p, POINTER(c_uint32)]),
+    "ivrconf_call_can": (ivrconf_result, [ENGINE_P, c_char_p, c_uint32]),
+    # operations
+    "ivrconf_conference_one_step": (ivrconf_result, _OP_ARGS),
+    "ivrconf_conference_init": (ivrconf_result, _OP_ARGS),
+    "ivrconf_conference_complete": (ivrconf_result, [ENGINE_P, c_char_p]),
+    "ivrconf_transfer_one_step": (ivrconf_result, _OP_ARGS),
+    "ivrconf_transfer_init": (ivrconf_result, _OP_ARGS),
+    "ivrconf_transfer_complete": (ivrconf_result, [ENGINE_P, c_char_p]),
+    "ivrconf_consult_cancel": (ivrconf_result, [ENGINE_P, c_char_p]),
+    # events
+    "ivrconf_event_kind": (c_uint32, [EVENT_P]),
+    "ivrconf_event_call_id": (c_char_p, [EVENT_P]),
+    "ivrconf_event_op_id": (ivrconf_op_id, [EVENT_P]),
+    "ivrconf_event_op_kind": (c_uint32, [EVENT_P]),
+    "ivrconf_event_status": (c_uint32, [EVENT_P]),
+    "ivrconf_event_outcome": (c_uint32, [EVENT_P]),
+    "ivrconf_event_failed_request": (c_uint32, [EVENT_P]),
+    "ivrconf_event_tlib_error": (c_int32, [EVENT_P]),
+    "ivrconf_event_call_state": (c_uint32, [EVENT_P]),
+    "ivrconf_event_party_count": (c_uint32, [EVENT_P]),
+    "ivrconf_event_text": (c_char_p, [EVENT_P]),
+    "ivrconf_event_free": (None, [EVENT_P]),
+    # simulator
+    "ivrconf_sim_new": (ivrconf_result, [c_char_p, POINTER(SIM_P)]),
+    "ivrconf_sim_set": (ivrconf_result, [SIM_P, c_char_p, c_char_p]),
+    "ivrconf_sim_port": (ivrconf_result, [SIM_P, POINTER(c_uint16)]),
+    "ivrconf_sim_received_count": (ivrconf_result, [SIM_P, c_char_p, POINTER(c_uint64)]),
+    "ivrconf_sim_free": (None, [SIM_P]),
+}
+
+#: Functions the binding can live without (a library built without the
+#: simulator); calling one that is absent raises ``NotImplementedError``.
+OPTIONAL = frozenset(name for name in PROTOTYPES if name.startswith("ivrconf_sim_"))
+
+_lock = threading.Lock()
+_lib = None
+_path = None
+_missing = frozenset()
+
+
+def _shared_name() -> str:
+    if sys.platform == "darwin":
+        return "libivrconf.dylib"
+    if sys.platform.startswith("win"):
+        return "ivrconf.dll"
+    return "libivrconf.so"
+
+
+def _candidates():
+    env = os.environ.get("IVRCONF_LIB")
+    if env:
+        # An explicit choice must load: never fall back silently.
+        yield env, True
+        return
+    repo = Path(__file__).resolve().parents[2]
+    yield str(repo / "target" / "release" / _shared_name()), False
+    found = ctypes.util.find_library("ivrconf")
+    if found:
+        yield found, False
+    yield _shared_name(), False
+
+
+def _load():
+    errors = []
+    for path, required in _candidates():
+        if not required and os.sep in path and not os.path.exists(path):
+            errors.append(f"{path}: no such file")
+            continue
+        try:
+            return ctypes.CDLL(path), path
+        except OSError as exc:
+            if required:
+                raise OSError(f"IVRCONF_LIB={path!r} cannot be loaded: {exc}") from exc
+            errors.append(f"{path}: {exc}")
+    raise OSError(
+        "libivrconf not found (set IVRCONF_LIB or run `cargo build --release`): "
+        + "; ".join(errors)
+    )
+
+
+def _declare(cdll):
+    missing = []
+    for name, (restype, argtypes) in PROTOTYPES.items():
+        try:
+            fn = getattr(cdll, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        fn.restype = restype
+        fn.argtypes = argtypes
+    required = sorted(n for n in missing if n not in OPTIONAL)
+    if required:
+        raise OSError(f"{_path}: missing required symbols: {', '.join(required)}")
+    return frozenset(missing)
+
+
+def lib():
+    """The loaded library, with every prototype declared (loaded once)."""
+    global _lib, _path, _missing
+    if _lib is not None:
+        return _lib
+    with _lock:
+        if _lib is None:
+            cdll, _path = _load()
+            _missing = _declare(cdll)
+            _lib = cdll
+    return _lib
+
+
+def library_path() -> str:
+    """The path (or name) the library was loaded from."""
+    lib()
+    return _path
+
+
+def has_function(name: str) -> bool:
+    """Whether the loaded library exports ``name`` (e.g. the simulator's)."""
+    lib()
+    return name in PROTOTYPES and name not in _missing
+
+
+def function(name: str):
+    """The declared foreign function ``name``; ``NotImplementedError`` if absent."""
+    cdll = lib()
+    if name in _missing:
+        raise NotImplementedError(f"{_path} does not export {name}")
+    return getattr(cdll, name)

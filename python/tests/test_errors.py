@@ -1,0 +1,182 @@
+"""Result codes -> IvrconfError: code, constant name and last-error text."""
+
+import threading
+import unittest
+
+from _support import Recorder, SimTestCase, ivrconf
+
+from ivrconf import Config, Engine, IvrconfError, OpKind, Result
+from ivrconf.engine import live_callback_slots
+
+
+class ConfigErrors(unittest.TestCase):
+    def assertRefused(self, code, fn, *args, mentions=()):
+        with self.assertRaises(IvrconfError) as cm:
+            fn(*args)
+        err = cm.exception
+        self.assertEqual(err.code, code, str(err))
+        self.assertIsInstance(err.code, Result)
+        self.assertEqual(err.name, code.c_name)
+        for text in mentions:
+            self.assertIn(text, err.message)
+            self.assertIn(text, str(err))
+        return err
+
+    def test_unknown_key(self):
+        with Config() as cfg:
+            err = self.assertRefused(Result.UNKNOWN_KEY, cfg.set, "no_such_key", "1", mentions=["no_such_key"])
+            self.assertEqual(err.function, "ivrconf_config_set")
+            self.assertEqual(ivrconf.last_error(), err.message)
+        self.assertRefused(Result.UNKNOWN_KEY, lambda: Config(colour="blue"), mentions=["colour"])
+
+    def test_bad_values_name_the_key(self):
+        with Config() as cfg:
+            for key, value in [
+                ("server", "host:notaport"),
+                ("request_timeout_ms", "-5"),
+                ("request_timeout_ms", ""),
+                ("no_answer_timeout_ms", "soon"),
+                ("log_level", "loud"),
+                ("send_req_id", "perhaps"),
+            ]:
+                with self.subTest(key=key, value=value):
+                    self.assertRefused(Result.INVALID_ARGUMENT, cfg.set, key, value, mentions=[key])
+            cfg.set("send_req_id", "TRUE").set("keepalive_interval_ms", 0).set("report_status", False)
+            cfg.set("server", ["127.0.0.1:7001", "127.0.0.1:7002"])
+
+    def test_python_values_are_formatted(self):
+        with Config(request_timeout_ms=500, send_req_id=True, log_level="debug") as cfg:
+            with self.assertRaises(TypeError):
+                cfg.set("request_timeout_ms", 0.5)
+
+    def test_engine_config_refused(self):
+        before = live_callback_slots()
+        with self.assertRaises(IvrconfError) as cm:
+            Engine(client_name="py-ivr", on_event=lambda ev: None)  # no server
+        self.assertEqual(cm.exception.code, Result.CONFIG)
+        self.assertTrue(cm.exception.message)
+        with self.assertRaises(IvrconfError) as cm:
+            Engine(server="127.0.0.1:1", client_name="x", reconnect_min_ms=900, reconnect_max_ms=100)
+        self.assertEqual(cm.exception.code, Result.CONFIG)
+        self.assertEqual(live_callback_slots(), before, "a failed engine_new must not keep callbacks")
+
+    def test_closed_config(self):
+        cfg = Config()
+        cfg.close()
+        cfg.close()
+        with self.assertRaises(ValueError):
+            cfg.set("client_name", "x")
+
+    def test_last_error_is_per_thread(self):
+        with Config() as cfg:
+            with self.assertRaises(IvrconfError):
+                cfg.set("no_such_key", "1")
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(ivrconf.last_error()))
+        t.start()
+        t.join()
+        self.assertEqual(seen, [""])
+        self.assertIn("no_such_key", ivrconf.last_error())
+
+
+class EngineErrors(SimTestCase):
+    def setUp(self):
+        super().setUp()
+        self.rec = Recorder()
+        self.eng = self.engine(self.rec)
+
+    def code_of(self, fn, *args):
+        with self.assertRaises(IvrconfError) as cm:
+            fn(*args)
+        return cm.exception.code
+
+    def test_non_latin1_call_id(self):
+        with self.assertRaises(IvrconfError) as cm:
+            self.eng.call_new("呼叫-1", "5000")
+        self.assertEqual(cm.exception.code, Result.INVALID_ARGUMENT)
+        self.assertTrue(cm.exception.message)
+        # Latin-1 outside ASCII is fine on the wire.
+        self.eng.call_new("café-1", "5000")
+        self.assertEqual(self.code_of(self.eng.conference_one_step, "café-1", "dest-€"), Result.INVALID_ARGUMENT)
+        self.assertEqual(self.code_of(self.eng.call_new, "x-1", "5000", None, None, {"k": "ok\x01"}),
+                         Result.INVALID_ARGUMENT)
+        self.eng.call_end("café-1")
+
+    def test_invalid_utf8_and_nul(self):
+        self.assertEqual(self.code_of(self.eng.call_new, b"\xff\xfe", "5000"), Result.INVALID_ARGUMENT)
+        self.assertEqual(self.code_of(self.eng.call_new, "\ud800", "5000"), Result.INVALID_ARGUMENT)
+        with self.assertRaises(IvrconfError) as cm:
+            self.eng.call_new("a\0b", "5000")
+        self.assertEqual(cm.exception.code, Result.INVALID_ARGUMENT)
+        self.assertIsNone(cm.exception.function)  # refused by the binding
+
+    def test_unknown_call(self):
+        for fn, args in [
+            (self.eng.call_state, ("nope",)),
+            (self.eng.call_end, ("nope",)),
+            (self.eng.conference_one_step, ("nope", "6001")),
+            (self.eng.transfer_init, ("nope", "7001")),
+            (self.eng.consult_cancel, ("nope",)),
+            (self.eng.call_check, ("nope", OpKind.CONFERENCE_ONE_STEP)),
+        ]:
+            with self.subTest(fn=fn.__name__):
+                with self.assertRaises(IvrconfError) as cm:
+                    fn(*args)
+                self.assertEqual(cm.exception.code, Result.UNKNOWN_CALL)
+                self.assertEqual(cm.exception.name, "IVRCONF_ERR_UNKNOWN_CALL")
+                self.assertTrue(cm.exception.message)
+
+    def test_states_and_kinds(self):
+        self.eng.call_new("st-1", "5000")
+        self.assertEqual(self.code_of(self.eng.call_new, "st-1", "5000"), Result.CALL_EXISTS)
+        self.assertEqual(self.code_of(self.eng.conference_complete, "st-1"), Result.INVALID_STATE)
+        self.assertEqual(self.code_of(self.eng.transfer_complete, "st-1"), Result.INVALID_STATE)
+        self.assertEqual(self.code_of(self.eng.consult_cancel, "st-1"), Result.INVALID_STATE)
+        self.assertEqual(self.code_of(self.eng.call_can, "st-1", 99), Result.INVALID_ARGUMENT)
+        self.assertEqual(self.code_of(self.eng.call_check, "st-1", 0), Result.INVALID_ARGUMENT)
+        with self.assertRaises(ValueError):
+            self.eng.call_can("st-1", -1)
+        self.assertEqual(self.code_of(self.eng.next_event, 0), Result.INVALID_STATE)
+        self.eng.call_end("st-1")
+
+    def test_closed_engine(self):
+        self.eng.close()
+        self.assertTrue(self.eng.closed)
+        self.assertEqual(self.code_of(self.eng.call_new, "c-1", "5000"), Result.SHUT_DOWN)
+        self.eng.close()
+
+
+class NotConnected(SimTestCase):
+    sim_settings = {"login_answer": "false"}
+
+    def test_not_logged_in(self):
+        eng = self.engine(ready=False)
+        with self.assertRaises(IvrconfError) as cm:
+            eng.wait_ready(100)
+        self.assertEqual(cm.exception.code, Result.TIMEOUT)
+        with self.assertRaises(IvrconfError) as cm:
+            eng.call_new("nc-1", "5000")
+        self.assertEqual(cm.exception.code, Result.NOT_CONNECTED)
+        self.assertIsNone(eng.next_event(0))
+
+
+class SimulatorErrors(unittest.TestCase):
+    def test_simulator_errors(self):
+        with ivrconf.Simulator("127.0.0.1:0") as sim:
+            self.assertGreater(sim.port, 0)
+            self.assertEqual(sim.address, f"127.0.0.1:{sim.port}")
+            with self.assertRaises(IvrconfError) as cm:
+                sim.set("no_such_sim_key", "1")
+            self.assertEqual(cm.exception.code, Result.UNKNOWN_KEY)
+            self.assertIn("no_such_sim_key", cm.exception.message)
+            with self.assertRaises(IvrconfError) as cm:
+                ivrconf.Simulator(sim.address)  # address in use
+            self.assertEqual(cm.exception.code, Result.IO)
+            self.assertEqual(sim.received_count(), 0)
+            self.assertEqual(sim.received_count("LoginReq"), 0)
+        with self.assertRaises(ValueError):
+            sim.received_count()
+
+
+if __name__ == "__main__":
+    unittest.main()
