@@ -474,12 +474,14 @@ uint32_t ivrconf_event_kind(const struct ivrconf_event *ev);
 const char *ivrconf_event_call_id(const struct ivrconf_event *ev);
 
 /*
- The op id of an `OPERATION_DONE`; 0 when none.
+ The op id: for `OPERATION_DONE` the op that ended; for `CALL_STATUS` the
+ op in flight on the call when the status arrived; 0 when none.
  */
 ivrconf_op_id ivrconf_event_op_id(const struct ivrconf_event *ev);
 
 /*
- The op kind (`IVRCONF_OP_*`) of an `OPERATION_DONE`; 0 when none.
+ The kind (`IVRCONF_OP_*`) of the op `ivrconf_event_op_id` names; 0 when
+ none.
  */
 uint32_t ivrconf_event_op_kind(const struct ivrconf_event *ev);
 

@@ -29,15 +29,37 @@ pub(crate) enum ConnEvent {
     Rx(Vec<Result<Inbound, ProtocolError>>),
     /// End of stream, a read error or a failed write.
     Closed(String),
+    /// The connection's thread panicked (a bug): reported to the
+    /// application as `ENGINE_ERROR`, handled as a link loss.
+    Panicked(String),
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Runs `body`, turning a panic into a `Panicked` report to the core.
+fn guarded(gen: u64, core: Sender<Input>, body: impl FnOnce()) {
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        let _ = core.send(Input::Conn {
+            gen,
+            event: ConnEvent::Panicked(panic_text(&*payload)),
+        });
+    }
 }
 
 /// Starts a connection attempt to `target` in its own thread.
 pub(crate) fn spawn(gen: u64, target: String, connect_timeout: Duration, core: Sender<Input>) {
     let name = format!("ivrconf-conn-{gen}");
     let core2 = core.clone();
-    let spawned = thread::Builder::new()
-        .name(name)
-        .spawn(move || run(gen, &target, connect_timeout, &core));
+    let spawned = thread::Builder::new().name(name).spawn(move || {
+        let guard = core.clone();
+        guarded(gen, guard, || run(gen, &target, connect_timeout, &core))
+    });
     if let Err(e) = spawned {
         let _ = core2.send(Input::Conn {
             gen,
@@ -84,7 +106,12 @@ fn run(gen: u64, target: &str, connect_timeout: Duration, core: &Sender<Input>) 
     let core_w = core.clone();
     let spawned = thread::Builder::new()
         .name(format!("ivrconf-write-{gen}"))
-        .spawn(move || write_loop(gen, for_writer, writer_rx, core_w));
+        .spawn(move || {
+            let guard = core_w.clone();
+            guarded(gen, guard, || {
+                write_loop(gen, for_writer, writer_rx, core_w)
+            })
+        });
     if let Err(e) = spawned {
         report(ConnEvent::ConnectFailed(format!(
             "cannot spawn writer: {e}"

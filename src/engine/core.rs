@@ -471,6 +471,12 @@ impl Core {
                 }
             }
             ConnEvent::Closed(why) => self.link_lost(now, &why),
+            ConnEvent::Panicked(why) => {
+                self.emit(Event::EngineError {
+                    text: format!("connection thread failed: {why}"),
+                });
+                self.link_lost(now, &format!("connection thread failed: {why}"));
+            }
         }
     }
 

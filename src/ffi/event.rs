@@ -57,13 +57,15 @@ pub extern "C" fn ivrconf_event_call_id(ev: *const ivrconf_event) -> *const c_ch
     })}
 }
 
-/// The op id of an `OPERATION_DONE`; 0 when none.
+/// The op id: for `OPERATION_DONE` the op that ended; for `CALL_STATUS` the
+/// op in flight on the call when the status arrived; 0 when none.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_op_id(ev: *const ivrconf_event) -> ivrconf_op_id {
     ffi_boundary_or! { 0, with(ev, 0, |e| e.event.call().map_or(0, |c| c.op_id)) }
 }
 
-/// The op kind (`IVRCONF_OP_*`) of an `OPERATION_DONE`; 0 when none.
+/// The kind (`IVRCONF_OP_*`) of the op `ivrconf_event_op_id` names; 0 when
+/// none.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_op_kind(ev: *const ivrconf_event) -> u32 {
     ffi_boundary_or! { 0, with(ev, 0, |e| {
