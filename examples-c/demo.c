@@ -508,13 +508,7 @@ int main(void) {
 
     ex_waiter_init(&d.waiter, 0);
     pthread_mutex_init(&d.lock, NULL);
-    {
-        pthread_condattr_t attr;
-        pthread_condattr_init(&attr);
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_cond_init(&d.added, &attr);
-        pthread_condattr_destroy(&attr);
-    }
+    ex_cond_init(&d.added);
     /* trace: the engine logs every frame; on_log keeps them. */
     EX_CHECK(ivrconf_config_set(cfg, "log_level", "trace"));
     EX_CHECK(ivrconf_engine_new(cfg, on_event, on_log, &d, ex_on_free, &engine));

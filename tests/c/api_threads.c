@@ -183,13 +183,7 @@ int main(void) {
     size_t i, bad = 0;
 
     pthread_mutex_init(&g.lock, NULL);
-    {
-        pthread_condattr_t attr;
-        pthread_condattr_init(&attr);
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_cond_init(&g.changed, &attr);
-        pthread_condattr_destroy(&attr);
-    }
+    ex_cond_init(&g.changed);
     /* Generous timers: under load nothing may time out. The simulator ends
      * transferred calls itself. */
     EX_CHECK(ivrconf_config_set(cfg, "request_timeout_ms", "10000"));
