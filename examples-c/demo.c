@@ -9,8 +9,9 @@
  * The log callback keeps those lines, shortened to the message name and its
  * fields, and each scenario prints the ones of its call. Every scenario uses
  * its name as call id, so the lines are easy to pick out. The log text is
- * meant for people, not programs: if its form changes, the lines this demo
- * cannot read are left out (and the flows are still checked).
+ * meant for people, not programs: if its form changes so that this demo can
+ * no longer read the requests it sent, the flows are reported UNEXPECTED,
+ * so that the change is noticed.
  *
  * Exit status: 0 when every flow ended with the outcome, call state and
  * party count FLOWS.md gives for it; 1 otherwise.
@@ -39,14 +40,18 @@ typedef struct scenario {
     const char *dest; /* the simulator picks its behaviour from the prefix */
     app_action action;
     uint32_t outcome, state, parties; /* parties 0: not checked */
-    int party_leaves;                 /* C2: a ConfPartyDel must follow */
+    /* A CALL_STATUS the server sends after the op ended (0: none), which
+     * must leave the call ACTIVE with 2 parties: C2's ConfPartyDel, the
+     * Retrieved that follows a CallError (FLOWS.md C6). */
+    uint32_t then_status;
 } scenario;
 
 static const scenario scenarios[] = {
     {"C1", "one-step conference", ONE_STEP_CONF, "6001", WAIT,
      IVRCONF_OUTCOME_COMPLETED, IVRCONF_CALL_STATE_CONFERENCED, 3, 0},
     {"C2", "one-step conference, another member leaves first", ONE_STEP_CONF,
-     "hangup6001", WAIT, IVRCONF_OUTCOME_COMPLETED, IVRCONF_CALL_STATE_CONFERENCED, 3, 1},
+     "hangup6001", WAIT, IVRCONF_OUTCOME_COMPLETED, IVRCONF_CALL_STATE_CONFERENCED, 3,
+     IVRCONF_STATUS_CONF_PARTY_DEL},
     {"C3", "consult conference", CONSULT_CONF, "6002", COMPLETE_ANSWERED,
      IVRCONF_OUTCOME_COMPLETED, IVRCONF_CALL_STATE_CONFERENCED, 3, 0},
     {"C4a", "consult conference, completed before the answer", CONSULT_CONF,
@@ -59,10 +64,12 @@ static const scenario scenarios[] = {
     {"C5r", "consult conference, busy, RetrieveCall fails", CONSULT_CONF,
      "retrievefail6003", WAIT, IVRCONF_OUTCOME_RETRIEVE_FAILED, IVRCONF_CALL_STATE_HELD, 0, 0},
     {"C6", "consult conference, failed at init", CONSULT_CONF, "fail6004", WAIT,
-     IVRCONF_OUTCOME_FAILED, IVRCONF_CALL_STATE_ACTIVE, 2, 0},
+     IVRCONF_OUTCOME_FAILED, IVRCONF_CALL_STATE_ACTIVE, 2,
+     IVRCONF_STATUS_RETRIEVED},
     {"C6c", "consult conference, failed at completion", CONSULT_CONF,
      "failcomplete6004", COMPLETE_ANSWERED, IVRCONF_OUTCOME_FAILED,
-     IVRCONF_CALL_STATE_ACTIVE, 2, 0},
+     IVRCONF_CALL_STATE_ACTIVE, 2,
+     IVRCONF_STATUS_RETRIEVED},
     {"T1", "one-step transfer", ONE_STEP_XFER, "6005", WAIT,
      IVRCONF_OUTCOME_COMPLETED, IVRCONF_CALL_STATE_TRANSFERRED, 0, 0},
     {"T1f", "one-step transfer, failed", ONE_STEP_XFER, "fail6005", WAIT,
@@ -77,10 +84,12 @@ static const scenario scenarios[] = {
     {"T3r", "consult transfer, busy, RetrieveCall fails", CONSULT_XFER,
      "retrievefail6007", WAIT, IVRCONF_OUTCOME_RETRIEVE_FAILED, IVRCONF_CALL_STATE_HELD, 0, 0},
     {"T4", "consult transfer, failed at init", CONSULT_XFER, "fail6008", WAIT,
-     IVRCONF_OUTCOME_FAILED, IVRCONF_CALL_STATE_ACTIVE, 2, 0},
+     IVRCONF_OUTCOME_FAILED, IVRCONF_CALL_STATE_ACTIVE, 2,
+     IVRCONF_STATUS_RETRIEVED},
     {"T4c", "consult transfer, failed at completion", CONSULT_XFER,
      "failcomplete6008", COMPLETE_ANSWERED, IVRCONF_OUTCOME_FAILED,
-     IVRCONF_CALL_STATE_ACTIVE, 2, 0},
+     IVRCONF_CALL_STATE_ACTIVE, 2,
+     IVRCONF_STATUS_RETRIEVED},
     {"X1", "consult cancelled by the IVR", CONSULT_CONF, "6009", CANCEL_ANSWERED,
      IVRCONF_OUTCOME_CANCELLED, IVRCONF_CALL_STATE_ACTIVE, 2, 0},
     {"X2", "consult not answered", CONSULT_XFER, "noanswer6009", WAIT,
@@ -92,7 +101,7 @@ static const scenario scenarios[] = {
 #define MAX_LINES 4096
 
 typedef struct demo {
-    ex_waiter waiter; /* first: ex_on_event() receives a `demo *` as its waiter */
+    ex_waiter waiter; /* first: ex_on_event() and ex_on_free() take a `demo *` as their waiter */
     pthread_mutex_t lock;
     pthread_cond_t added;
     struct line {
@@ -305,27 +314,13 @@ static void event_first(char *summary, size_t len) {
     }
 }
 
-/* The log callback (ivrconf_log_fn). Frame lines go to the transcript;
- * warnings and errors are shown at once; the rest is dropped. */
-static void on_log(void *userdata, uint32_t level, const char *message) {
-    demo *d = (demo *)userdata;
-    int outgoing = strncmp(message, "I->S ", 5) == 0;
-    int incoming = strncmp(message, "S->I ", 5) == 0;
-    char call_id[72], summary[200];
-
-    if (level <= IVRCONF_LOG_WARN)
-        fprintf(stderr, "  [engine %s] %s\n", level == IVRCONF_LOG_ERROR ? "error" : "warn", message);
-    if (!outgoing && !incoming)
-        return;
-    if (!(outgoing ? xml_summary : debug_summary)(message, call_id, sizeof call_id, summary,
-                                                  sizeof summary))
-        return; /* keep-alives, and lines in a form this demo does not know */
-    event_first(summary, sizeof summary);
+/* Adds "<tag> <text>" to the transcript of `call_id`. */
+static void add_line(demo *d, const char *call_id, const char *tag, const char *text) {
     pthread_mutex_lock(&d->lock);
     if (d->nlines < MAX_LINES) {
         struct line *l = &d->lines[d->nlines++];
         snprintf(l->call_id, sizeof l->call_id, "%s", call_id);
-        snprintf(l->text, sizeof l->text, "%s %s", outgoing ? "I->S" : "S->I", summary);
+        snprintf(l->text, sizeof l->text, "%s %s", tag, text);
     }
     pthread_cond_broadcast(&d->added);
     pthread_mutex_unlock(&d->lock);
@@ -333,13 +328,64 @@ static void on_log(void *userdata, uint32_t level, const char *message) {
 
 /* Notes an application action in the transcript, between the frames. */
 static void note(demo *d, const char *call_id, const char *text) {
-    pthread_mutex_lock(&d->lock);
-    if (d->nlines < MAX_LINES) {
-        struct line *l = &d->lines[d->nlines++];
-        snprintf(l->call_id, sizeof l->call_id, "%s", call_id);
-        snprintf(l->text, sizeof l->text, "app  %s", text);
+    add_line(d, call_id, "app ", text);
+}
+
+/* The log callback (ivrconf_log_fn). Frame lines go to the transcript, and
+ * so do warnings about a call ("call C6: ..."); other warnings and errors
+ * are shown at once; the rest is dropped. */
+static void on_log(void *userdata, uint32_t level, const char *message) {
+    demo *d = (demo *)userdata;
+    int outgoing = strncmp(message, "I->S ", 5) == 0;
+    int incoming = strncmp(message, "S->I ", 5) == 0;
+    char call_id[72], summary[200];
+
+    if (level <= IVRCONF_LOG_WARN) {
+        const char *tag = level == IVRCONF_LOG_ERROR ? "err " : "warn";
+        size_t id_len = strncmp(message, "call ", 5) == 0 ? strcspn(message + 5, ":") : 0;
+        if (id_len > 0 && id_len < sizeof call_id && message[5 + id_len] == ':') {
+            snprintf(call_id, sizeof call_id, "%.*s", (int)id_len, message + 5);
+            add_line(d, call_id, tag, message + 5 + id_len + 2);
+        } else {
+            fprintf(stderr, "  [engine %s] %s\n", tag, message);
+        }
+        return;
     }
-    pthread_mutex_unlock(&d->lock);
+    if (!outgoing && !incoming)
+        return;
+    if (!(outgoing ? xml_summary : debug_summary)(message, call_id, sizeof call_id, summary,
+                                                  sizeof summary))
+        return; /* keep-alives, and lines in a form this demo does not know */
+    event_first(summary, sizeof summary);
+    add_line(d, call_id, outgoing ? "I->S" : "S->I", summary);
+}
+
+/* The event callback: records the event for main (ex_on_event) and notes
+ * what the application sees in the transcript. It runs on the dispatcher
+ * thread, like on_log, so the notes fall between the frames in order. A
+ * CALL_STATUS is noted only when no op is in flight: the engine reports it
+ * and the application has to take note (a member left, the call came back). */
+static void on_event(void *userdata, const ivrconf_event *ev) {
+    demo *d = (demo *)userdata;
+    const char *call_id = ivrconf_event_call_id(ev);
+    char text[160];
+    uint32_t kind = ivrconf_event_kind(ev);
+    if (call_id != NULL && kind == IVRCONF_EVENT_OPERATION_DONE)
+        snprintf(text, sizeof text, "=> OPERATION_DONE %s, state %s, %u parties",
+                 ex_outcome_name(ivrconf_event_outcome(ev)),
+                 ex_state_name(ivrconf_event_call_state(ev)), ivrconf_event_party_count(ev));
+    else if (call_id != NULL && kind == IVRCONF_EVENT_CALL_STATUS && ivrconf_event_op_id(ev) == 0)
+        snprintf(text, sizeof text, "=> CALL_STATUS %s, state %s, %u parties",
+                 ex_status_name(ivrconf_event_status(ev)),
+                 ex_state_name(ivrconf_event_call_state(ev)), ivrconf_event_party_count(ev));
+    else if (call_id != NULL && kind == IVRCONF_EVENT_CALL_ENDED)
+        snprintf(text, sizeof text, "=> CALL_ENDED");
+    else
+        text[0] = '\0';
+    if (text[0] != '\0')
+        note(d, call_id, text);
+    /* Wake main only now: its next note must come after this one. */
+    ex_on_event(userdata, ev);
 }
 
 /* Waits until the transcript of `call_id` has a line starting with `prefix`. */
@@ -371,23 +417,20 @@ static void print_transcript(demo *d, const char *call_id) {
 
 /* ---- running one scenario ------------------------------------------------------ */
 
-static const char *start_name(flow_kind kind) {
-    switch (kind) {
-    case ONE_STEP_CONF: return "ivrconf_conference_one_step";
-    case CONSULT_CONF: return "ivrconf_conference_init";
-    case ONE_STEP_XFER: return "ivrconf_transfer_one_step";
-    default: return "ivrconf_transfer_init";
-    }
-}
+/* The four ways to start an op share one signature. */
+typedef ivrconf_result (*start_fn)(ivrconf_engine *, const char *, const char *,
+                                   const ivrconf_kv *, size_t, ivrconf_op_id *);
 
-static const char *init_request(flow_kind kind) {
-    switch (kind) {
-    case ONE_STEP_CONF: return "I->S OneStepConf";
-    case CONSULT_CONF: return "I->S InitConf";
-    case ONE_STEP_XFER: return "I->S OneStepXfer";
-    default: return "I->S InitXfer";
-    }
-}
+static const struct starter {
+    const char *api;     /* for the transcript */
+    start_fn start;
+    const char *request; /* the transcript line it sends */
+} starters[] = {
+    [ONE_STEP_CONF] = {"ivrconf_conference_one_step", ivrconf_conference_one_step, "I->S OneStepConf"},
+    [CONSULT_CONF] = {"ivrconf_conference_init", ivrconf_conference_init, "I->S InitConf"},
+    [ONE_STEP_XFER] = {"ivrconf_transfer_one_step", ivrconf_transfer_one_step, "I->S OneStepXfer"},
+    [CONSULT_XFER] = {"ivrconf_transfer_init", ivrconf_transfer_init, "I->S InitXfer"},
+};
 
 /* Runs `s` on engine `e`; prints its transcript and outcome; 1 when as expected. */
 static int run(demo *d, ivrconf_engine *e, const scenario *s) {
@@ -403,15 +446,10 @@ static int run(demo *d, ivrconf_engine *e, const scenario *s) {
     note(d, s->name, "ivrconf_call_new");
     EX_CHECK(ivrconf_call_new(e, s->name, "5000", NULL, NULL, NULL, 0));
     ok = wait_line(d, s->name, "I->S NewCall");
-    snprintf(text, sizeof text, "%s(%s)", start_name(s->kind), s->dest);
+    snprintf(text, sizeof text, "%s(%s)", starters[s->kind].api, s->dest);
     note(d, s->name, text);
-    switch (s->kind) {
-    case ONE_STEP_CONF: EX_CHECK(ivrconf_conference_one_step(e, s->name, s->dest, NULL, 0, &op)); break;
-    case CONSULT_CONF: EX_CHECK(ivrconf_conference_init(e, s->name, s->dest, NULL, 0, &op)); break;
-    case ONE_STEP_XFER: EX_CHECK(ivrconf_transfer_one_step(e, s->name, s->dest, NULL, 0, &op)); break;
-    case CONSULT_XFER: EX_CHECK(ivrconf_transfer_init(e, s->name, s->dest, NULL, 0, &op)); break;
-    }
-    ok = wait_line(d, s->name, init_request(s->kind)) && ok;
+    EX_CHECK(starters[s->kind].start(e, s->name, s->dest, NULL, 0, &op));
+    ok = wait_line(d, s->name, starters[s->kind].request) && ok;
 
     /* An event comes after the log line of the frame that caused it. */
     if (s->action == COMPLETE_ANSWERED || s->action == CANCEL_ANSWERED)
@@ -428,26 +466,15 @@ static int run(demo *d, ivrconf_engine *e, const scenario *s) {
     }
 
     done = ex_wait_done(w, op);
-    snprintf(text, sizeof text, "=> OPERATION_DONE %s, state %s, %u parties",
-             ex_outcome_name(done.outcome), ex_state_name(done.call_state), done.party_count);
-    note(d, s->name, text);
     ok = ok && done.outcome == s->outcome && done.call_state == s->state &&
          (s->parties == 0 || done.party_count == s->parties);
 
-    if (s->party_leaves) {
-        /* C2: a member leaves the conference; the IVR stays with the other. */
-        ex_match m = {IVRCONF_EVENT_CALL_STATUS, s->name, 0, IVRCONF_STATUS_CONF_PARTY_DEL};
-        ex_event del;
+    if (s->then_status) {
+        ex_match m = {IVRCONF_EVENT_CALL_STATUS, s->name, 0, s->then_status};
+        ex_event then;
         size_t from = 0;
-        if (ex_wait(w, &from, &m, EX_EVENT_TIMEOUT_MS, &del)) {
-            snprintf(text, sizeof text, "=> CALL_STATUS ConfPartyDel, state %s, %u parties",
-                     ex_state_name(del.call_state), del.party_count);
-            note(d, s->name, text);
-            ok = ok && del.call_state == IVRCONF_CALL_STATE_ACTIVE && del.party_count == 2;
-        } else {
-            note(d, s->name, "=> no ConfPartyDel came");
-            ok = 0;
-        }
+        ok = ok && ex_wait(w, &from, &m, EX_EVENT_TIMEOUT_MS, &then) &&
+             then.call_state == IVRCONF_CALL_STATE_ACTIVE && then.party_count == 2;
     }
 
     /* After a transfer the server (or the engine's own timer) ends the call;
@@ -457,8 +484,6 @@ static int run(demo *d, ivrconf_engine *e, const scenario *s) {
         EX_CHECK(ivrconf_call_end(e, s->name));
     }
     ex_wait_ended(w, s->name);
-    /* The EndCall frame, if any, was logged before CALL_ENDED was queued. */
-    note(d, s->name, "=> CALL_ENDED");
 
     print_transcript(d, s->name);
     printf("  %s: %s %s, state %s\n", ok ? "ok" : "UNEXPECTED", s->name,
@@ -483,16 +508,10 @@ int main(void) {
 
     ex_waiter_init(&d.waiter, 0);
     pthread_mutex_init(&d.lock, NULL);
-    {
-        pthread_condattr_t attr;
-        pthread_condattr_init(&attr);
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_cond_init(&d.added, &attr);
-        pthread_condattr_destroy(&attr);
-    }
+    ex_cond_init(&d.added);
     /* trace: the engine logs every frame; on_log keeps them. */
     EX_CHECK(ivrconf_config_set(cfg, "log_level", "trace"));
-    EX_CHECK(ivrconf_engine_new(cfg, ex_on_event, on_log, &d, ex_on_free, &engine));
+    EX_CHECK(ivrconf_engine_new(cfg, on_event, on_log, &d, ex_on_free, &engine));
     ivrconf_config_free(cfg);
     EX_CHECK(ivrconf_engine_wait_ready(engine, EX_READY_TIMEOUT_MS));
     printf("ivrconf %s demo against the simulator at %s\n", ivrconf_version(), server);

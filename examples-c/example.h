@@ -173,15 +173,20 @@ typedef struct ex_waiter {
     int freed;        /* free_userdata has run (counts runs) */
 } ex_waiter;
 
-static inline void ex_waiter_init(ex_waiter *w, int print) {
+/* A condition variable timed on the monotonic clock, like ex_deadline():
+ * the waits must not jump with the wall clock. */
+static inline void ex_cond_init(pthread_cond_t *cond) {
     pthread_condattr_t attr;
-    memset(w, 0, sizeof *w);
-    pthread_mutex_init(&w->lock, NULL);
-    /* A monotonic clock: the waits must not jump with the wall clock. */
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->changed, &attr);
+    pthread_cond_init(cond, &attr);
     pthread_condattr_destroy(&attr);
+}
+
+static inline void ex_waiter_init(ex_waiter *w, int print) {
+    memset(w, 0, sizeof *w);
+    pthread_mutex_init(&w->lock, NULL);
+    ex_cond_init(&w->changed);
     w->print = print;
 }
 
@@ -257,33 +262,24 @@ static inline void ex_deadline(struct timespec *at, uint32_t timeout_ms) {
  * it to `out` (may be NULL) and sets *from just past it. Returns 1, or 0
  * after `timeout_ms` without one. */
 static inline int ex_wait(ex_waiter *w, size_t *from, const ex_match *m,
-                   uint32_t timeout_ms, ex_event *out) {
+                          uint32_t timeout_ms, ex_event *out) {
     struct timespec at;
     size_t i = *from;
-    int found = 0;
+    int found = 0, timed_out = 0;
     ex_deadline(&at, timeout_ms);
     pthread_mutex_lock(&w->lock);
-    for (;;) {
-        for (; i < w->len; i++) {
-            if (ex_matches(&w->events[i], m)) {
-                if (out)
-                    *out = w->events[i];
-                *from = i + 1;
-                found = 1;
-                break;
-            }
-        }
-        if (found || pthread_cond_timedwait(&w->changed, &w->lock, &at) == ETIMEDOUT)
+    /* Look again after the timeout: the event may have come with it. */
+    while (!found) {
+        for (; i < w->len && !found; i++)
+            found = ex_matches(&w->events[i], m);
+        if (found || timed_out)
             break;
+        timed_out = pthread_cond_timedwait(&w->changed, &w->lock, &at) == ETIMEDOUT;
     }
-    /* One last look: the event may have come with the timeout. */
-    for (; !found && i < w->len; i++) {
-        if (ex_matches(&w->events[i], m)) {
-            if (out)
-                *out = w->events[i];
-            *from = i + 1;
-            found = 1;
-        }
+    if (found) {
+        if (out)
+            *out = w->events[i - 1];
+        *from = i;
     }
     pthread_mutex_unlock(&w->lock);
     return found;

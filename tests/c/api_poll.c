@@ -19,11 +19,12 @@ static ivrconf_event *next(ivrconf_engine *e) {
     return ev;
 }
 
-/* Reads the events of `call_id` up to the OPERATION_DONE of its op `op`;
+/* Reads the events of `call_id` up to the OPERATION_DONE of its op `op`
+ * (of kind `kind_of_op`);
  * returns that event (not freed) and writes the CALL_STATUS values seen, in
  * order, to statuses[] (0-terminated). */
 static ivrconf_event *until_done(ivrconf_engine *e, const char *call_id, ivrconf_op_id op,
-                                 uint32_t *statuses, size_t max) {
+                                 uint32_t kind_of_op, uint32_t *statuses, size_t max) {
     size_t n = 0;
     for (;;) {
         ivrconf_event *ev = next(e);
@@ -36,9 +37,9 @@ static ivrconf_event *until_done(ivrconf_engine *e, const char *call_id, ivrconf
             return ev;
         }
         T_ASSERT(kind == IVRCONF_EVENT_CALL_STATUS, "unexpected %s before OPERATION_DONE", ex_kind_name(kind));
-        /* A CALL_STATUS names the op in flight (if any) but carries no
-         * outcome fields. */
-        T_ASSERT((ivrconf_event_op_id(ev) == 0 || ivrconf_event_op_id(ev) == op) &&
+        /* A CALL_STATUS names the op in flight, but carries no outcome
+         * fields. */
+        T_ASSERT(ivrconf_event_op_id(ev) == op && ivrconf_event_op_kind(ev) == kind_of_op &&
                      ivrconf_event_outcome(ev) == 0 && ivrconf_event_failed_request(ev) == 0 &&
                      ivrconf_event_tlib_error(ev) == -1 && ivrconf_event_status(ev) != 0,
                  "CALL_STATUS fields: op %llu (op in flight %llu) outcome %u failed_request %u "
@@ -99,7 +100,7 @@ int main(void) {
     /* C5: the events of a busy consult, in order. */
     T_OK(ivrconf_call_new(e, "p1", "5000", NULL, NULL, NULL, 0));
     T_OK(ivrconf_conference_init(e, "p1", "busy6003", NULL, 0, &op));
-    busy_done = until_done(e, "p1", op, statuses, 32);
+    busy_done = until_done(e, "p1", op, IVRCONF_OP_CONFERENCE_CONSULT, statuses, 32);
     T_ASSERT(has_before(statuses, IVRCONF_STATUS_BUSY, IVRCONF_STATUS_RETRIEVED),
              "Busy then Retrieved must come before OPERATION_DONE BUSY");
     T_ASSERT(ivrconf_event_op_id(busy_done) == op &&
@@ -118,7 +119,7 @@ int main(void) {
     /* Keep busy_done while reading more: it must stay intact. */
     T_OK(ivrconf_conference_one_step(e, "p1", "fail6001", NULL, 0, &op2));
     T_ASSERT(op2 != op && op2 != 0, "op ids must differ and not be 0");
-    ev = until_done(e, "p1", op2, statuses, 32);
+    ev = until_done(e, "p1", op2, IVRCONF_OP_CONFERENCE_ONE_STEP, statuses, 32);
     T_ASSERT(ivrconf_event_op_id(ev) == op2 && ivrconf_event_outcome(ev) == IVRCONF_OUTCOME_FAILED &&
                  ivrconf_event_op_kind(ev) == IVRCONF_OP_CONFERENCE_ONE_STEP &&
                  ivrconf_event_failed_request(ev) == IVRCONF_REQUEST_ONE_STEP_CONF &&
@@ -133,6 +134,23 @@ int main(void) {
                  ivrconf_event_outcome(busy_done) == IVRCONF_OUTCOME_BUSY,
              "an event changed before ivrconf_event_free");
     ivrconf_event_free(busy_done);
+
+    /* C6: after the FAILED of a consult the server's Retrieved still comes,
+     * as a CALL_STATUS with no op in flight. */
+    T_OK(ivrconf_conference_init(e, "p1", "fail6002", NULL, 0, &op));
+    ev = until_done(e, "p1", op, IVRCONF_OP_CONFERENCE_CONSULT, statuses, 32);
+    T_ASSERT(ivrconf_event_outcome(ev) == IVRCONF_OUTCOME_FAILED &&
+                 ivrconf_event_failed_request(ev) == IVRCONF_REQUEST_INIT_CONF,
+             "consult to fail6002: %s", ex_outcome_name(ivrconf_event_outcome(ev)));
+    ivrconf_event_free(ev);
+    ev = next(e);
+    T_ASSERT(ivrconf_event_kind(ev) == IVRCONF_EVENT_CALL_STATUS &&
+                 ivrconf_event_status(ev) == IVRCONF_STATUS_RETRIEVED && ivrconf_event_op_id(ev) == 0 &&
+                 ivrconf_event_op_kind(ev) == 0 && ivrconf_event_call_state(ev) == IVRCONF_CALL_STATE_ACTIVE,
+             "after FAILED: %s status %s op %llu state %s", ex_kind_name(ivrconf_event_kind(ev)),
+             ex_status_name(ivrconf_event_status(ev)), (unsigned long long)ivrconf_event_op_id(ev),
+             ex_state_name(ivrconf_event_call_state(ev)));
+    ivrconf_event_free(ev);
 
     /* CALL_ENDED is the call's last event. */
     T_OK(ivrconf_call_end(e, "p1"));

@@ -327,9 +327,19 @@ static void call_argument_refusals(ivrconf_engine *e) {
     T_RESULT(ivrconf_call_state(e, "n1", &state), IVRCONF_ERR_UNKNOWN_CALL);
 
     /* The limits themselves are accepted: 64 characters, Latin-1 text,
-     * NULL dnis/ani, user data. */
+     * NULL dnis/ani, user data. The limit counts characters, not bytes. */
     T_OK(ivrconf_call_new(e, max_id, "5000", NULL, NULL, NULL, 0));
     T_OK(ivrconf_call_end(e, max_id));
+    {
+        char wide[2 * 65 + 1] = "";
+        int i;
+        for (i = 0; i < 64; i++)
+            strcat(wide, E_ACUTE); /* 64 characters, 128 bytes */
+        T_OK(ivrconf_call_new(e, wide, "5000", NULL, NULL, NULL, 0));
+        T_OK(ivrconf_call_end(e, wide));
+        strcat(wide, E_ACUTE);
+        T_REFUSED(ivrconf_call_new(e, wide, "5000", NULL, NULL, NULL, 0), IVRCONF_ERR_INVALID_ARGUMENT, "64");
+    }
     T_OK(ivrconf_call_new(e, "n" E_ACUTE, "5000", "5001", "0601020304", good_kv, 1));
     T_OK(ivrconf_call_end(e, "n" E_ACUTE));
 
