@@ -458,8 +458,10 @@ void ivrconf_engine_free(struct ivrconf_engine *e);
 
 /*
  Poll mode: the oldest queued event (`IVRCONF_OK`, free it with
- `ivrconf_event_free`) or `IVRCONF_ERR_TIMEOUT` after `timeout_ms`. In
- callback mode: `IVRCONF_ERR_INVALID_STATE`.
+ `ivrconf_event_free`) or `IVRCONF_ERR_TIMEOUT` after `timeout_ms`. After
+ `ivrconf_engine_shutdown` the events still queued (the CANCELLED ones
+ included) are returned, then `IVRCONF_ERR_SHUT_DOWN` at once, which also
+ wakes a reader blocked here. In callback mode: `IVRCONF_ERR_INVALID_STATE`.
  */
 ivrconf_result ivrconf_engine_next_event(struct ivrconf_engine *e, uint32_t timeout_ms, struct ivrconf_event **out);
 

@@ -506,7 +506,12 @@ impl Core {
                 .logger
                 .log(LogLevel::Warn, || format!("message dropped: {e}")),
             Inbound::Message(msg) => {
-                self.logger.log(LogLevel::Trace, || format!("S->I {msg:?}"));
+                // Re-encoded in our canonical form, so in and out read alike.
+                self.logger
+                    .log(LogLevel::Trace, || match wire::encode(&msg) {
+                        Ok(xml) => format!("S->I {} bytes: {}", xml.len(), latin1_debug(&xml)),
+                        Err(_) => format!("S->I {msg:?}"),
+                    });
                 self.on_message(now, msg);
             }
         }

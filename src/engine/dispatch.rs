@@ -36,6 +36,9 @@ pub struct Handlers {
 pub(crate) enum Item {
     Event(Event),
     Log(LogLevel, String),
+    /// The engine is shut down and every event it owed is queued ahead of
+    /// this: a poll-mode reader with an empty queue stops waiting.
+    Seal,
     /// Deliver nothing more; run `on_free` and exit.
     Stop,
 }
@@ -46,6 +49,15 @@ pub(crate) struct PollQueue {
     events: Mutex<VecDeque<Event>>,
     ready: Condvar,
     closed: Mutex<bool>,
+    sealed: std::sync::atomic::AtomicBool,
+}
+
+/// What a poll-mode read found.
+pub(crate) enum Polled {
+    Event(Event),
+    Timeout,
+    /// Shut down and nothing left to read.
+    Drained,
 }
 
 impl PollQueue {
@@ -58,17 +70,26 @@ impl PollQueue {
     }
 
     /// The oldest event, waiting up to `timeout` for one.
-    pub(crate) fn pop(&self, timeout: Duration) -> Option<Event> {
+    pub(crate) fn pop(&self, timeout: Duration) -> Polled {
         let deadline = Instant::now() + timeout;
         let mut events = self.events.lock();
         loop {
             if let Some(e) = events.pop_front() {
-                return Some(e);
+                return Polled::Event(e);
+            }
+            if self.sealed.load(std::sync::atomic::Ordering::SeqCst) {
+                return Polled::Drained;
             }
             if self.ready.wait_until(&mut events, deadline).timed_out() {
-                return events.pop_front();
+                return events.pop_front().map_or(Polled::Timeout, Polled::Event);
             }
         }
+    }
+
+    fn seal(&self) {
+        let _guard = self.events.lock();
+        self.sealed.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.ready.notify_all();
     }
 
     /// Discards unread events (engine freed in poll mode).
@@ -95,6 +116,7 @@ pub(crate) fn run(rx: Receiver<Item>, mut handlers: Handlers, poll: Arc<PollQueu
                     let _ = catch_unwind(AssertUnwindSafe(|| f(level, &text)));
                 }
             }
+            Item::Seal => poll.seal(),
             Item::Stop => break,
         }
     }

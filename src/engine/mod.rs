@@ -29,7 +29,7 @@ use parking_lot::{Condvar, Mutex};
 pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
 use self::core::{ApiCmd, ApiReply, ApiValue, Core, Input};
 pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
-use self::dispatch::{Item, PollQueue};
+use self::dispatch::{Item, PollQueue, Polled};
 pub use self::event::{Event, EventKind};
 use crate::flow::{CallState, OpId, OpKind, Refusal};
 use crate::wire::KeyValue;
@@ -297,12 +297,17 @@ impl Engine {
         .map(|_| ())
     }
 
-    /// Poll mode: the oldest event, waiting up to `timeout`.
+    /// Poll mode: the oldest event, waiting up to `timeout`. After
+    /// `shutdown`, the events still queued, then `ShutDown` at once.
     pub fn next_event(&self, timeout: Duration) -> Result<Event, ApiError> {
         if !self.poll_mode {
             return Err(ApiError::CallbackMode);
         }
-        self.poll.pop(timeout).ok_or(ApiError::Timeout)
+        match self.poll.pop(timeout) {
+            Polled::Event(e) => Ok(e),
+            Polled::Timeout => Err(ApiError::Timeout),
+            Polled::Drained => Err(ApiError::ShutDown),
+        }
     }
 
     /// Stops intake; every op in flight ends CANCELLED; nothing more is sent.
@@ -321,6 +326,8 @@ impl Engine {
             // even on the dispatcher thread.
             let _ = rx.recv();
         }
+        // Queued behind the CANCELLED events the core just emitted.
+        let _ = self.dispatch.send(Item::Seal);
         Ok(())
     }
 

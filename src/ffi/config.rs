@@ -43,9 +43,14 @@ pub extern "C" fn ivrconf_config_set(
             return code;
         }
         // SAFETY: non-NULL, NUL-terminated per the API contract.
-        let (key, value) = match unsafe { (str_arg(key, "key"), str_arg(value, "value")) } {
-            (Ok(k), Ok(v)) => (k, v),
-            (Err(c), _) | (_, Err(c)) => return c,
+        let key = match unsafe { str_arg(key, "key") } {
+            Ok(k) => k,
+            Err(c) => return c,
+        };
+        // SAFETY: as above.
+        let value = match unsafe { str_arg(value, &format!("value for config key '{key}'")) } {
+            Ok(v) => v,
+            Err(c) => return c,
         };
         // SAFETY: a live config from ivrconf_config_new, used by one thread.
         let cfg = unsafe { &mut *cfg };

@@ -184,8 +184,10 @@ pub extern "C" fn ivrconf_engine_free(e: *mut ivrconf_engine) {
 }
 
 /// Poll mode: the oldest queued event (`IVRCONF_OK`, free it with
-/// `ivrconf_event_free`) or `IVRCONF_ERR_TIMEOUT` after `timeout_ms`. In
-/// callback mode: `IVRCONF_ERR_INVALID_STATE`.
+/// `ivrconf_event_free`) or `IVRCONF_ERR_TIMEOUT` after `timeout_ms`. After
+/// `ivrconf_engine_shutdown` the events still queued (the CANCELLED ones
+/// included) are returned, then `IVRCONF_ERR_SHUT_DOWN` at once, which also
+/// wakes a reader blocked here. In callback mode: `IVRCONF_ERR_INVALID_STATE`.
 #[no_mangle]
 pub extern "C" fn ivrconf_engine_next_event(
     e: *mut ivrconf_engine,

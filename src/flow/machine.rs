@@ -268,6 +268,9 @@ fn status_without_op(call: &mut Call, now: Millis, event: Event) -> Effects {
             call.state = call.base_state();
             Effects::note(Note::Applied)
         }
+        // The trailing `[Retrieved]` of R3 (FLOWS.md C6): after a CallError
+        // the server takes the call back itself; expected, so not a warning.
+        (S::Active | S::Conferenced, E::Retrieved) => Effects::note(Note::Reported),
         _ => Effects::note(Note::Misfit),
     }
 }
