@@ -327,7 +327,9 @@ class Engine:
     def next_event(self, timeout_ms: int = 0) -> Optional[Event]:
         """Poll mode: the oldest queued event, or ``None`` when none arrives
         within ``timeout_ms`` (the C ``IVRCONF_ERR_TIMEOUT``). Any other
-        failure raises; in callback mode that is ``INVALID_STATE``."""
+        failure raises: ``SHUT_DOWN`` once the engine is shut down and every
+        event it still had is read (a blocked reader wakes at once), and
+        ``INVALID_STATE`` in callback mode."""
         self._raise_pending()
         c = _ffi.lib()
         out = _ffi.EVENT_P()
@@ -347,8 +349,7 @@ class Engine:
         outside a callback, raises a callback exception still pending.
 
         Calls still running in other threads finish first: a ``wait_ready``
-        ends at once (``SHUT_DOWN``), a ``next_event`` at its timeout (the C
-        API cannot wake it)."""
+        or a ``next_event`` on an empty queue ends at once (``SHUT_DOWN``)."""
         in_callback = self._in_callback()
         # From inside a callback, never wait for a close running elsewhere:
         # that close is waiting for this very callback to return.
