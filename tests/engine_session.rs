@@ -35,7 +35,7 @@ fn login_refused_is_retried_with_back_off_and_never_ready() {
     let cfg = config(sim.port());
     let h = Harness::with_config(sim, cfg, false);
     assert!(!h.engine().wait_ready(Duration::from_millis(1200)).unwrap());
-    // min 50, max 400: attempts at ~0, 50, 150, 350, 750, 1150 ms -> at most 6-7.
+    // min 100, max 400: attempts at ~0, 100, 300, 700, 1100 ms -> about 5.
     let attempts = h.sim.connection_count();
     assert!(
         (2..=8).contains(&attempts),
@@ -79,8 +79,8 @@ fn keep_alive_timeout_drops_the_link_and_reconnects() {
 fn keep_alive_probes_keep_a_quiet_link_up() {
     let sim = sim_with(&[]);
     let mut cfg = config(sim.port());
-    cfg.set("keepalive_interval_ms", "50").unwrap();
-    cfg.set("keepalive_timeout_ms", "200").unwrap();
+    cfg.set("keepalive_interval_ms", "100").unwrap();
+    cfg.set("keepalive_timeout_ms", "300").unwrap();
     let h = Harness::with_config(sim, cfg, true);
     std::thread::sleep(Duration::from_millis(600)); // a quiet period is the point of this test
     assert!(
@@ -101,8 +101,9 @@ fn primary_down_goes_to_backup() {
     cfg.set("server", &format!("127.0.0.1:{}", sim.port()))
         .unwrap();
     cfg.set("client_name", "IVR_TEST").unwrap();
-    cfg.set("reconnect_min_ms", "50").unwrap();
+    cfg.set("reconnect_min_ms", "100").unwrap();
     cfg.set("reconnect_max_ms", "200").unwrap();
+    cfg.set("connect_timeout_ms", "500").unwrap();
     let mut h = Harness::with_config(sim, cfg, false);
     assert!(h.engine().wait_ready(WAIT).unwrap());
     let up = h.next_matching(|e| e.kind() == EventKind::SessionUp, "SESSION_UP");

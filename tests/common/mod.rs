@@ -14,7 +14,7 @@ use ivrconf::flow::{CallEvent, CallEventKind, CallState, OpId, OpKind, Outcome};
 use ivrconf::sim::{Dir, Simulator};
 use ivrconf::wire::{Body, Event as Status, Message};
 
-/// Timers for tests: short, never the defaults.
+/// Timers for tests: every one set, 100-500 ms, never the defaults.
 pub const REQUEST_TIMEOUT_MS: u64 = 300;
 pub const NO_ANSWER_TIMEOUT_MS: u64 = 500;
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -34,9 +34,11 @@ pub fn config(port: u16) -> Config {
         ("client_name", "IVR_TEST".into()),
         ("request_timeout_ms", REQUEST_TIMEOUT_MS.to_string()),
         ("no_answer_timeout_ms", NO_ANSWER_TIMEOUT_MS.to_string()),
-        ("reconnect_min_ms", "50".into()),
+        ("reconnect_min_ms", "100".into()),
         ("reconnect_max_ms", "400".into()),
-        ("connect_timeout_ms", "1000".into()),
+        ("connect_timeout_ms", "500".into()),
+        ("keepalive_interval_ms", "200".into()),
+        ("keepalive_timeout_ms", "500".into()),
         ("log_level", "trace".into()),
     ] {
         c.set(k, &v).unwrap();
