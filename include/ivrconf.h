@@ -344,7 +344,8 @@ extern "C" {
 /*
  Announces a call on an IVR port (`NewCall`). `call_id` is chosen by the
  driver (1-64 printable Latin-1 characters, unique among live calls);
- `dnis`, `ani` may be NULL; `udata` may be NULL when `udata_len` is 0.
+ `dnis`, `ani` may be NULL (or empty: left out); `udata` may be NULL when
+ `udata_len` is 0.
  */
 ivrconf_result ivrconf_call_new(struct ivrconf_engine *e, const char *call_id, const char *called_num, const char *dnis, const char *ani, const struct ivrconf_kv *udata, size_t udata_len);
 

@@ -8,6 +8,7 @@ use super::boundary::fail;
 use super::engine::{api_fail, engine_ref, ivrconf_engine};
 use super::event::ivrconf_op_id;
 use super::result::*;
+use crate::engine::{ApiError, Engine};
 use crate::flow::OpKind;
 
 macro_rules! try_code {
@@ -19,9 +20,47 @@ macro_rules! try_code {
     };
 }
 
+/// Why a per-call function failed: a code already decided (NULL, UTF-8...)
+/// or the engine's refusal, which becomes a code naming the call.
+enum Failure {
+    Code(ivrconf_result),
+    Engine(ApiError),
+}
+
+impl From<ivrconf_result> for Failure {
+    fn from(code: ivrconf_result) -> Self {
+        Failure::Code(code)
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(err: ApiError) -> Self {
+        Failure::Engine(err)
+    }
+}
+
+/// The common part of every per-call function, run after its NULL checks
+/// (so NULL keeps precedence): reads the call id, runs `body` with the
+/// engine and the id, and turns a failure into its code and last error.
+fn per_call(
+    e: *mut ivrconf_engine,
+    call_id: *const c_char,
+    body: impl FnOnce(&Engine, &str) -> Result<(), Failure>,
+) -> ivrconf_result {
+    let engine = try_code!(engine_ref(e));
+    // SAFETY: checked non-NULL by the caller; NUL-terminated per contract.
+    let id = try_code!(unsafe { str_arg(call_id, "call_id") });
+    match body(engine, id) {
+        Ok(()) => IVRCONF_OK,
+        Err(Failure::Code(code)) => code,
+        Err(Failure::Engine(err)) => api_fail(err, Some(id)),
+    }
+}
+
 /// Announces a call on an IVR port (`NewCall`). `call_id` is chosen by the
 /// driver (1-64 printable Latin-1 characters, unique among live calls);
-/// `dnis`, `ani` may be NULL; `udata` may be NULL when `udata_len` is 0.
+/// `dnis`, `ani` may be NULL (or empty: left out); `udata` may be NULL when
+/// `udata_len` is 0.
 #[no_mangle]
 pub extern "C" fn ivrconf_call_new(
     e: *mut ivrconf_engine,
@@ -36,23 +75,20 @@ pub extern "C" fn ivrconf_call_new(
         try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id"), (called_num.is_null(), "called_num")]));
         // SAFETY: pointers valid per the API contract (NULL handled inside).
         try_code!(unsafe { kv_non_null(udata, udata_len) });
-        let engine = try_code!(engine_ref(e));
-        // SAFETY: as above.
-        let (id, num, dnis, ani, kv) = unsafe {
-            (
-                try_code!(str_arg(call_id, "call_id")),
-                try_code!(str_arg(called_num, "called_num")),
-                try_code!(opt_str_arg(dnis, "dnis")),
-                try_code!(opt_str_arg(ani, "ani")),
-                try_code!(kv_arg(udata, udata_len)),
-            )
-        };
-        let dnis = dnis.filter(|s| !s.is_empty());
-        let ani = ani.filter(|s| !s.is_empty());
-        match engine.call_new(id, num, dnis, ani, kv) {
-            Ok(()) => IVRCONF_OK,
-            Err(err) => api_fail(err, Some(id)),
-        }
+        per_call(e, call_id, |engine, id| {
+            // SAFETY: as above.
+            let (num, dnis, ani, kv) = unsafe {
+                (
+                    str_arg(called_num, "called_num")?,
+                    opt_str_arg(dnis, "dnis")?,
+                    opt_str_arg(ani, "ani")?,
+                    kv_arg(udata, udata_len)?,
+                )
+            };
+            let dnis = dnis.filter(|s| !s.is_empty());
+            let ani = ani.filter(|s| !s.is_empty());
+            Ok(engine.call_new(id, num, dnis, ani, kv)?)
+        })
     }
 }
 
@@ -66,13 +102,7 @@ pub extern "C" fn ivrconf_call_end(
 ) -> ivrconf_result {
     ffi_boundary! {
         try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")]));
-        let engine = try_code!(engine_ref(e));
-        // SAFETY: NUL-terminated per contract.
-        let id = try_code!(unsafe { str_arg(call_id, "call_id") });
-        match engine.call_end(id) {
-            Ok(()) => IVRCONF_OK,
-            Err(err) => api_fail(err, Some(id)),
-        }
+        per_call(e, call_id, |engine, id| Ok(engine.call_end(id)?))
     }
 }
 
@@ -86,17 +116,12 @@ pub extern "C" fn ivrconf_call_state(
 ) -> ivrconf_result {
     ffi_boundary! {
         try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id"), (state_out.is_null(), "state_out")]));
-        let engine = try_code!(engine_ref(e));
-        // SAFETY: NUL-terminated per contract.
-        let id = try_code!(unsafe { str_arg(call_id, "call_id") });
-        match engine.call_state(id) {
-            Ok(state) => {
-                // SAFETY: checked non-NULL.
-                unsafe { *state_out = state as u32 };
-                IVRCONF_OK
-            }
-            Err(err) => api_fail(err, Some(id)),
-        }
+        per_call(e, call_id, |engine, id| {
+            let state = engine.call_state(id)?;
+            // SAFETY: checked non-NULL.
+            unsafe { *state_out = state as u32 };
+            Ok(())
+        })
     }
 }
 
@@ -111,16 +136,12 @@ pub extern "C" fn ivrconf_call_can(
 ) -> ivrconf_result {
     ffi_boundary! {
         try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")]));
-        let engine = try_code!(engine_ref(e));
-        // SAFETY: NUL-terminated per contract.
-        let id = try_code!(unsafe { str_arg(call_id, "call_id") });
-        let Some(kind) = OpKind::from_u32(op_kind) else {
-            return fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("unknown op kind {op_kind}"));
-        };
-        match engine.call_can(id, kind) {
-            Ok(()) => IVRCONF_OK,
-            Err(err) => api_fail(err, Some(id)),
-        }
+        per_call(e, call_id, |engine, id| {
+            let Some(kind) = OpKind::from_u32(op_kind) else {
+                return Err(fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("unknown op kind {op_kind}")).into());
+            };
+            Ok(engine.call_can(id, kind)?)
+        })
     }
 }
 
@@ -141,23 +162,14 @@ fn start(
     ]));
     // SAFETY: pointers valid per the API contract.
     try_code!(unsafe { kv_non_null(udata, udata_len) });
-    let engine = try_code!(engine_ref(e));
-    // SAFETY: as above.
-    let (id, dest, kv) = unsafe {
-        (
-            try_code!(str_arg(call_id, "call_id")),
-            try_code!(str_arg(dest, "dest")),
-            try_code!(kv_arg(udata, udata_len)),
-        )
-    };
-    match engine.start(id, kind, dest, kv) {
-        Ok(op) => {
-            // SAFETY: checked non-NULL.
-            unsafe { *op_out = op };
-            IVRCONF_OK
-        }
-        Err(err) => api_fail(err, Some(id)),
-    }
+    per_call(e, call_id, |engine, id| {
+        // SAFETY: as above.
+        let (dest, kv) = unsafe { (str_arg(dest, "dest")?, kv_arg(udata, udata_len)?) };
+        let op = engine.start(id, kind, dest, kv)?;
+        // SAFETY: checked non-NULL.
+        unsafe { *op_out = op };
+        Ok(())
+    })
 }
 
 fn continue_consult(
@@ -169,17 +181,10 @@ fn continue_consult(
         (e.is_null(), "engine"),
         (call_id.is_null(), "call_id")
     ]));
-    let engine = try_code!(engine_ref(e));
-    // SAFETY: NUL-terminated per contract.
-    let id = try_code!(unsafe { str_arg(call_id, "call_id") });
-    let result = match kind {
-        OpKind::ConsultCancel => engine.consult_cancel(id),
-        _ => engine.complete(id, kind),
-    };
-    match result {
-        Ok(()) => IVRCONF_OK,
-        Err(err) => api_fail(err, Some(id)),
-    }
+    per_call(e, call_id, |engine, id| match kind {
+        OpKind::ConsultCancel => Ok(engine.consult_cancel(id)?),
+        _ => Ok(engine.complete(id, kind)?),
+    })
 }
 
 /// One-step conference (`OneStepConf`): adds `dest` to the call. The op id
