@@ -17,14 +17,20 @@ use ivrconf::wire::{Body, Event as Status, Message};
 /// Timers for tests: every one set, 100-500 ms, never the defaults.
 pub const REQUEST_TIMEOUT_MS: u64 = 300;
 pub const NO_ANSWER_TIMEOUT_MS: u64 = 500;
+/// Scheduling slack allowed on top of the timers (invariant 4).
+pub const DEADLINE_SLACK_MS: u64 = 300;
 pub const WAIT: Duration = Duration::from_secs(5);
 
 pub struct Harness {
     pub sim: Simulator,
     pub engine: Option<Engine>,
-    events: Receiver<Event>,
+    events: Receiver<(Instant, Event)>,
     pub seen: Vec<Event>,
     pub ops: Vec<OpId>,
+    /// When each OPERATION_DONE reached the application.
+    done_at: HashMap<OpId, Instant>,
+    /// No later than the simulator's own start (its records count from it).
+    sim_epoch: Option<Instant>,
 }
 
 pub fn config(port: u16) -> Config {
@@ -49,20 +55,23 @@ pub fn config(port: u16) -> Config {
 impl Harness {
     /// A simulator with `faults` applied and a logged-in engine.
     pub fn new(faults: &[(&str, &str)]) -> Harness {
+        let epoch = Instant::now();
         let sim = Simulator::start("127.0.0.1:0").unwrap();
         for (k, v) in faults {
             sim.set(k, v)
                 .unwrap_or_else(|e| panic!("sim key {k}={v}: {e}"));
         }
         let cfg = config(sim.port());
-        Harness::with_config(sim, cfg, true)
+        let mut h = Harness::with_config(sim, cfg, true);
+        h.sim_epoch = Some(epoch);
+        h
     }
 
     pub fn with_config(sim: Simulator, cfg: Config, wait_ready: bool) -> Harness {
         let (tx, rx) = unbounded();
         let handlers = Handlers {
             on_event: Some(Box::new(move |e: &Event| {
-                let _ = tx.send(e.clone());
+                let _ = tx.send((Instant::now(), e.clone()));
             })),
             on_log: None,
             on_free: None,
@@ -74,6 +83,8 @@ impl Harness {
             events: rx,
             seen: Vec::new(),
             ops: Vec::new(),
+            done_at: HashMap::new(),
+            sim_epoch: None,
         };
         if wait_ready {
             assert!(
@@ -95,8 +106,8 @@ impl Harness {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
-                Ok(e) => {
-                    self.seen.push(e.clone());
+                Ok((at, e)) => {
+                    self.keep(at, &e);
                     if pred(&e) {
                         return e;
                     }
@@ -159,6 +170,15 @@ impl Harness {
             .collect()
     }
 
+    fn keep(&mut self, at: Instant, e: &Event) {
+        if let Some(c) = e.call() {
+            if c.kind == CallEventKind::OperationDone {
+                self.done_at.insert(c.op_id, at);
+            }
+        }
+        self.seen.push(e.clone());
+    }
+
     /// Waits until the simulator has received `name` for `call`.
     pub fn wait_sim_got(&self, call: &str, name: &str) {
         let deadline = Instant::now() + WAIT;
@@ -182,17 +202,20 @@ impl Harness {
             && Instant::now() < deadline
             && !statuses_caught_up(&self.sim, &self.seen)
         {
-            while let Ok(e) = self.events.recv_timeout(Duration::from_millis(5)) {
-                self.seen.push(e);
+            while let Ok((at, e)) = self.events.recv_timeout(Duration::from_millis(5)) {
+                self.keep(at, &e);
             }
         }
         if let Some(engine) = self.engine.take() {
             engine.free();
         }
-        while let Ok(e) = self.events.try_recv() {
-            self.seen.push(e);
+        while let Ok((at, e)) = self.events.try_recv() {
+            self.keep(at, &e);
         }
         check_invariants(&self.sim, &self.seen, &self.ops);
+        if let Some(epoch) = self.sim_epoch {
+            check_op_deadlines(&self.sim, &self.seen, &self.done_at, epoch);
+        }
         self.seen
     }
 }
@@ -350,6 +373,50 @@ pub fn check_invariants(sim: &Simulator, events: &[Event], ops: &[OpId]) {
                 evs.last().map(|c| c.kind),
                 Some(CallEventKind::CallEnded),
                 "CALL_ENDED is the last event of {call}"
+            );
+        }
+    }
+}
+
+/// Invariant 4: every op ends within request_timeout_ms + no_answer_timeout_ms
+/// of the last request the engine sent for its call (the simulator's record
+/// of the wire; slack for scheduling). Ops ended by the application itself
+/// (shutdown, call end) trivially satisfy it.
+fn check_op_deadlines(
+    sim: &Simulator,
+    events: &[Event],
+    done_at: &HashMap<OpId, Instant>,
+    epoch: Instant,
+) {
+    let limit =
+        Duration::from_millis(REQUEST_TIMEOUT_MS + NO_ANSWER_TIMEOUT_MS + DEADLINE_SLACK_MS);
+    let records = sim.records();
+    for c in events
+        .iter()
+        .filter_map(Event::call)
+        .filter(|c| c.kind == CallEventKind::OperationDone)
+    {
+        let Some(done) = done_at.get(&c.op_id) else {
+            continue;
+        };
+        let last_request = records
+            .iter()
+            .filter(|r| r.dir == Dir::ToServer)
+            .filter(|r| {
+                matches!(&r.message, Some(m) if m.call_id.as_deref() == Some(c.call_id.as_str())
+                    && matches!(m.body, Body::OneStepConf(_) | Body::OneStepXfer(_) | Body::InitConf(_)
+                        | Body::InitXfer(_) | Body::CompleteConf(_) | Body::CompleteXfer(_) | Body::RetrieveCall(_)))
+            })
+            .map(|r| epoch + r.at)
+            .filter(|at| at <= done)
+            .max();
+        if let Some(sent) = last_request {
+            let took = done.duration_since(sent);
+            assert!(
+                took <= limit,
+                "invariant 4: op {} of {} ended {took:?} after its last request (limit {limit:?})",
+                c.op_id,
+                c.call_id
             );
         }
     }
