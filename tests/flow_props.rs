@@ -217,14 +217,28 @@ fn run_case(actions: &[Action]) -> Result<Vec<Outcome>, TestCaseError> {
 
 #[test]
 fn invariants_hold_under_random_interleavings() {
+    // `make test` runs a fixed, seeded set (no flaky coverage check);
+    // IVRCONF_PROP_CASES=N explores N fresh random cases by hand.
+    let manual: Option<u32> = std::env::var("IVRCONF_PROP_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let cases = manual.unwrap_or(CASES);
     let config = ProptestConfig {
-        cases: CASES,
+        cases,
         // A hand-run TestRunner has no source file to persist failures next
         // to; the failing input is printed instead.
         failure_persistence: None,
         ..ProptestConfig::default()
     };
-    let mut runner = TestRunner::new(config);
+    let mut runner = match manual {
+        Some(_) => TestRunner::new(config),
+        None => TestRunner::new_with_rng(
+            config,
+            proptest::test_runner::TestRng::deterministic_rng(
+                proptest::test_runner::RngAlgorithm::ChaCha,
+            ),
+        ),
+    };
     let seen = RefCell::new(HashMap::<Outcome, u32>::new());
     let steps = Cell::new(0usize);
     let result = runner.run(&actions(), |actions| {
@@ -239,7 +253,7 @@ fn invariants_hold_under_random_interleavings() {
     }
     let seen = seen.into_inner();
     eprintln!(
-        "{CASES} cases, {} steps, outcomes reached: {:?}",
+        "{cases} cases, {} steps, outcomes reached: {:?}",
         steps.get(),
         Outcome::ALL.map(|o| (o.name(), seen.get(&o).copied().unwrap_or(0)))
     );
