@@ -453,7 +453,11 @@ ivrconf_result ivrconf_engine_shutdown(struct ivrconf_engine *e);
  poll mode unread events are discarded), joins the threads, runs
  `free_userdata` once and frees. NULL is a no-op. From outside a callback
  no callback runs after it returns; from inside one it returns at once and
- the rest runs after that callback returns.
+ the rest runs after that callback returns. Calls other threads have in
+ progress on the engine end first (a blocked `ivrconf_engine_next_event`
+ or `ivrconf_engine_wait_ready` is woken with `IVRCONF_ERR_SHUT_DOWN`);
+ calling the engine after `ivrconf_engine_free` has begun is an error of
+ the application (the handle may already be gone).
  */
 void ivrconf_engine_free(struct ivrconf_engine *e);
 

@@ -151,3 +151,54 @@ fn bad_config_is_refused_at_creation() {
     cfg.set("reconnect_max_ms", "100").unwrap();
     assert!(Engine::new(cfg, Handlers::default()).is_err(), "min > max");
 }
+
+#[test]
+fn dropping_an_engine_frees_it() {
+    let sim = Simulator::start("127.0.0.1:0").unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let handlers = Handlers {
+        on_free: Some(Box::new(move || {
+            let _ = tx.send(());
+        })),
+        ..Default::default()
+    };
+    let engine = Engine::new(config(sim.port()), handlers).unwrap();
+    assert!(engine.wait_ready(WAIT).unwrap());
+    drop(engine);
+    rx.try_recv().expect("on_free ran before drop returned");
+    // The connection is gone too: the simulator sees it close.
+    let deadline = std::time::Instant::now() + WAIT;
+    while sim.open_connections() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "connection left open after drop"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn next_event_from_inside_a_callback_is_refused_not_stalled() {
+    let sim = Simulator::start("127.0.0.1:0").unwrap();
+    let slot: Arc<Mutex<Option<Arc<Engine>>>> = Arc::new(Mutex::new(None));
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let handlers = {
+        let slot = slot.clone();
+        Handlers {
+            on_log: Some(Box::new(move |_, _| {
+                let engine = slot.lock().unwrap().clone();
+                if let Some(engine) = engine {
+                    let _ = tx.send(engine.next_event(Duration::from_secs(10)).err());
+                }
+            })),
+            ..Default::default()
+        }
+    };
+    let engine = Arc::new(Engine::new(config(sim.port()), handlers).unwrap());
+    *slot.lock().unwrap() = Some(engine.clone());
+    let got = rx.recv_timeout(WAIT).expect("a log line");
+    assert_eq!(got, Some(ApiError::InCallback));
+    slot.lock().unwrap().take();
+    drop(rx);
+    Arc::try_unwrap(engine).ok().unwrap().free();
+}

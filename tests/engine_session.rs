@@ -171,3 +171,29 @@ fn not_connected_refuses_requests_but_ends_calls_locally() {
     );
     h.finish();
 }
+
+#[test]
+fn login_req_is_the_first_frame_even_when_the_server_speaks_first() {
+    // A server that sends a keep-alive request the moment it accepts: the
+    // engine's ack must not overtake its LoginReq (PROTOCOL 4.2).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut cfg = config(port);
+    cfg.set("reconnect_min_ms", "100").unwrap();
+    cfg.set("reconnect_max_ms", "100").unwrap();
+    let engine = ivrconf::engine::Engine::new(cfg, Default::default()).unwrap();
+    for round in 0..20 {
+        let (mut sock, _) = listener.accept().unwrap();
+        use std::io::{Read, Write};
+        sock.write_all(&ivrconf::wire::KEEPALIVE_REQUEST).unwrap();
+        let mut header = [0u8; 6];
+        sock.read_exact(&mut header).unwrap();
+        assert_eq!(
+            header[1], 3,
+            "round {round}: first frame is XML (the LoginReq), got type {}",
+            header[1]
+        );
+        // Close: the engine counts it as a failed attempt and comes back.
+    }
+    engine.free();
+}

@@ -168,11 +168,22 @@ fn parse_text(key: &str, value: &str, may_be_empty: bool) -> Result<String, Conf
 fn parse_server(value: &str) -> Result<ServerAddr, ConfigError> {
     let bad = |why: &str| invalid("server", format!("'{value}' {why} (expected host:port)"));
     let (host, port) = value.rsplit_once(':').ok_or_else(|| bad("has no port"))?;
-    let host = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // An IPv6 literal comes in brackets ("[::1]:9090"); a bare host may not
+    // contain ':' or brackets, so "::1:80" and "[::1:80" are refused here
+    // rather than failing at every connection attempt.
+    let bracketed = host.starts_with('[');
+    let host = match host.strip_prefix('[') {
+        Some(inner) => inner
+            .strip_suffix(']')
+            .ok_or_else(|| bad("has an unclosed '['"))?,
+        None => host,
+    };
+    if host.is_empty()
+        || host
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '[' || c == ']')
+        || (!bracketed && host.contains(':'))
+    {
         return Err(bad("has no valid host"));
     }
     if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
@@ -291,6 +302,9 @@ mod tests {
             ("server", "hostonly"),
             ("server", ":80"),
             ("server", "h:70000"),
+            ("server", "[::1:80"),
+            ("server", "::1:80"),
+            ("server", "a]:80"),
             ("connect_timeout_ms", "-1"),
             ("connect_timeout_ms", ""),
             ("connect_timeout_ms", "abc"),

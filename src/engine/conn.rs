@@ -52,19 +52,38 @@ fn guarded(gen: u64, core: Sender<Input>, body: impl FnOnce()) {
     }
 }
 
-/// Starts a connection attempt to `target` in its own thread.
-pub(crate) fn spawn(gen: u64, target: String, connect_timeout: Duration, core: Sender<Input>) {
-    let name = format!("ivrconf-conn-{gen}");
+/// One connection attempt, as the core asks for it.
+pub(crate) struct Attempt {
+    pub gen: u64,
+    /// `host:port`.
+    pub target: String,
+    pub connect_timeout: Duration,
+    /// A write blocked this long is a link loss (a server that stopped
+    /// reading); `None` = no limit.
+    pub write_timeout: Option<Duration>,
+    /// Written before anything else, the ack of a keep-alive request
+    /// included: the `LoginReq` (PROTOCOL 4.2).
+    pub first_frame: Vec<u8>,
+}
+
+/// Starts a connection attempt in its own thread; the handle is joined when
+/// the engine is freed.
+pub(crate) fn spawn(attempt: Attempt, core: Sender<Input>) -> Option<thread::JoinHandle<()>> {
+    let gen = attempt.gen;
     let core2 = core.clone();
-    let spawned = thread::Builder::new().name(name).spawn(move || {
-        let guard = core.clone();
-        guarded(gen, guard, || run(gen, &target, connect_timeout, &core))
-    });
-    if let Err(e) = spawned {
-        let _ = core2.send(Input::Conn {
-            gen,
-            event: ConnEvent::ConnectFailed(format!("cannot spawn thread: {e}")),
+    let spawned = thread::Builder::new()
+        .name(format!("ivrconf-conn-{gen}"))
+        .spawn(move || {
+            let guard = core.clone();
+            guarded(gen, guard, || run(attempt, &core))
         });
+    match spawned {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            let event = ConnEvent::ConnectFailed(format!("cannot spawn thread: {e}"));
+            let _ = core2.send(Input::Conn { gen, event });
+            None
+        }
     }
 }
 
@@ -83,9 +102,10 @@ fn connect(target: &str, timeout: Duration) -> Result<TcpStream, String> {
     Err(last)
 }
 
-fn run(gen: u64, target: &str, connect_timeout: Duration, core: &Sender<Input>) {
+fn run(attempt: Attempt, core: &Sender<Input>) {
+    let gen = attempt.gen;
     let report = |event| core.send(Input::Conn { gen, event }).is_ok();
-    let stream = match connect(target, connect_timeout) {
+    let stream = match connect(&attempt.target, attempt.connect_timeout) {
         Ok(s) => s,
         Err(e) => {
             report(ConnEvent::ConnectFailed(e));
@@ -93,6 +113,7 @@ fn run(gen: u64, target: &str, connect_timeout: Duration, core: &Sender<Input>) 
         }
     };
     let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(attempt.write_timeout);
     let (writer_tx, writer_rx) = unbounded::<Vec<u8>>();
     let (for_writer, for_core) = match (stream.try_clone(), stream.try_clone()) {
         (Ok(a), Ok(b)) => (a, b),
@@ -103,8 +124,11 @@ fn run(gen: u64, target: &str, connect_timeout: Duration, core: &Sender<Input>) 
             return;
         }
     };
+    // Queued before the reader starts, so nothing (not even a keep-alive
+    // ack) can be written ahead of it.
+    let _ = writer_tx.send(attempt.first_frame);
     let core_w = core.clone();
-    let spawned = thread::Builder::new()
+    let writer = thread::Builder::new()
         .name(format!("ivrconf-write-{gen}"))
         .spawn(move || {
             let guard = core_w.clone();
@@ -112,19 +136,26 @@ fn run(gen: u64, target: &str, connect_timeout: Duration, core: &Sender<Input>) 
                 write_loop(gen, for_writer, writer_rx, core_w)
             })
         });
-    if let Err(e) = spawned {
-        report(ConnEvent::ConnectFailed(format!(
-            "cannot spawn writer: {e}"
-        )));
-        return;
-    }
-    if !report(ConnEvent::Connected {
+    let writer = match writer {
+        Ok(w) => w,
+        Err(e) => {
+            report(ConnEvent::ConnectFailed(format!(
+                "cannot spawn writer: {e}"
+            )));
+            return;
+        }
+    };
+    if report(ConnEvent::Connected {
         stream: for_core,
         writer: writer_tx.clone(),
     }) {
-        return;
+        read_loop(stream, &writer_tx, report);
     }
-    read_loop(stream, &writer_tx, report);
+    // The writer ends once the core has dropped its sender too (it closes
+    // the link after our report); joining it here lets the engine join
+    // just this thread.
+    drop(writer_tx);
+    let _ = writer.join();
 }
 
 fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(ConnEvent) -> bool) {
@@ -133,7 +164,13 @@ fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(Co
     loop {
         let n = match stream.read(&mut buf) {
             Ok(0) => {
-                report(ConnEvent::Closed("end of stream".into()));
+                let left = reader.buffered_len();
+                let why = if left > 0 {
+                    format!("end of stream ({left} bytes of an unfinished frame discarded)")
+                } else {
+                    "end of stream".to_string()
+                };
+                report(ConnEvent::Closed(why));
                 return;
             }
             Ok(n) => n,

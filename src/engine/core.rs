@@ -92,6 +92,14 @@ struct Link {
     init_wait: Option<u64>,
 }
 
+impl Drop for Link {
+    fn drop(&mut self) {
+        // Whatever ends the link (loss, refusal, shutdown, a panic
+        // unwinding the core) also ends the reader and writer threads.
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
 enum Login {
     /// `LoginReq` sent, answer due by `deadline`.
     Pending {
@@ -111,10 +119,11 @@ enum Phase {
     Waiting {
         at: Millis,
     },
-    /// A connect thread is running.
+    /// A connect thread is running; the attempt fails at `deadline`.
     Connecting {
         gen: u64,
         server: usize,
+        deadline: Millis,
     },
     Connected(Link),
     Stopped,
@@ -200,9 +209,24 @@ impl Core {
 
     /// The loop: wait for an input or the earliest deadline, handle it.
     pub(crate) fn run(mut self, inputs: Receiver<Input>) {
+        // At most this many queued inputs are taken before the timers are
+        // looked at again, so a busy engine still keeps its deadlines.
+        const BATCH: usize = 256;
         loop {
-            let now = self.now();
-            self.on_deadlines(now);
+            // Inputs already queued happened before any deadline that is due
+            // now: bytes already read must count before the silence check,
+            // a server answer before the request's timeout.
+            for _ in 0..BATCH {
+                match inputs.try_recv() {
+                    Ok(input) => {
+                        if !self.handle(input) {
+                            return;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.on_deadlines(self.now());
             if matches!(self.phase, Phase::Stopped) {
                 return;
             }
@@ -220,17 +244,28 @@ impl Core {
                     Err(_) => return,
                 },
             };
-            match input {
-                Input::Api(cmd, reply) => {
-                    let answer = self.on_api(cmd);
-                    let _ = reply.send(answer);
-                }
-                Input::Conn { gen, event } => self.on_conn(gen, event),
-                Input::Shutdown(done) => {
-                    self.shutdown();
-                    let _ = done.send(());
-                    return;
-                }
+            if !self.handle(input) {
+                return;
+            }
+        }
+    }
+
+    /// Handles one input; `false` once the core must stop.
+    fn handle(&mut self, input: Input) -> bool {
+        match input {
+            Input::Api(cmd, reply) => {
+                let answer = self.on_api(cmd);
+                let _ = reply.send(answer);
+                true
+            }
+            Input::Conn { gen, event } => {
+                self.on_conn(gen, event);
+                true
+            }
+            Input::Shutdown(done) => {
+                self.shutdown();
+                let _ = done.send(());
+                false
             }
         }
     }
@@ -347,7 +382,8 @@ impl Core {
         }
     }
 
-    fn send_login(&mut self, now: Millis) {
+    /// The next `LoginReq` (`login-<n>`, PROTOCOL 5.3) as a frame.
+    fn login_frame(&mut self) -> Option<Vec<u8>> {
         self.logins_sent += 1;
         let c = &self.config;
         let msg = Message {
@@ -359,9 +395,34 @@ impl Core {
                 server_monitor: Some(c.server_monitor.clone()).filter(|s| !s.is_empty()),
             }),
         };
-        self.send(&msg);
+        match wire::encode_frame(&msg) {
+            Ok(frame) => {
+                self.logger.log(LogLevel::Trace, || {
+                    format!(
+                        "I->S {} bytes: {}",
+                        frame.len(),
+                        latin1_debug(&frame[wire::HEADER_LEN..])
+                    )
+                });
+                Some(frame)
+            }
+            Err(e) => {
+                // Config values are checked when set, so this is a bug.
+                self.logger
+                    .log(LogLevel::Error, || format!("cannot encode LoginReq: {e}"));
+                None
+            }
+        }
+    }
+
+    /// A fresh `LoginReq` on the open connection (after `InitInProgress`).
+    fn relogin(&mut self, now: Millis) {
+        let frame = self.login_frame();
         let deadline = now + self.config.connect_timeout_ms;
         if let Phase::Connected(link) = &mut self.phase {
+            if let Some(frame) = frame {
+                let _ = link.writer.send(frame);
+            }
             link.login = Login::Pending { deadline };
         }
     }
@@ -372,23 +433,38 @@ impl Core {
         server_name(&self.config, index)
     }
 
-    fn start_attempt(&mut self) {
+    fn start_attempt(&mut self, now: Millis) {
         let server = self.next_server % self.config.servers.len().max(1);
         self.next_server = server + 1;
         self.gen += 1;
         let target = self.server_name(server);
         self.logger
             .log(LogLevel::Info, || format!("connecting to {target}"));
+        let Some(first_frame) = self.login_frame() else {
+            self.schedule_retry(now);
+            return;
+        };
+        // The attempt as a whole (name lookup included) is bounded here;
+        // the thread's own connect timeout is per address.
+        let deadline = now + self.config.connect_timeout_ms;
         self.phase = Phase::Connecting {
             gen: self.gen,
             server,
+            deadline,
         };
-        conn::spawn(
-            self.gen,
+        let attempt = conn::Attempt {
+            gen: self.gen,
             target,
-            Duration::from_millis(self.config.connect_timeout_ms),
-            self.input.clone(),
-        );
+            connect_timeout: Duration::from_millis(self.config.connect_timeout_ms),
+            write_timeout: (self.config.keepalive_timeout_ms > 0)
+                .then(|| Duration::from_millis(self.config.keepalive_timeout_ms)),
+            first_frame,
+        };
+        if let Some(handle) = conn::spawn(attempt, self.input.clone()) {
+            let mut threads = self.shared.conn_threads.lock();
+            threads.retain(|t| !t.is_finished());
+            threads.push(handle);
+        }
     }
 
     /// Schedules the next attempt after the back-off of PROTOCOL 4.4.
@@ -437,7 +513,6 @@ impl Core {
                     },
                     init_wait: None,
                 });
-                self.send_login(now);
             }
             ConnEvent::ConnectFailed(why) => {
                 let server = match self.phase {
@@ -670,7 +745,8 @@ impl Core {
         let flow = self.timers.iter().next().map(|(at, _)| *at);
         let session = match &self.phase {
             Phase::Waiting { at } => Some(*at),
-            Phase::Connecting { .. } | Phase::Stopped => None,
+            Phase::Connecting { deadline, .. } => Some(*deadline),
+            Phase::Stopped => None,
             Phase::Connected(link) => {
                 let c = &self.config;
                 let login = match link.login {
@@ -700,7 +776,16 @@ impl Core {
             self.pump();
         }
         match &mut self.phase {
-            Phase::Waiting { at } if *at <= now => self.start_attempt(),
+            Phase::Waiting { at } if *at <= now => self.start_attempt(now),
+            Phase::Connecting {
+                server, deadline, ..
+            } if *deadline <= now => {
+                let target = server_name(&self.config, *server);
+                self.logger.log(LogLevel::Warn, || {
+                    format!("connection attempt to {target} failed: no connection within connect_timeout_ms")
+                });
+                self.schedule_retry(now);
+            }
             Phase::Connected(link) => {
                 let c = &self.config;
                 if link.answered
@@ -715,7 +800,7 @@ impl Core {
                         self.link_lost(now, "no LoginResp within connect_timeout_ms");
                         return;
                     }
-                    Login::Initializing { at } if now >= at => self.send_login(now),
+                    Login::Initializing { at } if now >= at => self.relogin(now),
                     _ => {}
                 }
                 if let Phase::Connected(link) = &mut self.phase {

@@ -25,6 +25,8 @@ pub type LogFn = Box<dyn FnMut(LogLevel, &str) + Send>;
 pub type FreeFn = Box<dyn FnOnce() + Send>;
 
 /// The application's handlers. `on_event: None` selects poll mode.
+/// `on_free` runs once, after the last callback, when the engine is freed;
+/// never when `Engine::new` fails.
 #[derive(Default)]
 pub struct Handlers {
     pub on_event: Option<EventFn>,
@@ -92,15 +94,22 @@ impl PollQueue {
         self.ready.notify_all();
     }
 
-    /// Discards unread events (engine freed in poll mode).
+    /// Discards unread events (engine freed in poll mode) and wakes every
+    /// blocked reader.
     pub(crate) fn close(&self) {
         *self.closed.lock() = true;
         self.events.lock().clear();
+        self.seal();
     }
 }
 
 /// Runs until `Item::Stop` (or every sender is gone), then `on_free`.
-pub(crate) fn run(rx: Receiver<Item>, mut handlers: Handlers, poll: Arc<PollQueue>) {
+pub(crate) fn run(
+    rx: Receiver<Item>,
+    mut handlers: Handlers,
+    poll: Arc<PollQueue>,
+    on_free: Arc<Mutex<Option<FreeFn>>>,
+) {
     while let Ok(item) = rx.recv() {
         match item {
             Item::Event(event) => match handlers.on_event.as_mut() {
@@ -120,7 +129,8 @@ pub(crate) fn run(rx: Receiver<Item>, mut handlers: Handlers, poll: Arc<PollQueu
             Item::Stop => break,
         }
     }
-    if let Some(f) = handlers.on_free.take() {
+    let on_free = on_free.lock().take();
+    if let Some(f) = on_free {
         let _ = catch_unwind(AssertUnwindSafe(f));
     }
 }

@@ -47,6 +47,35 @@ pub enum ApiError {
     Timeout,
     /// `next_event` on an engine with an event callback.
     CallbackMode,
+    /// `next_event` from inside one of the engine's own callbacks, where it
+    /// could only wait out its timeout (the dispatcher fills the queue).
+    InCallback,
+}
+
+/// Why an engine could not be created.
+#[derive(Debug)]
+pub enum StartError {
+    /// The configuration cannot run an engine (`IVRCONF_ERR_CONFIG`).
+    Config(ConfigError),
+    /// A thread could not be started (`IVRCONF_ERR_IO`).
+    Thread(std::io::Error),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Config(e) => e.fmt(f),
+            StartError::Thread(e) => write!(f, "cannot start an engine thread: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<ConfigError> for StartError {
+    fn from(e: ConfigError) -> Self {
+        StartError::Config(e)
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -59,6 +88,9 @@ impl fmt::Display for ApiError {
             ApiError::CallbackMode => {
                 f.write_str("next_event is for poll mode; this engine has an event callback")
             }
+            ApiError::InCallback => {
+                f.write_str("next_event cannot be called from inside the engine's own callback")
+            }
         }
     }
 }
@@ -70,6 +102,11 @@ pub(crate) struct Shared {
     shut_down: AtomicBool,
     dead: AtomicBool,
     dispatcher: OnceLock<ThreadId>,
+    /// Held for the whole of a shutdown, so a concurrent caller (engine
+    /// free, say) waits for the CANCELLED events to be queued.
+    shutting_down: Mutex<()>,
+    /// Connection threads, joined when the engine is freed.
+    pub(crate) conn_threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Shared {
@@ -88,12 +125,14 @@ pub struct Engine {
     poll: Arc<PollQueue>,
     poll_mode: bool,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    released: AtomicBool,
 }
 
 impl Engine {
     /// Validates `config`, starts the threads and begins connecting in the
-    /// background (never blocks on the network).
-    pub fn new(config: Config, handlers: Handlers) -> Result<Engine, ConfigError> {
+    /// background (never blocks on the network). On failure no handler has
+    /// run, `on_free` included: the caller keeps what it owns.
+    pub fn new(config: Config, mut handlers: Handlers) -> Result<Engine, StartError> {
         config.validate()?;
         let shared = Arc::new(Shared {
             ready: Mutex::new(false),
@@ -101,19 +140,21 @@ impl Engine {
             shut_down: AtomicBool::new(false),
             dead: AtomicBool::new(false),
             dispatcher: OnceLock::new(),
+            shutting_down: Mutex::new(()),
+            conn_threads: Mutex::new(Vec::new()),
         });
         let poll_mode = handlers.on_event.is_none();
         let poll = Arc::new(PollQueue::default());
+        let on_free = Arc::new(Mutex::new(handlers.on_free.take()));
         let (dispatch_tx, dispatch_rx) = unbounded();
         let (input_tx, input_rx) = unbounded();
 
-        let spawn_err =
-            |e: std::io::Error| ConfigError::Inconsistent(format!("cannot start a thread: {e}"));
         let poll2 = poll.clone();
+        let on_free2 = on_free.clone();
         let dispatcher = thread::Builder::new()
             .name("ivrconf-dispatch".into())
-            .spawn(move || dispatch::run(dispatch_rx, handlers, poll2))
-            .map_err(spawn_err)?;
+            .spawn(move || dispatch::run(dispatch_rx, handlers, poll2, on_free2))
+            .map_err(StartError::Thread)?;
         let _ = shared.dispatcher.set(dispatcher.thread().id());
 
         let core = Core::new(
@@ -128,6 +169,8 @@ impl Engine {
             .name("ivrconf-core".into())
             .spawn(move || {
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(move || core.run(input_rx))) {
+                    // The unwind dropped the core and with it the connection
+                    // (its socket is shut down on drop).
                     shared2.dead.store(true, Ordering::SeqCst);
                     shared2.set_ready(false);
                     let what = payload
@@ -138,14 +181,18 @@ impl Engine {
                     let _ = dispatch2.send(Item::Event(Event::EngineError {
                         text: format!("core thread failed: {what}"),
                     }));
+                    // Poll readers must not wait for events that cannot come.
+                    let _ = dispatch2.send(Item::Seal);
                 }
             });
         let core_thread = match core_thread {
             Ok(t) => t,
             Err(e) => {
+                // Not started: the application keeps its userdata.
+                on_free.lock().take();
                 let _ = dispatch_tx.send(Item::Stop);
                 let _ = dispatcher.join();
-                return Err(spawn_err(e));
+                return Err(StartError::Thread(e));
             }
         };
         Ok(Engine {
@@ -155,6 +202,7 @@ impl Engine {
             poll,
             poll_mode,
             threads: Mutex::new(vec![core_thread, dispatcher]),
+            released: AtomicBool::new(false),
         })
     }
 
@@ -203,9 +251,7 @@ impl Engine {
             {
                 return Ok(*ready);
             }
-            if self.shared.shut_down.load(Ordering::SeqCst) {
-                return Err(ApiError::ShutDown);
-            }
+            self.gate()?;
         }
         Ok(true)
     }
@@ -303,16 +349,20 @@ impl Engine {
         if !self.poll_mode {
             return Err(ApiError::CallbackMode);
         }
+        if self.in_callback() {
+            return Err(ApiError::InCallback);
+        }
         match self.poll.pop(timeout) {
             Polled::Event(e) => Ok(e),
             Polled::Timeout => Err(ApiError::Timeout),
-            Polled::Drained => Err(ApiError::ShutDown),
+            Polled::Drained => Err(self.gone()),
         }
     }
 
     /// Stops intake; every op in flight ends CANCELLED; nothing more is sent.
     /// Idempotent: a second call answers `ShutDown`.
     pub fn shutdown(&self) -> Result<(), ApiError> {
+        let _one_at_a_time = self.shared.shutting_down.lock();
         if self.shared.dead.load(Ordering::SeqCst) {
             return Err(ApiError::Dead);
         }
@@ -339,14 +389,29 @@ impl Engine {
     /// Shuts down (if not done), delivers the remaining events, runs
     /// `on_free` once after the last callback and releases everything.
     /// From inside a callback it returns at once and the rest happens after
-    /// that callback returns.
+    /// that callback returns. Dropping an `Engine` does the same.
     pub fn free(self) {
+        drop(self);
+    }
+
+    /// Wakes every caller blocked in `wait_ready` or `next_event` and makes
+    /// later calls fail at once: the first half of freeing, for a handle
+    /// that must wait until no other thread is inside it.
+    pub fn begin_free(&self) {
         let _ = self.shutdown();
         if self.poll_mode {
             self.poll.close();
         }
+    }
+
+    fn release(&mut self) {
+        if self.released.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.begin_free();
         let _ = self.dispatch.send(Item::Stop);
-        let threads = std::mem::take(&mut *self.threads.lock());
+        let mut threads = std::mem::take(&mut *self.threads.lock());
+        threads.append(&mut self.shared.conn_threads.lock());
         if self.in_callback() {
             // Joining ourselves would deadlock: the threads end on their own.
             return;
@@ -354,5 +419,11 @@ impl Engine {
         for t in threads {
             let _ = t.join();
         }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.release();
     }
 }

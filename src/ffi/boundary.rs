@@ -29,13 +29,17 @@ pub fn set_last_error(message: String) {
         .filter(|b| *b != 0)
         .collect();
     let text = CString::new(bytes).unwrap_or_default();
-    LAST_ERROR.with(|slot| *slot.borrow_mut() = text);
+    // try_with: during thread-local teardown (a call from a pthread key
+    // destructor) the text is dropped rather than panicking at the boundary.
+    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = text);
 }
 
 /// Pointer to this thread's last-error text; valid until the next failing
 /// call on this thread (the `CString` is only replaced, never mutated).
 pub(crate) fn last_error_ptr() -> *const c_char {
-    LAST_ERROR.with(|slot| slot.borrow().as_ptr())
+    LAST_ERROR
+        .try_with(|slot| slot.borrow().as_ptr())
+        .unwrap_or(c"".as_ptr())
 }
 
 /// Called by the boundary macros when a body panicked.

@@ -50,7 +50,7 @@ fn per_call(
     let engine = try_code!(engine_ref(e));
     // SAFETY: checked non-NULL by the caller; NUL-terminated per contract.
     let id = try_code!(unsafe { str_arg(call_id, "call_id") });
-    match body(engine, id) {
+    match body(&engine, id) {
         Ok(()) => IVRCONF_OK,
         Err(Failure::Code(code)) => code,
         Err(Failure::Engine(err)) => api_fail(err, Some(id)),

@@ -11,13 +11,37 @@ use super::boundary::fail;
 use super::config::ivrconf_config;
 use super::event::ivrconf_event;
 use super::result::*;
-use crate::engine::{ApiError, Engine, Handlers, LogLevel};
+use crate::engine::{ApiError, Engine, Handlers, LogLevel, StartError};
 use crate::flow::Refusal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A running engine (opaque). Internally synchronised: every function may
 /// be called on it from any thread, concurrently, and from inside callbacks.
 pub struct ivrconf_engine {
     pub(crate) engine: Engine,
+    /// Calls in progress on this handle, so `ivrconf_engine_free` can wait
+    /// for the threads still inside it (woken by the shutdown it starts)
+    /// before the memory goes.
+    calls: AtomicUsize,
+}
+
+/// A call in progress on a handle: derefs to the engine; leaving it
+/// (drop) tells a waiting `ivrconf_engine_free` one fewer is inside.
+pub(crate) struct InUse<'a> {
+    handle: &'a ivrconf_engine,
+}
+
+impl std::ops::Deref for InUse<'_> {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        &self.handle.engine
+    }
+}
+
+impl Drop for InUse<'_> {
+    fn drop(&mut self) {
+        self.handle.calls.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Event callback: `event` is valid only during the call.
@@ -63,6 +87,10 @@ pub(crate) fn api_fail(err: ApiError, call_id: Option<&str>) -> ivrconf_result {
         ApiError::ShutDown => fail(IVRCONF_ERR_SHUT_DOWN, "the engine has been shut down"),
         ApiError::Dead => fail(IVRCONF_ERR_PANIC, "the engine's core thread has failed"),
         ApiError::Timeout => fail(IVRCONF_ERR_TIMEOUT, "timed out"),
+        ApiError::InCallback => fail(
+            IVRCONF_ERR_INVALID_STATE,
+            "ivrconf_engine_next_event cannot be called from inside the engine's own callback",
+        ),
         ApiError::CallbackMode => fail(
             IVRCONF_ERR_INVALID_STATE,
             "ivrconf_engine_next_event is for poll mode; this engine has an event callback",
@@ -71,12 +99,15 @@ pub(crate) fn api_fail(err: ApiError, call_id: Option<&str>) -> ivrconf_result {
 }
 
 /// Borrows the engine behind a handle.
-pub(crate) fn engine_ref<'a>(e: *const ivrconf_engine) -> Result<&'a Engine, ivrconf_result> {
+pub(crate) fn engine_ref<'a>(e: *const ivrconf_engine) -> Result<InUse<'a>, ivrconf_result> {
     if e.is_null() {
         return Err(fail(IVRCONF_ERR_NULL_ARGUMENT, "engine is NULL"));
     }
-    // SAFETY: a live handle from ivrconf_engine_new (the caller's contract).
-    Ok(unsafe { &(*e).engine })
+    // SAFETY: a live handle from ivrconf_engine_new (the caller's contract:
+    // not used after ivrconf_engine_free has returned).
+    let handle = unsafe { &*e };
+    handle.calls.fetch_add(1, Ordering::SeqCst);
+    Ok(InUse { handle })
 }
 
 /// Validates `cfg` (missing `server`/`client_name` or reconnect_min_ms >
@@ -127,11 +158,13 @@ pub extern "C" fn ivrconf_engine_new(
         };
         match Engine::new(config, handlers) {
             Ok(engine) => {
+                let handle = ivrconf_engine { engine, calls: AtomicUsize::new(0) };
                 // SAFETY: checked non-NULL.
-                unsafe { *out = Box::into_raw(Box::new(ivrconf_engine { engine })) };
+                unsafe { *out = Box::into_raw(Box::new(handle)) };
                 IVRCONF_OK
             }
-            Err(e) => fail(IVRCONF_ERR_CONFIG, e.to_string()),
+            Err(e @ StartError::Config(_)) => fail(IVRCONF_ERR_CONFIG, e.to_string()),
+            Err(e @ StartError::Thread(_)) => fail(IVRCONF_ERR_IO, e.to_string()),
         }
     }
 }
@@ -171,12 +204,26 @@ pub extern "C" fn ivrconf_engine_shutdown(e: *mut ivrconf_engine) -> ivrconf_res
 /// poll mode unread events are discarded), joins the threads, runs
 /// `free_userdata` once and frees. NULL is a no-op. From outside a callback
 /// no callback runs after it returns; from inside one it returns at once and
-/// the rest runs after that callback returns.
+/// the rest runs after that callback returns. Calls other threads have in
+/// progress on the engine end first (a blocked `ivrconf_engine_next_event`
+/// or `ivrconf_engine_wait_ready` is woken with `IVRCONF_ERR_SHUT_DOWN`);
+/// calling the engine after `ivrconf_engine_free` has begun is an error of
+/// the application (the handle may already be gone).
 #[no_mangle]
 pub extern "C" fn ivrconf_engine_free(e: *mut ivrconf_engine) {
     ffi_boundary_or! { (), {
         if !e.is_null() {
             // SAFETY: from ivrconf_engine_new, not freed before.
+            let handle = unsafe { &*e };
+            // Wake whoever is blocked inside (wait_ready, next_event) and
+            // make every later call fail fast, then wait for them to leave:
+            // the memory must outlive every call that began before free.
+            handle.engine.begin_free();
+            while handle.calls.load(Ordering::SeqCst) > 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            // SAFETY: from ivrconf_engine_new, not freed before, and no
+            // call is inside it any more.
             let handle = unsafe { Box::from_raw(e) };
             handle.engine.free();
         }
