@@ -5,9 +5,10 @@
 //! Errors of form and safety (steps 2-5) stop the pass at once; errors of
 //! meaning (steps 6-11) are decided only once the whole document has proved
 //! well-formed, so each payload gets the reason of the earliest step it
-//! fails. Must never resolve, open or fetch anything (no DTD, no entity
-//! beyond the five predefined ones and character references), and must not
-//! panic on any input.
+//! fails. Values stay borrowed from the payload until the message is built.
+//! Must never resolve, open or fetch anything (no DTD, no entity beyond the
+//! five predefined ones and character references), and must not panic on
+//! any input.
 
 use std::borrow::Cow;
 
@@ -15,6 +16,7 @@ use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::attributes::Attributes;
 use super::catalogue::{Spec, MAX_FIELDS};
 use super::charset::payload_text;
 use super::error::DecodeError;
@@ -26,8 +28,6 @@ use crate::wire::message::{
 
 /// Deepest element allowed; `GctiMsg` is depth 1 (2.5).
 pub const MAX_DEPTH: usize = 8;
-/// Most attributes on one element (2.5).
-pub const MAX_ATTRIBUTES: usize = 64;
 /// Most elements named `Node` in one message (2.5).
 pub const MAX_NODES: usize = 1024;
 
@@ -37,7 +37,7 @@ pub fn decode(payload: &[u8]) -> Result<Message, DecodeError> {
         return Err(DecodeError::EmptyPayload);
     }
     let text = payload_text(payload)?;
-    Decoder::default().run(&text)
+    Decoder::new(&text).run()
 }
 
 /// Text gathered for one captured element: borrowed while it is a single
@@ -61,8 +61,11 @@ impl<'a> TextAcc<'a> {
     }
 
     /// The value as 2.3 step 9 defines it: XML whitespace trimmed.
-    fn finish(self) -> String {
-        trim_ws(&self.text).to_owned()
+    fn finish(self) -> Cow<'a, str> {
+        match self.text {
+            Cow::Borrowed(s) => Cow::Borrowed(trim_ws(s)),
+            Cow::Owned(s) => Cow::Owned(trim_ws(&s).to_owned()),
+        }
     }
 }
 
@@ -83,8 +86,7 @@ enum Target {
 struct Capture<'a> {
     target: Target,
     depth: usize,
-    /// Element name, kept for `Target::Other`.
-    name: String,
+    name: &'a str,
     text: TextAcc<'a>,
     /// No child elements seen: an open message keeps only scalar children.
     scalar: bool,
@@ -97,45 +99,27 @@ enum ListKind {
     Extensions,
 }
 
-/// The message element and everything gathered for it.
-struct MessageState {
+/// The message element and everything gathered for it. Fields that lose to
+/// an earlier occurrence, `Type` tokens and integers never allocate.
+struct MessageState<'a> {
     /// Name as received (kept for unknown messages).
-    name: String,
+    name: &'a str,
     spec: Option<&'static Spec>,
-    slots: [Option<String>; MAX_FIELDS],
+    slots: [Option<Cow<'a, str>>; MAX_FIELDS],
     udata: KeyValues,
     extensions: KeyValues,
     udata_seen: bool,
     extensions_seen: bool,
-    other: Vec<(String, String)>,
+    other: Vec<(&'a str, Cow<'a, str>)>,
 }
 
 /// `Name`, `Type`, `Val` of the `Node` being read (first occurrence wins).
-struct NodeState {
+struct NodeState<'a> {
     depth: usize,
-    fields: [Option<String>; 3],
+    fields: [Option<Cow<'a, str>>; 3],
 }
 
-const NODE_FIELDS: [&[u8]; 3] = [b"Name", b"Type", b"Val"];
-
-#[derive(Default)]
-struct Decoder<'a> {
-    /// Elements currently open.
-    depth: usize,
-    nodes: usize,
-    seen_root: bool,
-    root_closed: bool,
-    root_is_gcti: bool,
-    seen_doctype: bool,
-    call_id: Option<String>,
-    message: Option<MessageState>,
-    /// The message element is open (at depth 2).
-    in_message: bool,
-    /// The open list element (at depth 3), if it is one we read.
-    list: Option<ListKind>,
-    node: Option<NodeState>,
-    capture: Option<Capture<'a>>,
-}
+const NODE_FIELDS: [&str; 3] = ["Name", "Type", "Val"];
 
 /// The role an opening element plays, decided before its attributes are read.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -145,8 +129,59 @@ enum Role {
     Node,
 }
 
+struct Decoder<'a> {
+    /// The whole payload text; every slice kept borrows from it.
+    text: &'a str,
+    /// Elements currently open.
+    depth: usize,
+    nodes: usize,
+    seen_root: bool,
+    root_closed: bool,
+    root_is_gcti: bool,
+    seen_doctype: bool,
+    call_id: Option<Cow<'a, str>>,
+    message: Option<MessageState<'a>>,
+    /// The message element is open (at depth 2).
+    in_message: bool,
+    /// The open list element (at depth 3), if it is one we read.
+    list: Option<ListKind>,
+    node: Option<NodeState<'a>>,
+    capture: Option<Capture<'a>>,
+}
+
 impl<'a> Decoder<'a> {
-    fn run(mut self, text: &'a str) -> Result<Message, DecodeError> {
+    fn new(text: &'a str) -> Self {
+        Decoder {
+            text,
+            depth: 0,
+            nodes: 0,
+            seen_root: false,
+            root_closed: false,
+            root_is_gcti: false,
+            seen_doctype: false,
+            call_id: None,
+            message: None,
+            in_message: false,
+            list: None,
+            node: None,
+            capture: None,
+        }
+    }
+
+    /// The input text behind a slice quick-xml lends us. quick-xml hands out
+    /// sub-slices of our own `&'a str`, so the slice's address gives its
+    /// position; `str::get` refuses anything that is not a whole-character
+    /// sub-slice, so no input can make this panic or misread.
+    fn sub(&self, bytes: &[u8]) -> Result<&'a str, DecodeError> {
+        let start = (bytes.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        start
+            .checked_add(bytes.len())
+            .and_then(|end| self.text.get(start..end))
+            .ok_or_else(|| DecodeError::ill_formed("parser slice outside the input"))
+    }
+
+    fn run(mut self) -> Result<Message, DecodeError> {
+        let text = self.text;
         let mut reader = Reader::from_str(text);
         {
             let config = reader.config_mut();
@@ -162,18 +197,11 @@ impl<'a> Decoder<'a> {
                 Err(e) => return Err(xml_error(&e, &reader, text)),
             };
             match event {
-                Event::Decl(decl) => {
+                Event::Decl(_) => {
+                    // Its content was checked with the encoding (charset.rs),
+                    // which reads a declaration only at the very start.
                     if !first {
                         return Err(DecodeError::ill_formed("XML declaration not at the start"));
-                    }
-                    let version = decl
-                        .version()
-                        .map_err(|e| DecodeError::ill_formed(e.to_string()))?;
-                    let ok = version
-                        .strip_prefix(b"1.")
-                        .is_some_and(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit));
-                    if !ok {
-                        return Err(DecodeError::ill_formed("bad XML version"));
                     }
                 }
                 Event::PI(pi) => {
@@ -189,12 +217,16 @@ impl<'a> Decoder<'a> {
                     self.close();
                 }
                 Event::End(_) => self.close(),
-                Event::Text(t) => self.text(bytes_str(t.into_inner())?, true)?,
+                Event::Text(t) => {
+                    let piece = self.sub(&t)?;
+                    self.text(piece, true)?;
+                }
                 Event::CData(c) => {
                     if self.depth == 0 {
                         return Err(DecodeError::ill_formed("CDATA outside the root element"));
                     }
-                    self.text(bytes_str(c.into_inner())?, false)?;
+                    let piece = self.sub(&c)?;
+                    self.text(piece, false)?;
                 }
                 Event::GeneralRef(r) => {
                     if self.depth == 0 {
@@ -243,51 +275,53 @@ impl<'a> Decoder<'a> {
         if self.root_closed {
             return Err(DecodeError::ill_formed("element after the root element"));
         }
-        let name = e.name().into_inner();
+        let content = self.sub(e)?;
+        let name_len = e.name().as_ref().len();
+        let (name, after_name) = content
+            .split_at_checked(name_len)
+            .ok_or_else(|| DecodeError::ill_formed("bad element name"))?;
         let depth = self.depth + 1;
         if depth > MAX_DEPTH {
             return Err(DecodeError::TooDeep);
         }
-        if !is_name(name) {
+        if !is_name(name.as_bytes()) {
             return Err(DecodeError::ill_formed("bad element name"));
         }
-        if name.eq_ignore_ascii_case(b"Node") {
+        if name.eq_ignore_ascii_case("Node") {
             self.nodes += 1;
             if self.nodes > MAX_NODES {
                 return Err(DecodeError::TooManyNodes);
             }
         }
         self.depth = depth;
-        if let Some(cap) = self.capture.as_mut() {
-            // Anything inside a captured element is not part of its value.
-            cap.scalar = false;
-            return self.attributes(e, Role::Ignored);
-        }
-        let role = self.role(name, depth)?;
-        self.attributes(e, role)
+        let role = match self.capture.as_mut() {
+            Some(cap) => {
+                // Anything inside a captured element is not part of its value.
+                cap.scalar = false;
+                Role::Ignored
+            }
+            None => self.role(name, depth),
+        };
+        self.attributes(after_name, role)
     }
 
     /// Decides what the element at `depth` is, and starts capturing its text
     /// when it carries a value.
-    fn role(&mut self, name: &[u8], depth: usize) -> Result<Role, DecodeError> {
+    fn role(&mut self, name: &'a str, depth: usize) -> Role {
         match depth {
             1 => {
                 self.seen_root = true;
-                self.root_is_gcti = name.eq_ignore_ascii_case(b"GctiMsg");
+                self.root_is_gcti = name.eq_ignore_ascii_case("GctiMsg");
             }
             2 if self.root_is_gcti => {
-                if name.eq_ignore_ascii_case(b"CallId") {
+                if name.eq_ignore_ascii_case("CallId") {
                     if self.call_id.is_none() {
                         self.start_capture(Target::CallId, depth, name);
                     }
                 } else if self.message.is_none() {
-                    let spec = Spec::lookup(name);
                     self.message = Some(MessageState {
-                        name: match spec {
-                            Some(s) => s.name.to_owned(),
-                            None => utf8_name(name)?,
-                        },
-                        spec,
+                        name,
+                        spec: Spec::lookup(name.as_bytes()),
                         slots: Default::default(),
                         udata: Vec::new(),
                         extensions: Vec::new(),
@@ -296,73 +330,61 @@ impl<'a> Decoder<'a> {
                         other: Vec::new(),
                     });
                     self.in_message = true;
-                    return Ok(Role::Message);
+                    return Role::Message;
                 }
             }
-            3 if self.in_message => self.message_child(name, depth)?,
-            4 if self.list.is_some() && name.eq_ignore_ascii_case(b"Node") => {
+            3 if self.in_message => self.message_child(name, depth),
+            4 if self.list.is_some() && name.eq_ignore_ascii_case("Node") => {
                 self.node = Some(NodeState {
                     depth,
                     fields: Default::default(),
                 });
-                return Ok(Role::Node);
+                return Role::Node;
             }
             5 => {
-                if let Some(node) = &self.node {
-                    if let Some(i) = NODE_FIELDS
-                        .iter()
-                        .position(|f| f.eq_ignore_ascii_case(name))
-                    {
-                        if node.fields[i].is_none() {
-                            self.start_capture(Target::NodeField(i), depth, name);
-                        }
-                    }
+                let field = self
+                    .node
+                    .as_ref()
+                    .and_then(|node| node_field(name).filter(|&i| node.fields[i].is_none()));
+                if let Some(i) = field {
+                    self.start_capture(Target::NodeField(i), depth, name);
                 }
             }
             _ => {}
         }
-        Ok(Role::Ignored)
+        Role::Ignored
     }
 
     /// A child of the message element: a list, a field, or ignored.
-    fn message_child(&mut self, name: &[u8], depth: usize) -> Result<(), DecodeError> {
+    fn message_child(&mut self, name: &'a str, depth: usize) {
         let Some(msg) = self.message.as_mut() else {
-            return Ok(());
+            return;
         };
-        match msg.spec {
-            Some(spec) => {
-                if spec.udata && !msg.udata_seen && name.eq_ignore_ascii_case(b"UDataEx") {
-                    msg.udata_seen = true;
-                    self.list = Some(ListKind::UData);
-                } else if spec.extensions
-                    && !msg.extensions_seen
-                    && name.eq_ignore_ascii_case(b"ExtnsEx")
-                {
-                    msg.extensions_seen = true;
-                    self.list = Some(ListKind::Extensions);
-                } else if let Some(i) = spec.slot(name) {
-                    if msg.slots[i].is_none() {
-                        self.start_capture(Target::Slot(i), depth, name);
-                    }
-                } else if spec.open {
-                    self.start_capture(Target::Other, depth, name);
-                }
+        let Some(spec) = msg.spec else {
+            // Unknown message: every scalar child is kept.
+            self.start_capture(Target::Other, depth, name);
+            return;
+        };
+        if spec.udata && !msg.udata_seen && name.eq_ignore_ascii_case("UDataEx") {
+            msg.udata_seen = true;
+            self.list = Some(ListKind::UData);
+        } else if spec.extensions && !msg.extensions_seen && name.eq_ignore_ascii_case("ExtnsEx") {
+            msg.extensions_seen = true;
+            self.list = Some(ListKind::Extensions);
+        } else if let Some(i) = spec.slot(name.as_bytes()) {
+            if msg.slots[i].is_none() {
+                self.start_capture(Target::Slot(i), depth, name);
             }
-            None => self.start_capture(Target::Other, depth, name),
+        } else if spec.open {
+            self.start_capture(Target::Other, depth, name);
         }
-        Ok(())
     }
 
-    fn start_capture(&mut self, target: Target, depth: usize, name: &[u8]) {
+    fn start_capture(&mut self, target: Target, depth: usize, name: &'a str) {
         self.capture = Some(Capture {
             target,
             depth,
-            // Only open fields need the name; it is ASCII-checked later.
-            name: if target == Target::Other {
-                String::from_utf8_lossy(name).into_owned()
-            } else {
-                String::new()
-            },
+            name,
             text: TextAcc::default(),
             scalar: true,
         });
@@ -370,31 +392,19 @@ impl<'a> Decoder<'a> {
 
     /// Reads every attribute (all count towards the limit and all must be
     /// well-formed), keeping those the element's role needs.
-    fn attributes(&mut self, e: &BytesStart<'_>, role: Role) -> Result<(), DecodeError> {
-        let mut count = 0usize;
-        for attr in e.attributes() {
-            let attr = attr.map_err(|err| DecodeError::ill_formed(err.to_string()))?;
-            count += 1;
-            if count > MAX_ATTRIBUTES {
-                return Err(DecodeError::TooManyAttributes);
-            }
-            let key = attr.key.into_inner();
-            if !is_name(key) {
+    fn attributes(&mut self, after_name: &'a str, role: Role) -> Result<(), DecodeError> {
+        for attr in Attributes::new(after_name) {
+            let (key, raw) = attr?;
+            if !is_name(key.as_bytes()) {
                 return Err(DecodeError::ill_formed("bad attribute name"));
             }
-            let raw = std::str::from_utf8(&attr.value)
-                .map_err(|_| DecodeError::ill_formed("attribute value is not text"))?;
             let value = attr_value(raw)?;
             match role {
                 Role::Ignored => {}
-                Role::Message => self.message_attr(key, value)?,
+                Role::Message => self.message_attr(key, value),
                 Role::Node => {
-                    if let Some(node) = self.node.as_mut() {
-                        if let Some(i) =
-                            NODE_FIELDS.iter().position(|f| f.eq_ignore_ascii_case(key))
-                        {
-                            node.fields[i].get_or_insert_with(|| value.into_owned());
-                        }
+                    if let (Some(node), Some(i)) = (self.node.as_mut(), node_field(key)) {
+                        node.fields[i].get_or_insert(value);
                     }
                 }
             }
@@ -402,18 +412,17 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    fn message_attr(&mut self, key: &[u8], value: Cow<'_, str>) -> Result<(), DecodeError> {
+    fn message_attr(&mut self, key: &'a str, value: Cow<'a, str>) {
         let Some(msg) = self.message.as_mut() else {
-            return Ok(());
+            return;
         };
-        match msg.spec.map(|s| (s, s.slot(key))) {
+        match msg.spec.map(|s| (s, s.slot(key.as_bytes()))) {
             Some((_, Some(i))) => {
-                msg.slots[i].get_or_insert_with(|| value.into_owned());
+                msg.slots[i].get_or_insert(value);
             }
             Some((spec, None)) if !spec.open => {}
-            _ => msg.other.push((utf8_name(key)?, value.into_owned())),
+            _ => msg.other.push((key, value)),
         }
-        Ok(())
     }
 
     /// Text or CDATA content.
@@ -460,28 +469,24 @@ impl<'a> Decoder<'a> {
             Target::CallId => self.call_id = Some(cap.text.finish()),
             Target::Slot(i) => {
                 if let Some(slot) = self.message.as_mut().and_then(|m| m.slots.get_mut(i)) {
-                    if slot.is_none() {
-                        *slot = Some(cap.text.finish());
-                    }
+                    slot.get_or_insert(cap.text.finish());
                 }
             }
             Target::Other => {
-                if cap.scalar {
-                    if let Some(msg) = self.message.as_mut() {
-                        msg.other.push((cap.name, cap.text.finish()));
-                    }
+                if let (true, Some(msg)) = (cap.scalar, self.message.as_mut()) {
+                    msg.other.push((cap.name, cap.text.finish()));
                 }
             }
             Target::NodeField(i) => {
                 if let Some(field) = self.node.as_mut().and_then(|n| n.fields.get_mut(i)) {
-                    field.get_or_insert_with(|| cap.text.finish());
+                    field.get_or_insert(cap.text.finish());
                 }
             }
         }
     }
 
     /// A `Node` closes: it becomes an entry unless it has no name (2.7).
-    fn finish_node(&mut self, node: NodeState) {
+    fn finish_node(&mut self, node: NodeState<'a>) {
         let [name, kind, val] = node.fields;
         let Some(key) = name.filter(|n| !n.is_empty()) else {
             return;
@@ -494,7 +499,7 @@ impl<'a> Decoder<'a> {
             .flatten();
         let value = match int {
             Some(i) => Value::Int(i),
-            None => Value::Str(val),
+            None => Value::Str(val.into_owned()),
         };
         let (Some(list), Some(msg)) = (self.list, self.message.as_mut()) else {
             return;
@@ -503,7 +508,10 @@ impl<'a> Decoder<'a> {
             ListKind::UData => &mut msg.udata,
             ListKind::Extensions => &mut msg.extensions,
         };
-        entries.push(KeyValue { key, value });
+        entries.push(KeyValue {
+            key: key.into_owned(),
+            value,
+        });
     }
 
     /// Steps 6-11, once the document is known to be well-formed.
@@ -514,12 +522,15 @@ impl<'a> Decoder<'a> {
         let Some(msg) = self.message else {
             return Err(DecodeError::NoMessageElement);
         };
-        let call_id = self.call_id.filter(|id| !id.is_empty());
+        let call_id = self
+            .call_id
+            .filter(|id| !id.is_empty())
+            .map(Cow::into_owned);
         let Some(spec) = msg.spec else {
             return Ok(Message {
                 call_id,
                 body: Body::Unknown(UnknownMessage {
-                    name: msg.name,
+                    name: msg.name.to_owned(),
                     fields: first_of_each_name(msg.other),
                 }),
             });
@@ -535,7 +546,7 @@ impl<'a> Decoder<'a> {
             }
         }
         let parts = Parts {
-            slots: msg.slots,
+            slots: msg.slots.map(|v| v.map(Cow::into_owned)),
             udata: msg.udata,
             extensions: msg.extensions,
             other: first_of_each_name(msg.other),
@@ -547,50 +558,40 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// Which of `Name`, `Type`, `Val` a name is (any case).
+fn node_field(name: &str) -> Option<usize> {
+    NODE_FIELDS
+        .iter()
+        .position(|f| f.eq_ignore_ascii_case(name))
+}
+
 /// First occurrence wins among open fields, names compared ignoring ASCII
 /// case (2.3 step 9, 2.4). Sort-based so a hostile payload with thousands
 /// of distinct names stays O(n log n).
-fn first_of_each_name(fields: Vec<(String, String)>) -> Vec<(String, String)> {
-    if fields.len() < 2 {
-        return fields;
-    }
-    let folded = |s: &str| {
-        s.bytes()
-            .map(|b| b.to_ascii_lowercase())
-            .collect::<Vec<u8>>()
+fn first_of_each_name(fields: Vec<(&str, Cow<'_, str>)>) -> Vec<(String, String)> {
+    let keep: Vec<bool> = if fields.len() < 2 {
+        vec![true; fields.len()]
+    } else {
+        let folded = |s: &str| {
+            s.bytes()
+                .map(|b| b.to_ascii_lowercase())
+                .collect::<Vec<u8>>()
+        };
+        let keys: Vec<Vec<u8>> = fields.iter().map(|(n, _)| folded(n)).collect();
+        let mut order: Vec<usize> = (0..fields.len()).collect();
+        // Stable: among equal names the earliest index comes first.
+        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let mut keep = vec![false; fields.len()];
+        for (pos, &i) in order.iter().enumerate() {
+            keep[i] = pos == 0 || keys[order[pos - 1]] != keys[i];
+        }
+        keep
     };
-    let keys: Vec<Vec<u8>> = fields.iter().map(|(n, _)| folded(n)).collect();
-    let mut order: Vec<usize> = (0..fields.len()).collect();
-    // Stable: among equal names the earliest index comes first.
-    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-    let mut keep = vec![false; fields.len()];
-    for (pos, &i) in order.iter().enumerate() {
-        keep[i] = pos == 0 || keys[order[pos - 1]] != keys[i];
-    }
     fields
         .into_iter()
         .zip(keep)
-        .filter_map(|(f, k)| k.then_some(f))
+        .filter_map(|((n, v), k)| k.then(|| (n.to_owned(), v.into_owned())))
         .collect()
-}
-
-/// Input slices are cut at ASCII delimiters of a `&str`, so they are UTF-8;
-/// checked anyway rather than assumed.
-fn bytes_str(bytes: Cow<'_, [u8]>) -> Result<&str, DecodeError> {
-    match bytes {
-        Cow::Borrowed(b) => {
-            std::str::from_utf8(b).map_err(|_| DecodeError::ill_formed("text is not UTF-8"))
-        }
-        // The slice reader always borrows; an owned chunk would mean a
-        // quick-xml change we have not reviewed.
-        Cow::Owned(_) => Err(DecodeError::ill_formed("unexpected owned text")),
-    }
-}
-
-fn utf8_name(name: &[u8]) -> Result<String, DecodeError> {
-    std::str::from_utf8(name)
-        .map(str::to_owned)
-        .map_err(|_| DecodeError::ill_formed("name is not UTF-8"))
 }
 
 /// Maps a quick-xml error to our reasons: running out of input inside a

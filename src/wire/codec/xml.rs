@@ -45,13 +45,20 @@ fn is_name_char(c: char) -> bool {
 /// just part of the name).
 pub(crate) fn is_name(name: &[u8]) -> bool {
     // ASCII fast path: every catalogue name takes it.
-    if let Some((&first, rest)) = name.split_first() {
-        if name.is_ascii() {
-            return (first.is_ascii_alphabetic() || first == b'_' || first == b':')
-                && rest
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.'));
+    let Some((&first, rest)) = name.split_first() else {
+        return false;
+    };
+    if first.is_ascii_alphabetic() || first == b'_' || first == b':' {
+        let ascii_name =
+            |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.');
+        if rest.iter().all(ascii_name) {
+            return true;
         }
+        if rest.is_ascii() {
+            return false;
+        }
+    } else if first.is_ascii() {
+        return false;
     }
     let Ok(s) = std::str::from_utf8(name) else {
         return false;
