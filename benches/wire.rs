@@ -5,6 +5,8 @@
 //! Run: `cargo bench --bench wire`. Throughput is one frame per iteration, so
 //! criterion's "thrpt" reads as frames per second.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
