@@ -9,7 +9,7 @@
 //! not know what the attributes mean.
 
 use super::error::DecodeError;
-use super::xml::is_ws;
+use super::xml::{class, is_name, EQ, NAME, NAME_START, SPECIAL, WS};
 
 /// Most attributes one element may carry (2.5).
 pub const MAX_ATTRIBUTES: usize = 64;
@@ -37,43 +37,68 @@ impl<'a> Attributes<'a> {
         }
     }
 
-    fn step(&mut self) -> Result<Option<(&'a str, &'a str)>, DecodeError> {
-        let bytes = self.rest.as_bytes();
-        let ws = bytes.iter().position(|&b| !is_ws(b)).unwrap_or(bytes.len());
-        if ws == bytes.len() {
+    fn step(&mut self) -> Result<Option<Attr<'a>>, DecodeError> {
+        // Slice iterators and a byte-class table: no bounds check per byte
+        // and one lookup per byte. Every cut is at an ASCII delimiter (or
+        // the end), so it is a character boundary; `get` would refuse it
+        // otherwise.
+        let s = self.rest;
+        let b = s.as_bytes();
+        let from = |i: usize| b.get(i..).unwrap_or_default();
+        let skip_ws = |i: usize| i + from(i).iter().take_while(|&&c| class(c) & WS != 0).count();
+        let name_start = skip_ws(0);
+        if name_start == b.len() {
             return Ok(None);
         }
         // XML needs whitespace before every attribute (after the name and
         // between attributes).
-        if ws == 0 {
+        if name_start == 0 {
             return Err(DecodeError::ill_formed("missing space before attribute"));
         }
-        let s = &self.rest[ws..];
-        let name_len = s
-            .bytes()
-            .position(|b| is_ws(b) || b == b'=')
-            .unwrap_or(s.len());
-        let (name, after) = s.split_at(name_len);
-        let after = after.trim_start_matches([' ', '\t', '\r', '\n']);
-        let after = after
-            .strip_prefix('=')
-            .ok_or_else(|| DecodeError::ill_formed("attribute without '='"))?
-            .trim_start_matches([' ', '\t', '\r', '\n']);
-        let quote = match after.bytes().next() {
-            Some(q @ (b'"' | b'\'')) => char::from(q),
+        let name_bytes = from(name_start);
+        let mut simple = name_bytes
+            .first()
+            .is_some_and(|&c| class(c) & NAME_START != 0);
+        let mut name_len = 0;
+        for &c in name_bytes {
+            let k = class(c);
+            if k & (WS | EQ) != 0 {
+                break;
+            }
+            simple &= k & NAME != 0;
+            name_len += 1;
+        }
+        let name = s.get(name_start..name_start + name_len).unwrap_or("");
+        // Plain ASCII names are settled above; anything else (non-ASCII
+        // letters, a bad first character) goes to `is_name`.
+        if !simple && !is_name(name.as_bytes()) {
+            return Err(DecodeError::ill_formed("bad attribute name"));
+        }
+        let eq = skip_ws(name_start + name_len);
+        if b.get(eq) != Some(&b'=') {
+            return Err(DecodeError::ill_formed("attribute without '='"));
+        }
+        let q = skip_ws(eq + 1);
+        let quote = match b.get(q) {
+            Some(&c @ (b'"' | b'\'')) => c,
             _ => return Err(DecodeError::ill_formed("attribute value not quoted")),
         };
-        let body = &after[1..];
-        let end = body
-            .find(quote)
+        let value_start = q + 1;
+        let value_len = from(value_start)
+            .iter()
+            .position(|&c| c == quote)
             .ok_or_else(|| DecodeError::ill_formed("attribute value not closed"))?;
-        let value = &body[..end];
-        self.rest = &body[end + 1..];
+        let value = s.get(value_start..value_start + value_len).unwrap_or("");
+        let plain = value.bytes().fold(0, |acc, c| acc | class(c)) & SPECIAL == 0;
+        self.rest = s.get(value_start + value_len + 1..).unwrap_or("");
         if self.count == MAX_ATTRIBUTES {
             return Err(DecodeError::TooManyAttributes);
         }
+        // Compared inline: names are a few bytes, and a libc memcmp call per
+        // pair costs more than the comparison.
+        let same = |seen: &&str| seen.len() == name.len() && seen.bytes().eq(name.bytes());
         let inline = &self.seen[..self.count.min(INLINE)];
-        if inline.contains(&name) || self.spilled.contains(&name) {
+        if inline.iter().any(same) || self.spilled.iter().any(same) {
             return Err(DecodeError::ill_formed("duplicate attribute"));
         }
         match self.seen.get_mut(self.count) {
@@ -81,16 +106,26 @@ impl<'a> Attributes<'a> {
             None => self.spilled.push(name),
         }
         self.count += 1;
-        Ok(Some((name, value)))
+        Ok(Some(Attr { name, value, plain }))
     }
 }
 
+/// One attribute as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Attr<'a> {
+    pub name: &'a str,
+    /// Between the quotes, references unresolved.
+    pub value: &'a str,
+    /// No reference, `<` or literal tab/CR/LF: the value is final as is.
+    pub plain: bool,
+}
+
 impl<'a> Iterator for Attributes<'a> {
-    type Item = Result<(&'a str, &'a str), DecodeError>;
+    type Item = Result<Attr<'a>, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         match self.step() {
-            Ok(Some(pair)) => Some(Ok(pair)),
+            Ok(Some(attr)) => Some(Ok(attr)),
             Ok(None) => None,
             Err(e) => {
                 // One error ends the iteration.
@@ -106,7 +141,9 @@ mod tests {
     use super::*;
 
     fn all(s: &str) -> Result<Vec<(&str, &str)>, DecodeError> {
-        Attributes::new(s).collect()
+        Attributes::new(s)
+            .map(|a| a.map(|a| (a.name, a.value)))
+            .collect()
     }
 
     #[test]
@@ -116,6 +153,14 @@ mod tests {
             vec![("a", "1"), ("b", "2>"), ("c", "it's")]
         );
         assert_eq!(all("").unwrap(), vec![]);
+        let flags: Vec<bool> = Attributes::new(" a=\"x\" b=\"&amp;\" c=\"\t\"")
+            .map(|a| a.unwrap().plain)
+            .collect();
+        assert_eq!(flags, [true, false, false]);
+        assert_eq!(
+            all(" \u{e9}t\u{e9}=\"1\"").unwrap(),
+            vec![("\u{e9}t\u{e9}", "1")]
+        );
     }
 
     #[test]
@@ -127,6 +172,8 @@ mod tests {
             " a=\"1\"b=\"2\"",
             "x a=\"1\"",
             " a=\"1\" a=\"2\"",
+            " 1a=\"1\"",
+            " a\u{d7}=\"1\"",
         ] {
             assert!(
                 matches!(all(bad), Err(DecodeError::NotWellFormed { .. })),

@@ -140,7 +140,10 @@ struct Decoder<'a> {
     root_is_gcti: bool,
     seen_doctype: bool,
     call_id: Option<Cow<'a, str>>,
-    message: Option<MessageState<'a>>,
+    /// Valid once `has_message`; kept in place (not in an `Option`) so the
+    /// large slot array is never moved.
+    message: MessageState<'a>,
+    has_message: bool,
     /// The message element is open (at depth 2).
     in_message: bool,
     /// The open list element (at depth 3), if it is one we read.
@@ -160,7 +163,17 @@ impl<'a> Decoder<'a> {
             root_is_gcti: false,
             seen_doctype: false,
             call_id: None,
-            message: None,
+            message: MessageState {
+                name: "",
+                spec: None,
+                slots: Default::default(),
+                udata: Vec::new(),
+                extensions: Vec::new(),
+                udata_seen: false,
+                extensions_seen: false,
+                other: Vec::new(),
+            },
+            has_message: false,
             in_message: false,
             list: None,
             node: None,
@@ -192,43 +205,42 @@ impl<'a> Decoder<'a> {
         }
         let mut first = true;
         loop {
-            let event = match reader.read_event() {
-                Ok(e) => e,
+            // Matched in place: binding the `Result` first would copy it
+            // (quick-xml's error type is large) on every event.
+            match reader.read_event() {
                 Err(e) => return Err(xml_error(&e, &reader, text)),
-            };
-            match event {
-                Event::Decl(_) => {
+                Ok(Event::Decl(_)) => {
                     // Its content was checked with the encoding (charset.rs),
                     // which reads a declaration only at the very start.
                     if !first {
                         return Err(DecodeError::ill_formed("XML declaration not at the start"));
                     }
                 }
-                Event::PI(pi) => {
+                Ok(Event::PI(pi)) => {
                     let target = pi.target();
                     if !is_name(target) || target.eq_ignore_ascii_case(b"xml") {
                         return Err(DecodeError::ill_formed("bad processing instruction"));
                     }
                 }
-                Event::DocType(doctype) => self.doctype(&doctype)?,
-                Event::Start(e) => self.open(&e)?,
-                Event::Empty(e) => {
+                Ok(Event::DocType(doctype)) => self.doctype(&doctype)?,
+                Ok(Event::Start(e)) => self.open(&e)?,
+                Ok(Event::Empty(e)) => {
                     self.open(&e)?;
                     self.close();
                 }
-                Event::End(_) => self.close(),
-                Event::Text(t) => {
+                Ok(Event::End(_)) => self.close(),
+                Ok(Event::Text(t)) => {
                     let piece = self.sub(&t)?;
                     self.text(piece, true)?;
                 }
-                Event::CData(c) => {
+                Ok(Event::CData(c)) => {
                     if self.depth == 0 {
                         return Err(DecodeError::ill_formed("CDATA outside the root element"));
                     }
                     let piece = self.sub(&c)?;
                     self.text(piece, false)?;
                 }
-                Event::GeneralRef(r) => {
+                Ok(Event::GeneralRef(r)) => {
                     if self.depth == 0 {
                         return Err(DecodeError::ill_formed(
                             "reference outside the root element",
@@ -239,15 +251,15 @@ impl<'a> Decoder<'a> {
                         cap.text.push_char(c);
                     }
                 }
-                Event::Comment(_) => {}
-                Event::Eof => break,
+                Ok(Event::Comment(_)) => {}
+                Ok(Event::Eof) => break,
             }
             first = false;
         }
         if !self.seen_root || self.depth > 0 {
             return Err(DecodeError::Truncated);
         }
-        self.into_message()
+        self.take_message()
     }
 
     /// A DOCTYPE is accepted and ignored, but only as XML allows it (once,
@@ -287,7 +299,8 @@ impl<'a> Decoder<'a> {
         if !is_name(name.as_bytes()) {
             return Err(DecodeError::ill_formed("bad element name"));
         }
-        if name.eq_ignore_ascii_case("Node") {
+        let is_node = name.eq_ignore_ascii_case("Node");
+        if is_node {
             self.nodes += 1;
             if self.nodes > MAX_NODES {
                 return Err(DecodeError::TooManyNodes);
@@ -300,14 +313,14 @@ impl<'a> Decoder<'a> {
                 cap.scalar = false;
                 Role::Ignored
             }
-            None => self.role(name, depth),
+            None => self.role(name, depth, is_node),
         };
         self.attributes(after_name, role)
     }
 
     /// Decides what the element at `depth` is, and starts capturing its text
     /// when it carries a value.
-    fn role(&mut self, name: &'a str, depth: usize) -> Role {
+    fn role(&mut self, name: &'a str, depth: usize, is_node: bool) -> Role {
         match depth {
             1 => {
                 self.seen_root = true;
@@ -318,23 +331,16 @@ impl<'a> Decoder<'a> {
                     if self.call_id.is_none() {
                         self.start_capture(Target::CallId, depth, name);
                     }
-                } else if self.message.is_none() {
-                    self.message = Some(MessageState {
-                        name,
-                        spec: Spec::lookup(name.as_bytes()),
-                        slots: Default::default(),
-                        udata: Vec::new(),
-                        extensions: Vec::new(),
-                        udata_seen: false,
-                        extensions_seen: false,
-                        other: Vec::new(),
-                    });
+                } else if !self.has_message {
+                    self.has_message = true;
+                    self.message.name = name;
+                    self.message.spec = Spec::lookup(name.as_bytes());
                     self.in_message = true;
                     return Role::Message;
                 }
             }
             3 if self.in_message => self.message_child(name, depth),
-            4 if self.list.is_some() && name.eq_ignore_ascii_case("Node") => {
+            4 if is_node && self.list.is_some() => {
                 self.node = Some(NodeState {
                     depth,
                     fields: Default::default(),
@@ -357,9 +363,7 @@ impl<'a> Decoder<'a> {
 
     /// A child of the message element: a list, a field, or ignored.
     fn message_child(&mut self, name: &'a str, depth: usize) {
-        let Some(msg) = self.message.as_mut() else {
-            return;
-        };
+        let msg = &mut self.message;
         let Some(spec) = msg.spec else {
             // Unknown message: every scalar child is kept.
             self.start_capture(Target::Other, depth, name);
@@ -394,11 +398,13 @@ impl<'a> Decoder<'a> {
     /// well-formed), keeping those the element's role needs.
     fn attributes(&mut self, after_name: &'a str, role: Role) -> Result<(), DecodeError> {
         for attr in Attributes::new(after_name) {
-            let (key, raw) = attr?;
-            if !is_name(key.as_bytes()) {
-                return Err(DecodeError::ill_formed("bad attribute name"));
-            }
-            let value = attr_value(raw)?;
+            let attr = attr?;
+            let key = attr.name;
+            let value = if attr.plain {
+                Cow::Borrowed(attr.value)
+            } else {
+                attr_value(attr.value)?
+            };
             match role {
                 Role::Ignored => {}
                 Role::Message => self.message_attr(key, value),
@@ -413,9 +419,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn message_attr(&mut self, key: &'a str, value: Cow<'a, str>) {
-        let Some(msg) = self.message.as_mut() else {
-            return;
-        };
+        let msg = &mut self.message;
         match msg.spec.map(|s| (s, s.slot(key.as_bytes()))) {
             Some((_, Some(i))) => {
                 msg.slots[i].get_or_insert(value);
@@ -433,7 +437,9 @@ impl<'a> Decoder<'a> {
             }
             return Err(DecodeError::ill_formed("text outside the root element"));
         }
-        if is_text && piece.contains("]]>") {
+        // A byte loop, not `str::contains`: text pieces are short and the
+        // substring searcher's set-up would cost more than the search.
+        if is_text && piece.as_bytes().windows(3).any(|w| w == b"]]>") {
             return Err(DecodeError::ill_formed("']]>' in text"));
         }
         if let Some(cap) = self.capture.as_mut().filter(|c| c.depth == self.depth) {
@@ -468,13 +474,13 @@ impl<'a> Decoder<'a> {
         match cap.target {
             Target::CallId => self.call_id = Some(cap.text.finish()),
             Target::Slot(i) => {
-                if let Some(slot) = self.message.as_mut().and_then(|m| m.slots.get_mut(i)) {
+                if let Some(slot) = self.message.slots.get_mut(i) {
                     slot.get_or_insert(cap.text.finish());
                 }
             }
             Target::Other => {
-                if let (true, Some(msg)) = (cap.scalar, self.message.as_mut()) {
-                    msg.other.push((cap.name, cap.text.finish()));
+                if cap.scalar {
+                    self.message.other.push((cap.name, cap.text.finish()));
                 }
             }
             Target::NodeField(i) => {
@@ -501,12 +507,10 @@ impl<'a> Decoder<'a> {
             Some(i) => Value::Int(i),
             None => Value::Str(val.into_owned()),
         };
-        let (Some(list), Some(msg)) = (self.list, self.message.as_mut()) else {
-            return;
-        };
-        let entries = match list {
-            ListKind::UData => &mut msg.udata,
-            ListKind::Extensions => &mut msg.extensions,
+        let entries = match self.list {
+            Some(ListKind::UData) => &mut self.message.udata,
+            Some(ListKind::Extensions) => &mut self.message.extensions,
+            None => return,
         };
         entries.push(KeyValue {
             key: key.into_owned(),
@@ -515,23 +519,26 @@ impl<'a> Decoder<'a> {
     }
 
     /// Steps 6-11, once the document is known to be well-formed.
-    fn into_message(self) -> Result<Message, DecodeError> {
+    fn take_message(&mut self) -> Result<Message, DecodeError> {
         if !self.root_is_gcti {
             return Err(DecodeError::RootNotGctiMsg);
         }
-        let Some(msg) = self.message else {
+        if !self.has_message {
             return Err(DecodeError::NoMessageElement);
-        };
+        }
+        let msg = &mut self.message;
         let call_id = self
             .call_id
+            .take()
             .filter(|id| !id.is_empty())
             .map(Cow::into_owned);
+        let other = first_of_each_name(std::mem::take(&mut msg.other));
         let Some(spec) = msg.spec else {
             return Ok(Message {
                 call_id,
                 body: Body::Unknown(UnknownMessage {
                     name: msg.name.to_owned(),
-                    fields: first_of_each_name(msg.other),
+                    fields: other,
                 }),
             });
         };
@@ -546,10 +553,10 @@ impl<'a> Decoder<'a> {
             }
         }
         let parts = Parts {
-            slots: msg.slots.map(|v| v.map(Cow::into_owned)),
-            udata: msg.udata,
-            extensions: msg.extensions,
-            other: first_of_each_name(msg.other),
+            slots: &mut msg.slots,
+            udata: std::mem::take(&mut msg.udata),
+            extensions: std::mem::take(&mut msg.extensions),
+            other,
         };
         Ok(Message {
             call_id,
@@ -558,11 +565,16 @@ impl<'a> Decoder<'a> {
     }
 }
 
-/// Which of `Name`, `Type`, `Val` a name is (any case).
+/// Which of `Name`, `Type`, `Val` a name is (any case). Dispatched on the
+/// first letter: this runs for every attribute of every `Node`.
 fn node_field(name: &str) -> Option<usize> {
-    NODE_FIELDS
-        .iter()
-        .position(|f| f.eq_ignore_ascii_case(name))
+    let i = match name.as_bytes().first()?.to_ascii_lowercase() {
+        b'n' => 0,
+        b't' => 1,
+        b'v' => 2,
+        _ => return None,
+    };
+    NODE_FIELDS[i].eq_ignore_ascii_case(name).then_some(i)
 }
 
 /// First occurrence wins among open fields, names compared ignoring ASCII
