@@ -611,6 +611,16 @@ fn first_of_each_name(fields: Vec<(&str, Cow<'_, str>)>) -> Vec<(String, String)
 fn xml_error(e: &XmlError, reader: &Reader<&[u8]>, text: &str) -> DecodeError {
     let at = reader.error_position();
     let truncated = match e {
+        // `<!`, `<![CD`, `<!DOC` at the very end: cut before quick-xml
+        // could tell which declaration it is.
+        XmlError::Syntax(SyntaxError::InvalidBangMarkup) => usize::try_from(at)
+            .ok()
+            .and_then(|at| text.get(at..))
+            .is_some_and(|rest| {
+                ["<!--", "<![CDATA[", "<!DOCTYPE"]
+                    .iter()
+                    .any(|full| full.len() > rest.len() && full.starts_with(rest))
+            }),
         XmlError::Syntax(s) => matches!(
             s,
             SyntaxError::UnclosedPIOrXmlDecl
@@ -630,5 +640,143 @@ fn xml_error(e: &XmlError, reader: &Reader<&[u8]>, text: &str) -> DecodeError {
         DecodeError::Truncated
     } else {
         DecodeError::ill_formed(format!("{e} at byte {at}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::message::*;
+
+    fn dec(xml: &str) -> Result<Message, DecodeError> {
+        decode(&xml.bytes().collect::<Vec<u8>>())
+    }
+
+    fn g(body: &str) -> String {
+        format!("<GctiMsg><CallId>C1</CallId>{body}</GctiMsg>")
+    }
+
+    #[test]
+    fn attribute_values_are_normalised_child_text_trimmed_and_line_ends_joined() {
+        let m = dec(&g(
+            "<CallInfoResp ANI=\" a\tb\r\nc \"><DNIS>\r\n 8\r\n9 \r\n</DNIS></CallInfoResp>",
+        ))
+        .unwrap();
+        let Body::CallInfoResp(r) = m.body else {
+            panic!("{m:?}")
+        };
+        assert_eq!(r.ani.as_deref(), Some(" a b c "));
+        assert_eq!(r.dnis.as_deref(), Some("8\n9"));
+    }
+
+    #[test]
+    fn open_messages_keep_scalar_fields_first_of_each_name() {
+        let m = dec(&g(
+            "<MonitorInfo Link=\"down\" link=\"up\" reqid=\"7\"><ReqId>8</ReqId>\
+             <Server>ts1</Server><LINK>x</LINK><Nested><a/></Nested></MonitorInfo>",
+        ))
+        .unwrap();
+        assert_eq!(
+            m.body,
+            Body::MonitorInfo(MonitorInfo {
+                req_id: Some("7".into()),
+                other: vec![
+                    ("Link".into(), "down".into()),
+                    ("Server".into(), "ts1".into())
+                ],
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_message_keeps_name_as_received_and_needs_no_call_id() {
+        let m =
+            dec("<GctiMsg><treatCALL Type=\"Play\"><Arg> 1 </Arg></treatCALL></GctiMsg>").unwrap();
+        assert_eq!(m.call_id, None);
+        assert_eq!(
+            m.body,
+            Body::Unknown(UnknownMessage {
+                name: "treatCALL".into(),
+                fields: vec![("Type".into(), "Play".into()), ("Arg".into(), "1".into())],
+            })
+        );
+    }
+
+    #[test]
+    fn user_data_outside_its_place_is_ignored_and_nested_nodes_skipped() {
+        let m = dec(&g(
+            "<NewCall><CalledNum>1</CalledNum><Node Name=\"stray\"/>\
+             <UDataEx><Node Name=\"a\" Val=\"1\"><Node Name=\"inner\"/></Node>\
+             <Other><Node Name=\"deep\"/></Other></UDataEx>\
+             <UDataEx><Node Name=\"second list\"/></UDataEx></NewCall>",
+        ))
+        .unwrap();
+        let Body::NewCall(n) = m.body else {
+            panic!("{m:?}")
+        };
+        assert_eq!(n.udata, vec![KeyValue::str("a", "1")]);
+    }
+
+    #[test]
+    fn character_references_may_denote_any_character() {
+        let m = dec(&g("<CallStatus Event=\"&#x20AC;&#65;\"/>")).unwrap();
+        assert_eq!(
+            m.body,
+            Body::CallStatus(CallStatus {
+                event: "\u{20ac}A".into()
+            })
+        );
+    }
+
+    #[test]
+    fn form_errors_are_not_well_formed() {
+        for bad in [
+            "<GctiMsg><CallId>C1</CallId><EndCall/></GctiMsg>x",
+            "x<GctiMsg><CallId>C1</CallId><EndCall/></GctiMsg>",
+            "<GctiMsg><CallId>C1</CallId><EndCall/></GctiMsg><GctiMsg/>",
+            "<GctiMsg><CallId>C1</CallId><EndCall/></GctiMsg>&amp;",
+            " <?xml version=\"1.0\"?><GctiMsg><CallId>C1</CallId><EndCall/></GctiMsg>",
+            "<?XML version=\"1.0\"?><GctiMsg><CallId>C1</CallId><EndCall/></GctiMsg>",
+            "<GctiMsg><CallId>C1</CallId><EndCall/><!-- a -- b --></GctiMsg>",
+            "<GctiMsg><CallId>C1]]>x</CallId><EndCall/></GctiMsg>",
+            "<GctiMsg><CallId>C1</CallId><1EndCall/></GctiMsg>",
+            "<GctiMsg><CallId>C1</CallId><EndCall EndCause=\"a<b\"/></GctiMsg>",
+            "<GctiMsg><CallId>C1</CallId><EndCall/></GctiMsg><!DOCTYPE GctiMsg>",
+            "<GctiMsg><CallId>C1</CallId><EndCall a='1' a='2'/></GctiMsg>",
+            "<GctiMsg><CallId>C&#xD800;</CallId><EndCall/></GctiMsg>",
+            "<GctiMsg><CallId>C& x;</CallId><EndCall/></GctiMsg>",
+        ] {
+            assert!(
+                matches!(dec(bad), Err(DecodeError::NotWellFormed { .. })),
+                "{bad}: {:?}",
+                dec(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn documents_cut_short_are_truncated() {
+        let whole = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><!DOCTYPE GctiMsg SYSTEM \
+                     \"IServer.dtd\"><GctiMsg><CallId>C&amp;1</CallId><!-- c --><EndCall \
+                     EndCause=\"Normal\"/><![CDATA[x]]></GctiMsg>";
+        assert!(dec(whole).is_ok());
+        for cut in 1..whole.len() {
+            let part = &whole[..cut];
+            match dec(part) {
+                Err(DecodeError::Truncated) => {}
+                other => panic!("{part:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn limits_count_everything_even_ignored_parts() {
+        let deep = g("<EndCall><a><b><c><d><e><f><g/></f></e></d></c></b></a></EndCall>");
+        assert_eq!(dec(&deep), Err(DecodeError::TooDeep));
+        let attrs: String = (0..65).map(|i| format!(" x{i}=\"1\"")).collect();
+        let many = g(&format!("<EndCall/><Ignored{attrs}/>"));
+        assert_eq!(dec(&many), Err(DecodeError::TooManyAttributes));
+        let nodes = g(&format!("<EndCall/><x>{}</x>", "<node/>".repeat(1025)));
+        assert_eq!(dec(&nodes), Err(DecodeError::TooManyNodes));
     }
 }
