@@ -610,17 +610,22 @@ fn first_of_each_name(fields: Vec<(&str, Cow<'_, str>)>) -> Vec<(String, String)
 /// construct is `truncated XML`, anything else `not well-formed XML`.
 fn xml_error(e: &XmlError, reader: &Reader<&[u8]>, text: &str) -> DecodeError {
     let at = reader.error_position();
+    let rest = usize::try_from(at).ok().and_then(|at| text.get(at..));
+    // An entity declaration outside a DOCTYPE is malformed anyway, but 2.3
+    // step 4 names the reason for any `<!ENTITY`.
+    if matches!(e, XmlError::Syntax(SyntaxError::InvalidBangMarkup))
+        && rest.is_some_and(|r| r.starts_with("<!ENTITY"))
+    {
+        return DecodeError::DtdInternalSubset;
+    }
     let truncated = match e {
         // `<!`, `<![CD`, `<!DOC` at the very end: cut before quick-xml
         // could tell which declaration it is.
-        XmlError::Syntax(SyntaxError::InvalidBangMarkup) => usize::try_from(at)
-            .ok()
-            .and_then(|at| text.get(at..))
-            .is_some_and(|rest| {
-                ["<!--", "<![CDATA[", "<!DOCTYPE"]
-                    .iter()
-                    .any(|full| full.len() > rest.len() && full.starts_with(rest))
-            }),
+        XmlError::Syntax(SyntaxError::InvalidBangMarkup) => rest.is_some_and(|rest| {
+            ["<!--", "<![CDATA[", "<!DOCTYPE"]
+                .iter()
+                .any(|full| full.len() > rest.len() && full.starts_with(rest))
+        }),
         XmlError::Syntax(s) => matches!(
             s,
             SyntaxError::UnclosedPIOrXmlDecl
@@ -630,10 +635,9 @@ fn xml_error(e: &XmlError, reader: &Reader<&[u8]>, text: &str) -> DecodeError {
                 | SyntaxError::UnclosedTag
         ),
         // `&am` at the very end: cut inside a reference.
-        XmlError::IllFormed(IllFormedError::UnclosedReference) => usize::try_from(at)
-            .ok()
-            .and_then(|at| text.get(at..))
-            .is_some_and(|rest| !rest.contains([';', '<'])),
+        XmlError::IllFormed(IllFormedError::UnclosedReference) => {
+            rest.is_some_and(|rest| !rest.contains([';', '<']))
+        }
         _ => false,
     };
     if truncated {
@@ -767,6 +771,18 @@ mod tests {
                 other => panic!("{part:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn any_entity_declaration_is_a_dtd_internal_subset() {
+        let stray = g("<EndCall/><!ENTITY x \"y\">");
+        assert_eq!(dec(&stray), Err(DecodeError::DtdInternalSubset));
+        let subset = "<!DOCTYPE GctiMsg SYSTEM 'IServer.dtd' [ ]><GctiMsg/>";
+        assert_eq!(dec(subset), Err(DecodeError::DtdInternalSubset));
+        // A '[' inside the quoted system id is not a subset.
+        let quoted =
+            "<!DOCTYPE GctiMsg SYSTEM 'I[1].dtd'><GctiMsg><CallId>C1</CallId><EndCall/></GctiMsg>";
+        assert!(dec(quoted).is_ok());
     }
 
     #[test]
