@@ -230,6 +230,11 @@ impl Spec {
         &CATALOGUE[kind as usize]
     }
 
+    /// Whether slot `i` is written as an attribute (else a child element).
+    pub fn is_attr(&self, i: usize) -> bool {
+        i < self.first_child
+    }
+
     /// The slot a received field name fills, ASCII-case-insensitively and
     /// with aliases.
     pub fn slot(&self, name: &[u8]) -> Option<usize> {
