@@ -28,7 +28,9 @@ use crate::wire::message::{
 
 /// Deepest element allowed; `GctiMsg` is depth 1 (2.5).
 pub const MAX_DEPTH: usize = 8;
-/// Most elements named `Node` in one message (2.5).
+/// Most elements named `Node` in one message (2.5); the encoder refuses more
+/// than this many user-data entries (`UDataEx` and `ExtnsEx` together) so we
+/// never send what we would refuse.
 pub const MAX_NODES: usize = 1024;
 
 /// Decodes one XML payload (the bytes after a type `0x03` header).

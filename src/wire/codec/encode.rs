@@ -8,6 +8,7 @@
 //! character is its own byte or it is refused.
 
 use super::catalogue::Spec;
+use super::decode::MAX_NODES;
 use super::error::EncodeError;
 use super::fields::View;
 use super::validate::{validate_call_id, validate_text};
@@ -18,9 +19,6 @@ use crate::wire::message::{KeyValue, Message, Value};
 /// The fixed prolog of every payload (2.1).
 const PROLOG: &[u8] =
     b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><!DOCTYPE GctiMsg SYSTEM \"IServer.dtd\">";
-
-/// Most user-data nodes in one message, `UDataEx` and `ExtnsEx` together.
-pub const MAX_NODES: usize = 1024;
 
 /// The XML payload of `msg`, ISO-8859-1 bytes.
 pub fn encode(msg: &Message) -> Result<Vec<u8>, EncodeError> {

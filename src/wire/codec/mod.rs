@@ -19,7 +19,7 @@ mod validate;
 mod xml;
 
 pub use attributes::MAX_ATTRIBUTES;
-pub use decode::{decode, MAX_DEPTH};
-pub use encode::{encode, encode_frame, MAX_NODES};
+pub use decode::{decode, MAX_DEPTH, MAX_NODES};
+pub use encode::{encode, encode_frame};
 pub use error::{DecodeError, EncodeError};
 pub use validate::{is_refused_control, validate_call_id, validate_text, MAX_CALL_ID};
