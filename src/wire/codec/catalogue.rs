@@ -213,15 +213,26 @@ impl Spec {
     /// The catalogue entry for a received element name, matched
     /// ASCII-case-insensitively (2.4); `None` for an unknown message.
     pub fn lookup(name: &[u8]) -> Option<&'static Spec> {
-        CATALOGUE
-            .iter()
-            .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+        // Length and first letter first: most names differ there, and this
+        // runs for every message decoded.
+        let first = name.first()?.to_ascii_lowercase();
+        CATALOGUE.iter().find(|s| {
+            let n = s.name.as_bytes();
+            n.len() == name.len()
+                && n[0].to_ascii_lowercase() == first
+                && n.eq_ignore_ascii_case(name)
+        })
     }
 
     /// The entry for a kind.
     pub fn of(kind: Kind) -> &'static Spec {
         // The table is in `Kind` declaration order (checked by a test).
         &CATALOGUE[kind as usize]
+    }
+
+    /// Whether slot `i` is written as an attribute (else a child element).
+    pub fn is_attr(&self, i: usize) -> bool {
+        i < self.first_child
     }
 
     /// The slot a received field name fills, ASCII-case-insensitively and

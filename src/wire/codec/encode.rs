@@ -8,6 +8,7 @@
 //! character is its own byte or it is refused.
 
 use super::catalogue::Spec;
+use super::decode::MAX_NODES;
 use super::error::EncodeError;
 use super::fields::View;
 use super::validate::{validate_call_id, validate_text};
@@ -18,9 +19,6 @@ use crate::wire::message::{KeyValue, Message, Value};
 /// The fixed prolog of every payload (2.1).
 const PROLOG: &[u8] =
     b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><!DOCTYPE GctiMsg SYSTEM \"IServer.dtd\">";
-
-/// Most user-data nodes in one message, `UDataEx` and `ExtnsEx` together.
-pub const MAX_NODES: usize = 1024;
 
 /// The XML payload of `msg`, ISO-8859-1 bytes.
 pub fn encode(msg: &Message) -> Result<Vec<u8>, EncodeError> {
@@ -72,9 +70,20 @@ fn validate<'m>(msg: &'m Message, view: &View<'m>) -> Result<&'m str, EncodeErro
     match view.spec {
         Some(spec) => {
             for &r in spec.required {
+                // A child element's text is trimmed on decode (2.3 step 9),
+                // so a blank required child would reach our own decoder as
+                // missing: refuse it here, as 2.2 refuses everything our
+                // decoder would.
+                let blank = |v: &str| {
+                    if spec.is_attr(r) {
+                        v.is_empty()
+                    } else {
+                        v.trim_matches(' ').is_empty()
+                    }
+                };
                 let present = match view.keys {
                     Some(keys) if r == 0 => !keys.is_empty(),
-                    _ => view.slots[r].is_some_and(|v| !v.is_empty()),
+                    _ => view.slots[r].is_some_and(|v| !blank(v)),
                 };
                 if !present {
                     return Err(EncodeError::MissingField {
@@ -386,6 +395,26 @@ mod tests {
         let t = text(&m);
         assert!(t.contains("<CallId>C&amp;1</CallId><NewCall CallControlMode=\"Network\" Version=\"4.0\"><CalledNum>5001</CalledNum><DNIS>&lt;&apos;&quot;&gt;</DNIS><UDataEx><Node Name=\"n\" Type=\"Int\" Val=\"-1250\"/><Node Name=\"Nom\" Type=\"Str\" Val=\"Andr\u{e9}\"/></UDataEx><ExtnsEx><Node Name=\"m\" Type=\"Int\" Val=\"-2147483648\"/></ExtnsEx></NewCall></GctiMsg>"), "{t}");
         assert!(encode(&m).unwrap().contains(&0xe9));
+    }
+
+    #[test]
+    fn a_blank_required_child_is_missing_but_a_blank_attribute_is_not() {
+        let call = |called_num: &str| {
+            Message::new(
+                "C1",
+                Body::NewCall(NewCall {
+                    called_num: called_num.into(),
+                    ..NewCall::default()
+                }),
+            )
+        };
+        assert_eq!(
+            encode(&call("  ")),
+            Err(EncodeError::MissingField { field: "CalledNum" })
+        );
+        assert!(encode(&call(" 5 ")).is_ok());
+        let status = Message::new("C1", Body::CallStatus(CallStatus { event: " ".into() }));
+        assert!(encode(&status).is_ok());
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! Must not validate, escape or parse anything; the encoder and decoder do
 //! that on the slot form.
 
+use std::borrow::Cow;
+
 use super::catalogue::{Kind, Spec, MAX_FIELDS};
 use crate::wire::message::*;
 
@@ -181,17 +183,22 @@ impl<'m> View<'m> {
     }
 }
 
-/// Decoded parts of a catalogue message, owned, ready to become a `Body`.
-pub(crate) struct Parts {
-    pub slots: [Option<String>; MAX_FIELDS],
+/// Decoded parts of a catalogue message, ready to become a `Body`. The
+/// slots are the decoder's own (taken, not copied), still borrowing from
+/// the payload; each becomes an owned `String` as the body takes it.
+pub(crate) struct Parts<'s, 'a> {
+    pub slots: &'s mut [Option<Cow<'a, str>>; MAX_FIELDS],
     pub udata: KeyValues,
     pub extensions: KeyValues,
     pub other: Vec<(String, String)>,
 }
 
-impl Parts {
+impl Parts<'_, '_> {
     fn take(&mut self, i: usize) -> Option<String> {
-        self.slots.get_mut(i).and_then(Option::take)
+        self.slots
+            .get_mut(i)
+            .and_then(Option::take)
+            .map(Cow::into_owned)
     }
 
     /// A required field; the decoder has already refused its absence.

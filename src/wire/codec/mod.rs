@@ -8,6 +8,7 @@
 //!
 //! [`Message`]: crate::wire::message::Message
 
+mod attributes;
 mod catalogue;
 mod charset;
 mod decode;
@@ -17,7 +18,8 @@ mod fields;
 mod validate;
 mod xml;
 
-pub use decode::{decode, MAX_ATTRIBUTES, MAX_DEPTH};
-pub use encode::{encode, encode_frame, MAX_NODES};
+pub use attributes::MAX_ATTRIBUTES;
+pub use decode::{decode, MAX_DEPTH, MAX_NODES};
+pub use encode::{encode, encode_frame};
 pub use error::{DecodeError, EncodeError};
 pub use validate::{is_refused_control, validate_call_id, validate_text, MAX_CALL_ID};

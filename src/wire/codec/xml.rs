@@ -41,17 +41,62 @@ fn is_name_char(c: char) -> bool {
             '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
+// Byte classes (ASCII only; other bytes have none), one table lookup per
+// byte in the hot loops of the decoder.
+pub(crate) const WS: u8 = 1;
+pub(crate) const EQ: u8 = 2;
+/// May start a plain ASCII name.
+pub(crate) const NAME_START: u8 = 4;
+/// May continue a plain ASCII name.
+pub(crate) const NAME: u8 = 8;
+/// Makes an attribute value need [`attr_value`] (a reference, `<`, tab, CR,
+/// LF).
+pub(crate) const SPECIAL: u8 = 16;
+
+const CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut k = 0;
+        if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+            k |= WS;
+        }
+        if c == b'=' {
+            k |= EQ;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' || c == b':' {
+            k |= NAME_START | NAME;
+        }
+        if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            k |= NAME;
+        }
+        if matches!(c, b'&' | b'<' | b'\t' | b'\r' | b'\n') {
+            k |= SPECIAL;
+        }
+        t[i] = k;
+        i += 1;
+    }
+    t
+};
+
+/// The class bits of one byte.
+pub(crate) fn class(c: u8) -> u8 {
+    CLASSES[usize::from(c)]
+}
+
 /// The `Name` production of XML 1.0 (no namespace processing: a prefix is
 /// just part of the name).
 pub(crate) fn is_name(name: &[u8]) -> bool {
+    let Some((&first, rest)) = name.split_first() else {
+        return false;
+    };
     // ASCII fast path: every catalogue name takes it.
-    if let Some((&first, rest)) = name.split_first() {
-        if name.is_ascii() {
-            return (first.is_ascii_alphabetic() || first == b'_' || first == b':')
-                && rest
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.'));
-        }
+    if class(first) & NAME_START != 0 && rest.iter().all(|&c| class(c) & NAME != 0) {
+        return true;
+    }
+    if name.is_ascii() {
+        return false;
     }
     let Ok(s) = std::str::from_utf8(name) else {
         return false;
