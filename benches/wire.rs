@@ -61,12 +61,6 @@ fn bench_message(c: &mut Criterion, label: &str, msg: &Message) {
     let mut group = c.benchmark_group(label);
     group.throughput(Throughput::Elements(1));
     group.bench_function("decode", |b| b.iter(|| decode(black_box(&payload))));
-    // The same, with freeing the decoded message left out of the timing
-    // (the floor frees nothing): shows how much of "decode" is the
-    // allocator.
-    group.bench_function("decode_without_drop", |b| {
-        b.iter_with_large_drop(|| decode(black_box(&payload)))
-    });
     group.bench_function("quick_xml_floor", |b| {
         b.iter(|| token_pass(black_box(&payload)))
     });
