@@ -42,7 +42,7 @@ fn c1_one_step_conference() {
     // Normal disconnect: the IVR leaves.
     h.end();
     assert_eq!(h.take_sent(), [end_call_msg()]);
-    assert_eq!(briefs(&h.take_events()), ["E/ENDED"]);
+    h.assert_events(&["E/ENDED"]);
     assert_eq!(h.flow.call_state(CALL), Err(Refusal::UnknownCall));
     h.ok();
 }
@@ -58,10 +58,7 @@ fn c1_one_step_conference_call_error() {
     let d = done(&events);
     assert_eq!(d.failed_request, Some(FailedReq::OneStepConf));
     assert_eq!(d.tlib_error, Some(56));
-    assert!(h.take_sent().is_empty(), "R1: nothing sent");
-    assert!(h.timers.is_empty());
-    assert_eq!(h.state(), CallState::Active);
-    h.ok();
+    h.assert_settled_because(CallState::Active, "R1: nothing sent");
 }
 
 #[test]
@@ -69,8 +66,7 @@ fn c2_alternative_disconnect() {
     let mut h = Harness::with_call();
     h.start(OpKind::ConferenceOneStep);
     h.statuses(&[Dialing, Ringing, ConfPartyAdd]);
-    h.take_events();
-    h.take_sent();
+    h.drain();
     h.status(ConfPartyDel);
     let events = h.take_events();
     assert_eq!(briefs(&events), ["S:ConfPartyDel/ACTIVE/2"]);
@@ -81,7 +77,7 @@ fn c2_alternative_disconnect() {
     assert_eq!(h.flow.can(CALL, OpKind::TransferConsult), Ok(()));
     // It ends later from the server side.
     h.server_end();
-    assert_eq!(briefs(&h.take_events()), ["E/ENDED"]);
+    h.assert_events(&["E/ENDED"]);
     assert!(h.take_sent().is_empty());
     assert_eq!(h.flow.call_count(), 0);
     h.ok();
@@ -108,23 +104,17 @@ fn c3_consult_conference() {
     assert_eq!(h.take_sent(), [complete_conf_msg(2)]);
     assert_eq!(h.next_timer(), Some(h.now + 10_000));
     h.statuses(&[Released, Retrieved, ConfPartyAdd]);
-    assert_eq!(
-        briefs(&h.take_events()),
-        [
-            "S:Held/CONSULTING/2",
-            "S:Dialing/CONSULTING/2",
-            "S:Ringing/CONSULTING/2",
-            "S:Established/CONSULT_ESTABLISHED/2",
-            "S:Released/CONSULT_ESTABLISHED/2",
-            "S:Retrieved/CONSULT_ESTABLISHED/2",
-            "S:ConfPartyAdd/CONFERENCED/3",
-            "D:COMPLETED/CONFERENCED/3"
-        ]
-    );
-    assert!(h.take_sent().is_empty());
-    assert!(h.timers.is_empty());
-    assert_eq!(h.state(), CallState::Conferenced);
-    h.ok();
+    h.assert_events(&[
+        "S:Held/CONSULTING/2",
+        "S:Dialing/CONSULTING/2",
+        "S:Ringing/CONSULTING/2",
+        "S:Established/CONSULT_ESTABLISHED/2",
+        "S:Released/CONSULT_ESTABLISHED/2",
+        "S:Retrieved/CONSULT_ESTABLISHED/2",
+        "S:ConfPartyAdd/CONFERENCED/3",
+        "D:COMPLETED/CONFERENCED/3",
+    ]);
+    h.assert_settled(CallState::Conferenced);
 }
 
 #[test]
@@ -141,20 +131,14 @@ fn c4_complete_before_answer() {
         ]
     );
     h.status(ConfPartyAdd);
-    assert_eq!(
-        briefs(&h.take_events()),
-        [
-            "S:Held/CONSULTING/2",
-            "S:Dialing/CONSULTING/2",
-            "S:Ringing/CONSULTING/2",
-            "S:ConfPartyAdd/CONFERENCED/3",
-            "D:COMPLETED/CONFERENCED/3"
-        ]
-    );
-    assert!(h.take_sent().is_empty());
-    assert!(h.timers.is_empty());
-    assert_eq!(h.state(), CallState::Conferenced);
-    h.ok();
+    h.assert_events(&[
+        "S:Held/CONSULTING/2",
+        "S:Dialing/CONSULTING/2",
+        "S:Ringing/CONSULTING/2",
+        "S:ConfPartyAdd/CONFERENCED/3",
+        "D:COMPLETED/CONFERENCED/3",
+    ]);
+    h.assert_settled(CallState::Conferenced);
 }
 
 #[test]
@@ -162,10 +146,9 @@ fn c4_consulted_party_hangs_up() {
     let mut h = Harness::with_call();
     h.start(OpKind::ConferenceConsult);
     h.statuses(&[Held, Dialing, Ringing, Established]);
-    h.take_sent();
-    h.take_events();
+    h.drain();
     h.status(Released);
-    assert_eq!(briefs(&h.take_events()), ["S:Released/HELD/2"]);
+    h.assert_events(&["S:Released/HELD/2"]);
     assert_eq!(h.take_sent(), [retrieve_msg(2)]);
     assert_eq!(
         h.flow.can(CALL, OpKind::ConsultCancel),
@@ -174,14 +157,8 @@ fn c4_consulted_party_hangs_up() {
         ))
     );
     h.status(Retrieved);
-    assert_eq!(
-        briefs(&h.take_events()),
-        ["S:Retrieved/ACTIVE/2", "D:CONSULT_RELEASED/ACTIVE/2"]
-    );
-    assert!(h.take_sent().is_empty());
-    assert!(h.timers.is_empty());
-    assert_eq!(h.state(), CallState::Active);
-    h.ok();
+    h.assert_events(&["S:Retrieved/ACTIVE/2", "D:CONSULT_RELEASED/ACTIVE/2"]);
+    h.assert_settled(CallState::Active);
 }
 
 /// InitConf/InitXfer, Held, Dialing, Busy: the engine retrieves (R2).
@@ -190,14 +167,11 @@ fn busy(kind: OpKind) -> Harness {
     h.start(kind);
     h.statuses(&[Held, Dialing, Busy]);
     assert_eq!(h.take_sent(), [start_msg(kind, 1), retrieve_msg(2)]);
-    assert_eq!(
-        briefs(&h.take_events()),
-        [
-            "S:Held/CONSULTING/2",
-            "S:Dialing/CONSULTING/2",
-            "S:Busy/HELD/2"
-        ]
-    );
+    h.assert_events(&[
+        "S:Held/CONSULTING/2",
+        "S:Dialing/CONSULTING/2",
+        "S:Busy/HELD/2",
+    ]);
     assert_eq!(h.next_timer(), Some(h.now + 10_000));
     h
 }
@@ -215,10 +189,7 @@ fn busy_retrieved(kind: OpKind) {
         ]
     );
     assert_eq!(done(&events).op_kind, Some(kind));
-    assert!(h.take_sent().is_empty());
-    assert!(h.timers.is_empty());
-    assert_eq!(h.state(), CallState::Active);
-    h.ok();
+    h.assert_settled(CallState::Active);
 }
 
 fn busy_retrieve_refused(kind: OpKind) {
@@ -228,14 +199,11 @@ fn busy_retrieve_refused(kind: OpKind) {
     assert_eq!(briefs(&events), ["D:RETRIEVE_FAILED/HELD/2"]);
     assert_eq!(done(&events).failed_request, Some(FailedReq::RetrieveCall));
     assert_eq!(done(&events).tlib_error, None);
-    assert!(h.take_sent().is_empty(), "never a second RetrieveCall");
-    assert!(h.timers.is_empty());
-    assert_eq!(h.state(), CallState::Held);
     assert_eq!(
         h.flow.can(CALL, kind),
         Err(Refusal::InvalidState("call is HELD".into()))
     );
-    h.ok();
+    h.assert_settled_because(CallState::Held, "never a second RetrieveCall");
 }
 
 #[test]
@@ -272,7 +240,7 @@ fn failed_at_init(kind: OpKind, failed: &str, want: FailedReq) {
     assert!(h.timers.is_empty());
     // The server's own Retrieved is absorbed.
     h.status(Retrieved);
-    assert_eq!(briefs(&h.take_events()), ["S:Retrieved/ACTIVE/2"]);
+    h.assert_events(&["S:Retrieved/ACTIVE/2"]);
     assert!(h.take_sent().is_empty());
     assert_eq!(h.state(), CallState::Active);
     h.ok();
@@ -283,16 +251,12 @@ fn failed_at_complete(kind: OpKind, complete: OpKind, failed: &str, want: Failed
     h.start(kind);
     h.statuses(&[Held, Dialing, Ringing, Established]);
     h.complete(complete);
-    h.take_sent();
-    h.take_events();
+    h.drain();
     h.error(failed, None, Some("2"));
     let events = h.take_events();
     assert_eq!(briefs(&events), ["D:FAILED/ACTIVE/2"]);
     assert_eq!(done(&events).failed_request, Some(want));
-    assert!(h.take_sent().is_empty(), "R4: no RetrieveCall");
-    assert!(h.timers.is_empty());
-    assert_eq!(h.state(), CallState::Active);
-    h.ok();
+    h.assert_settled_because(CallState::Active, "R4: no RetrieveCall");
 }
 
 #[test]
@@ -316,10 +280,7 @@ fn t1_one_step_transfer() {
     h.start(OpKind::TransferOneStep);
     assert_eq!(h.take_sent(), [start_msg(OpKind::TransferOneStep, 1)]);
     h.status(XferComplete);
-    assert_eq!(
-        briefs(&h.take_events()),
-        ["S:XferComplete/TRANSFERRED/2", "D:COMPLETED/TRANSFERRED/2"]
-    );
+    h.assert_events(&["S:XferComplete/TRANSFERRED/2", "D:COMPLETED/TRANSFERRED/2"]);
     assert_eq!(h.state(), CallState::Transferred);
     // The server does not end the call: the engine sends EndCall itself
     // request_timeout_ms later.
@@ -329,7 +290,7 @@ fn t1_one_step_transfer() {
     assert!(h.take_sent().is_empty());
     h.advance(1);
     assert_eq!(h.take_sent(), [end_call_msg()]);
-    assert_eq!(briefs(&h.take_events()), ["E/ENDED"]);
+    h.assert_events(&["E/ENDED"]);
     assert_eq!(h.flow.call_count(), 0);
     assert!(h.timers.is_empty());
     h.ok();
@@ -344,10 +305,7 @@ fn t1_one_step_transfer_call_error() {
     let events = h.take_events();
     assert_eq!(briefs(&events), ["D:FAILED/ACTIVE/2"]);
     assert_eq!(done(&events).failed_request, Some(FailedReq::OneStepXfer));
-    assert!(h.take_sent().is_empty(), "R1: nothing sent");
-    assert!(h.timers.is_empty());
-    assert_eq!(h.state(), CallState::Active);
-    h.ok();
+    h.assert_settled_because(CallState::Active, "R1: nothing sent");
 }
 
 #[test]
@@ -367,21 +325,18 @@ fn t2_consult_transfer() {
         [start_msg(OpKind::TransferConsult, 1), complete_xfer_msg(2)]
     );
     h.status(XferComplete);
-    assert_eq!(
-        briefs(&h.take_events()),
-        [
-            "S:Held/CONSULTING/2",
-            "S:Dialing/CONSULTING/2",
-            "S:Ringing/CONSULTING/2",
-            "S:Established/CONSULT_ESTABLISHED/2",
-            "S:XferComplete/TRANSFERRED/2",
-            "D:COMPLETED/TRANSFERRED/2"
-        ]
-    );
+    h.assert_events(&[
+        "S:Held/CONSULTING/2",
+        "S:Dialing/CONSULTING/2",
+        "S:Ringing/CONSULTING/2",
+        "S:Established/CONSULT_ESTABLISHED/2",
+        "S:XferComplete/TRANSFERRED/2",
+        "D:COMPLETED/TRANSFERRED/2",
+    ]);
     assert_eq!(h.timers.len(), 1, "the post-transfer EndCall timer");
     // The server ends the call: CALL_ENDED, the timer dies with the call.
     h.server_end();
-    assert_eq!(briefs(&h.take_events()), ["E/ENDED"]);
+    h.assert_events(&["E/ENDED"]);
     assert!(h.take_sent().is_empty());
     assert!(h.timers.is_empty());
     h.ok();
@@ -398,18 +353,15 @@ fn t2_consult_transfer_complete_before_answer() {
         h.take_sent(),
         [start_msg(OpKind::TransferConsult, 1), complete_xfer_msg(2)]
     );
-    assert_eq!(
-        briefs(&h.take_events()),
-        [
-            "S:Held/CONSULTING/2",
-            "S:Dialing/CONSULTING/2",
-            "S:XferComplete/TRANSFERRED/2",
-            "D:COMPLETED/TRANSFERRED/2"
-        ]
-    );
+    h.assert_events(&[
+        "S:Held/CONSULTING/2",
+        "S:Dialing/CONSULTING/2",
+        "S:XferComplete/TRANSFERRED/2",
+        "D:COMPLETED/TRANSFERRED/2",
+    ]);
     assert_eq!(h.state(), CallState::Transferred);
     h.status(Released);
-    assert_eq!(briefs(&h.take_events()), ["S:Released/ENDED/2", "E/ENDED"]);
+    h.assert_events(&["S:Released/ENDED/2", "E/ENDED"]);
     assert!(h.timers.is_empty());
     h.ok();
 }
@@ -459,15 +411,12 @@ fn cancel_consult() {
         ))
     );
     h.status(Retrieved);
-    assert_eq!(
-        briefs(&h.take_events()),
-        [
-            "S:Held/CONSULTING/2",
-            "S:Dialing/CONSULTING/2",
-            "S:Retrieved/ACTIVE/2",
-            "D:CANCELLED/ACTIVE/2"
-        ]
-    );
+    h.assert_events(&[
+        "S:Held/CONSULTING/2",
+        "S:Dialing/CONSULTING/2",
+        "S:Retrieved/ACTIVE/2",
+        "D:CANCELLED/ACTIVE/2",
+    ]);
     assert!(h.timers.is_empty());
     assert_eq!(h.state(), CallState::Active);
     h.ok();
@@ -486,10 +435,7 @@ fn no_answer() {
     assert_eq!(h.take_sent(), [retrieve_msg(2)]);
     assert!(h.take_events().is_empty(), "NO_ANSWER waits for Retrieved");
     h.status(Retrieved);
-    assert_eq!(
-        briefs(&h.take_events()),
-        ["S:Retrieved/ACTIVE/2", "D:NO_ANSWER/ACTIVE/2"]
-    );
+    h.assert_events(&["S:Retrieved/ACTIVE/2", "D:NO_ANSWER/ACTIVE/2"]);
     assert!(h.timers.is_empty());
     assert_eq!(h.state(), CallState::Active);
     h.ok();
@@ -503,7 +449,7 @@ fn request_timeout() {
     h.start(OpKind::TransferOneStep);
     h.take_sent();
     h.advance(10_000);
-    assert_eq!(briefs(&h.take_events()), ["D:TIMEOUT/ACTIVE/2"]);
+    h.assert_events(&["D:TIMEOUT/ACTIVE/2"]);
     assert!(h.take_sent().is_empty());
     assert!(h.timers.is_empty());
     h.ok();
@@ -516,10 +462,7 @@ fn request_timeout() {
     h.advance(10_000);
     assert_eq!(h.take_sent(), [retrieve_msg(2)]);
     h.status(Retrieved);
-    assert_eq!(
-        briefs(&h.take_events()),
-        ["S:Retrieved/ACTIVE/2", "D:TIMEOUT/ACTIVE/2"]
-    );
+    h.assert_events(&["S:Retrieved/ACTIVE/2", "D:TIMEOUT/ACTIVE/2"]);
     h.ok();
 
     // Consult: the complete gets no terminal message, nor the retrieve:
@@ -528,16 +471,12 @@ fn request_timeout() {
     h.start(OpKind::TransferConsult);
     h.statuses(&[Held, Dialing, Established]);
     h.complete(OpKind::TransferComplete);
-    h.take_sent();
-    h.take_events();
+    h.drain();
     h.advance(10_000);
     assert_eq!(h.take_sent(), [retrieve_msg(3)]);
     h.advance(10_000);
-    assert_eq!(briefs(&h.take_events()), ["D:TIMEOUT/HELD/2"]);
-    assert!(h.take_sent().is_empty());
-    assert!(h.timers.is_empty());
-    assert_eq!(h.state(), CallState::Held);
-    h.ok();
+    h.assert_events(&["D:TIMEOUT/HELD/2"]);
+    h.assert_settled(CallState::Held);
 }
 
 #[test]
@@ -547,8 +486,7 @@ fn caller_hangs_up() {
     let mut h = Harness::with_call();
     h.start(OpKind::ConferenceConsult);
     h.statuses(&[Held, Dialing]);
-    h.take_sent();
-    h.take_events();
+    h.drain();
     h.server_end();
     let events = h.take_events();
     assert_eq!(briefs(&events), ["D:CALL_ENDED/ENDED/2", "E/ENDED"]);
@@ -563,14 +501,10 @@ fn caller_hangs_up() {
     let mut h = Harness::with_call();
     h.start(OpKind::TransferConsult);
     h.statuses(&[Held, Dialing, Established]);
-    h.take_sent();
-    h.take_events();
+    h.drain();
     h.end();
     assert_eq!(h.take_sent(), [end_call_msg()]);
-    assert_eq!(
-        briefs(&h.take_events()),
-        ["D:CALL_ENDED/ENDED/2", "E/ENDED"]
-    );
+    h.assert_events(&["D:CALL_ENDED/ENDED/2", "E/ENDED"]);
     assert_eq!(h.flow.call_count(), 0);
     // The id is free at once.
     h.new_call(CALL);
@@ -588,8 +522,7 @@ fn link_lost() {
         .start(h.now, "C0002", OpKind::TransferOneStep, DEST, vec![])
         .unwrap();
     h.pump();
-    h.take_sent();
-    h.take_events();
+    h.drain();
     h.link(false);
     let events = h.take_events();
     assert_eq!(
@@ -637,8 +570,7 @@ fn shutdown_cancels() {
         "C0002",
         ivrconf::wire::Body::CallStatus(ivrconf::wire::CallStatus::of(XferComplete)),
     );
-    h.take_sent();
-    h.take_events();
+    h.drain();
     assert_eq!(h.timers.len(), 2);
     h.shutdown();
     let events = h.take_events();

@@ -211,6 +211,40 @@ impl Harness {
     pub fn ok(&self) {
         self.checker.assert_ok();
     }
+
+    /// Discards everything sent and every event so far.
+    pub fn drain(&mut self) {
+        self.take_sent();
+        self.take_events();
+    }
+
+    /// Asserts the events since the last take, in brief form.
+    #[track_caller]
+    pub fn assert_events(&mut self, want: &[&str]) {
+        assert_eq!(briefs(&self.take_events()), want);
+    }
+
+    /// The closing checks of a settled call: nothing more sent, no live
+    /// timer, the call in `state`, and the checker clean.
+    #[track_caller]
+    pub fn assert_settled(&mut self, state: CallState) {
+        assert!(self.take_sent().is_empty());
+        self.assert_settled_after_sends(state);
+    }
+
+    /// `assert_settled`, with `why` as the message of the nothing-sent check.
+    #[track_caller]
+    pub fn assert_settled_because(&mut self, state: CallState, why: &str) {
+        assert!(self.take_sent().is_empty(), "{why}");
+        self.assert_settled_after_sends(state);
+    }
+
+    #[track_caller]
+    fn assert_settled_after_sends(&mut self, state: CallState) {
+        assert!(self.timers.is_empty());
+        assert_eq!(self.state(), state);
+        self.ok();
+    }
 }
 
 /// Message names, for compact assertions.
