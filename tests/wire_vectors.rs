@@ -96,8 +96,10 @@ const DECODE_REASONS: &[(&str, DecodeCheck)] = &[
     }),
 ];
 
-fn check_decode_error(err: &DecodeError, reason: &str, case: &str) {
-    let (prefix, check) = DECODE_REASONS
+/// The check of `reason` in a reason table, with the name the reason
+/// carries after a prefix entry (one ending in a space; empty otherwise).
+fn find_reason<'t, 'r, C>(table: &'t [(&str, C)], reason: &'r str) -> Option<(&'t C, &'r str)> {
+    table
         .iter()
         .find(|(p, _)| {
             if p.ends_with(' ') {
@@ -106,17 +108,27 @@ fn check_decode_error(err: &DecodeError, reason: &str, case: &str) {
                 reason == *p
             }
         })
-        .unwrap_or_else(|| panic!("{case}: unmapped decode error reason {reason:?}"));
-    let arg = &reason[prefix.len()..];
-    assert!(
-        check(err, arg),
-        "{case}: expected {reason:?}, got {err:?} ({err})"
-    );
+        .map(|(prefix, check)| (check, &reason[prefix.len()..]))
+}
+
+/// An error's display starts with its vector reason text.
+#[track_caller]
+fn assert_display_starts_with(err: &dyn std::fmt::Display, reason: &str, case: &str) {
     assert!(
         err.to_string().starts_with(reason),
         "{case}: display {:?} does not start with {reason:?}",
         err.to_string()
     );
+}
+
+fn check_decode_error(err: &DecodeError, reason: &str, case: &str) {
+    let (check, arg) = find_reason(DECODE_REASONS, reason)
+        .unwrap_or_else(|| panic!("{case}: unmapped decode error reason {reason:?}"));
+    assert!(
+        check(err, arg),
+        "{case}: expected {reason:?}, got {err:?} ({err})"
+    );
+    assert_display_starts_with(err, reason, case);
 }
 
 type EncodeCheck = fn(&EncodeError, &str) -> bool;
@@ -161,23 +173,10 @@ const ENCODE_REASONS: &[(&str, EncodeCheck)] = &[
 ];
 
 fn check_encode_error(err: &EncodeError, reason: &str, case: &str) {
-    let (prefix, check) = ENCODE_REASONS
-        .iter()
-        .find(|(p, _)| {
-            if p.ends_with(' ') {
-                reason.starts_with(p)
-            } else {
-                reason == *p
-            }
-        })
+    let (check, arg) = find_reason(ENCODE_REASONS, reason)
         .unwrap_or_else(|| panic!("{case}: unmapped encoder reason {reason:?}"));
-    let arg = &reason[prefix.len()..];
     assert!(check(err, arg), "{case}: expected {reason:?}, got {err:?}");
-    assert!(
-        err.to_string().starts_with(reason),
-        "{case}: display {:?} does not start with {reason:?}",
-        err.to_string()
-    );
+    assert_display_starts_with(err, reason, case);
 }
 
 // ---------------------------------------------------------------------------
@@ -242,6 +241,7 @@ impl<'j> Fields<'j> {
 
 fn message_from_json(m: &Json, case: &str) -> Message {
     let name = m["type"].as_str().expect("type");
+    let call_id = m["call_id"].as_str().map(str::to_owned);
     let empty = Map::new();
     let mut f = Fields {
         map: m["fields"].as_object().unwrap_or(&empty),
@@ -289,7 +289,7 @@ fn message_from_json(m: &Json, case: &str) -> Message {
             let other = f.rest();
             f.used.clear();
             return Message {
-                call_id: m["call_id"].as_str().map(str::to_owned),
+                call_id,
                 body: Body::FlowControl(FlowControl { status, other }),
             };
         }
@@ -297,7 +297,7 @@ fn message_from_json(m: &Json, case: &str) -> Message {
             let req_id = f.opt("ReqId");
             let other = f.rest();
             return Message {
-                call_id: m["call_id"].as_str().map(str::to_owned),
+                call_id,
                 body: Body::MonitorInfo(MonitorInfo { req_id, other }),
             };
         }
@@ -372,10 +372,7 @@ fn message_from_json(m: &Json, case: &str) -> Message {
         other => panic!("{case}: no typed mapping for message {other}"),
     };
     f.all_used(case);
-    Message {
-        call_id: m["call_id"].as_str().map(str::to_owned),
-        body,
-    }
+    Message { call_id, body }
 }
 
 fn message_to_json(msg: &Message) -> Json {
