@@ -367,19 +367,24 @@ impl Core {
         };
         match wire::encode_frame(msg) {
             Ok(frame) => {
-                self.logger.log(LogLevel::Trace, || {
-                    format!(
-                        "I->S {} bytes: {}",
-                        frame.len(),
-                        latin1_debug(&frame[wire::HEADER_LEN..])
-                    )
-                });
+                self.trace_sent(&frame);
                 let _ = link.writer.send(frame);
             }
             Err(e) => self.logger.log(LogLevel::Error, || {
                 format!("cannot encode {}: {e}", msg.name())
             }),
         }
+    }
+
+    /// Traces a frame about to be written (its XML payload).
+    fn trace_sent(&self, frame: &[u8]) {
+        self.logger.log(LogLevel::Trace, || {
+            format!(
+                "I->S {} bytes: {}",
+                frame.len(),
+                latin1_debug(&frame[wire::HEADER_LEN..])
+            )
+        });
     }
 
     /// The next `LoginReq` (`login-<n>`, PROTOCOL 5.3) as a frame.
@@ -397,13 +402,7 @@ impl Core {
         };
         match wire::encode_frame(&msg) {
             Ok(frame) => {
-                self.logger.log(LogLevel::Trace, || {
-                    format!(
-                        "I->S {} bytes: {}",
-                        frame.len(),
-                        latin1_debug(&frame[wire::HEADER_LEN..])
-                    )
-                });
+                self.trace_sent(&frame);
                 Some(frame)
             }
             Err(e) => {
