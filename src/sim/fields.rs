@@ -31,29 +31,29 @@ pub struct Flat {
 }
 
 impl Flat {
-    fn attr(&mut self, name: &str, value: &str) {
+    fn push(&mut self, name: &str, value: &str, form: Form) {
         self.fields.push(Field {
             name: name.to_string(),
             value: value.to_string(),
-            form: Form::Attr,
+            form,
         });
+    }
+    fn push_opt(&mut self, name: &str, value: &Option<String>, form: Form) {
+        if let Some(v) = value {
+            self.push(name, v, form);
+        }
+    }
+    fn attr(&mut self, name: &str, value: &str) {
+        self.push(name, value, Form::Attr);
     }
     fn opt_attr(&mut self, name: &str, value: &Option<String>) {
-        if let Some(v) = value {
-            self.attr(name, v);
-        }
+        self.push_opt(name, value, Form::Attr);
     }
     fn child(&mut self, name: &str, value: &str) {
-        self.fields.push(Field {
-            name: name.to_string(),
-            value: value.to_string(),
-            form: Form::Child,
-        });
+        self.push(name, value, Form::Child);
     }
     fn opt_child(&mut self, name: &str, value: &Option<String>) {
-        if let Some(v) = value {
-            self.child(name, v);
-        }
+        self.push_opt(name, value, Form::Child);
     }
 }
 
