@@ -180,16 +180,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            [
-                OpKind::ConferenceOneStep,
-                OpKind::ConferenceConsult,
-                OpKind::TransferOneStep,
-                OpKind::TransferConsult,
-                OpKind::ConferenceComplete,
-                OpKind::TransferComplete,
-                OpKind::ConsultCancel
-            ]
-            .map(|k| k as u32),
+            OpKind::ALL.map(|k| k as u32),
             [
                 IVRCONF_OP_CONFERENCE_ONE_STEP,
                 IVRCONF_OP_CONFERENCE_CONSULT,
