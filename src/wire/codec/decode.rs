@@ -288,17 +288,38 @@ impl<'a> Decoder<'a> {
         }
         let rest = self.sub(reader.get_ref())?;
         let mut done = 0;
-        while self.nodes < MAX_NODES {
-            let at = done + rest.as_bytes().get(done..).map_or(0, ws_len);
-            let Some((end, fields)) = simple_node(rest, at) else {
-                break;
+        // Gathered in batches so the list is sized once for the usual few
+        // nodes instead of growing 4, 8, 16.
+        let mut batch = [[None; 3]; NODE_BATCH];
+        loop {
+            let mut n = 0;
+            while n < NODE_BATCH && self.nodes + n < MAX_NODES {
+                let at = done + rest.as_bytes().get(done..).map_or(0, ws_len);
+                let Some((end, fields)) = simple_node(rest, at) else {
+                    break;
+                };
+                batch[n] = fields;
+                n += 1;
+                done = end;
+            }
+            let entries = match self.list {
+                Some(ListKind::UData) => &mut self.message.udata,
+                Some(ListKind::Extensions) => &mut self.message.extensions,
+                None => break,
             };
-            self.nodes += 1;
-            self.finish_node(NodeState {
-                depth: 4,
-                fields: fields.map(|f| f.map(Cow::Borrowed)),
-            });
-            done = end;
+            if entries.is_empty() {
+                entries.reserve_exact(n);
+            }
+            for fields in &batch[..n] {
+                self.nodes += 1;
+                self.finish_node(NodeState {
+                    depth: 4,
+                    fields: fields.map(|f| f.map(Cow::Borrowed)),
+                });
+            }
+            if n < NODE_BATCH {
+                break;
+            }
         }
         // `stream()` keeps the reader's byte count (error positions) right.
         reader.stream().consume(done);
@@ -613,6 +634,9 @@ fn ws_len(b: &[u8]) -> usize {
     b.iter().take_while(|&&c| class(c) & WS != 0).count()
 }
 
+/// Nodes the fast path gathers before it sizes the list.
+const NODE_BATCH: usize = 16;
+
 /// Attributes a [`simple_node`] may carry (kept inline for the duplicate
 /// check).
 const SIMPLE_ATTRS: usize = 8;
@@ -626,7 +650,7 @@ const SIMPLE_ATTRS: usize = 8;
 fn simple_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
     let b = s.as_bytes();
     let tag = b.get(at..at.checked_add(5)?)?;
-    if tag[0] != b'<' || !tag[1..].eq_ignore_ascii_case(b"node") {
+    if tag != b"<Node" && (tag[0] != b'<' || !tag[1..].eq_ignore_ascii_case(b"node")) {
         return None;
     }
     let mut i = at + 5;
@@ -658,12 +682,20 @@ fn simple_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
             return None;
         }
         i += 1;
-        let value_len = b.get(i..)?.iter().position(|&c| c == quote)?;
-        let value = s.get(i..i + value_len)?;
-        if value.bytes().fold(0, |acc, c| acc | class(c)) & SPECIAL != 0 {
-            return None;
+        // One pass finds the closing quote and refuses special bytes.
+        let start = i;
+        loop {
+            let c = *b.get(i)?;
+            if c == quote {
+                break;
+            }
+            if class(c) & SPECIAL != 0 {
+                return None;
+            }
+            i += 1;
         }
-        i += value_len + 1;
+        let value = s.get(start..i)?;
+        i += 1;
         let same = |seen: &&str| seen.len() == name.len() && seen.bytes().eq(name.bytes());
         if names[..count].iter().any(same) {
             return None;
@@ -679,6 +711,13 @@ fn simple_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
 /// Which of `Name`, `Type`, `Val` a name is (any case). Dispatched on the
 /// first letter: this runs for every attribute of every `Node`.
 fn node_field(name: &str) -> Option<usize> {
+    // The spelling every sender uses, first.
+    match name.as_bytes() {
+        b"Name" => return Some(0),
+        b"Type" => return Some(1),
+        b"Val" => return Some(2),
+        _ => {}
+    }
     let i = match name.as_bytes().first()?.to_ascii_lowercase() {
         b'n' => 0,
         b't' => 1,
