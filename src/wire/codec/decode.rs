@@ -333,6 +333,10 @@ impl<'a> Decoder<'a> {
             return Err(DecodeError::ill_formed("misplaced DOCTYPE"));
         }
         self.seen_doctype = true;
+        // The usual `GctiMsg SYSTEM "IServer.dtd"` has no '[' at all.
+        if !content.contains(&b'[') {
+            return Ok(());
+        }
         let mut quote = None;
         for &b in content {
             match quote {
