@@ -2,6 +2,8 @@
 //!
 //! A single streaming pass over quick-xml events: limits are enforced as
 //! elements open, fields are captured as they go by, and no tree is built.
+//! User-data `Node`s in the common form are read straight from the text
+//! between two events (`list_fast_path`), with the same outcome.
 //! Errors of form and safety (steps 2-5) stop the pass at once; errors of
 //! meaning (steps 6-11) are decided only once the whole document has proved
 //! well-formed, so each payload gets the reason of the earliest step it
