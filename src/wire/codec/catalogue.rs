@@ -218,9 +218,7 @@ impl Spec {
         let first = name.first()?.to_ascii_lowercase();
         CATALOGUE.iter().find(|s| {
             let n = s.name.as_bytes();
-            n.len() == name.len()
-                && n[0].to_ascii_lowercase() == first
-                && n.eq_ignore_ascii_case(name)
+            n.len() == name.len() && n[0].to_ascii_lowercase() == first && same_name(s.name, name)
         })
     }
 
@@ -238,11 +236,7 @@ impl Spec {
     /// The slot a received field name fills, ASCII-case-insensitively and
     /// with aliases.
     pub fn slot(&self, name: &[u8]) -> Option<usize> {
-        if let Some(i) = self
-            .fields
-            .iter()
-            .position(|f| f.as_bytes().eq_ignore_ascii_case(name))
-        {
+        if let Some(i) = self.fields.iter().position(|f| same_name(f, name)) {
             return Some(i);
         }
         ALIASES
@@ -250,6 +244,14 @@ impl Spec {
             .find(|(k, alias, _)| *k == self.kind && alias.as_bytes().eq_ignore_ascii_case(name))
             .map(|&(_, _, slot)| slot)
     }
+}
+
+/// ASCII-case-insensitive equality, trying the catalogue's own spelling
+/// (what senders write) with a plain comparison first: the byte-wise
+/// case-folding loop costs several times more.
+fn same_name(canonical: &str, name: &[u8]) -> bool {
+    let c = canonical.as_bytes();
+    c.len() == name.len() && (c == name || c.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
