@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::config::{Settings, SpellingMode};
-use super::frames::Splitter;
 use super::record::Dir;
 use super::rng::Rng;
 use super::script::{Calls, Step};
@@ -109,7 +108,7 @@ pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::
 }
 
 fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>) {
-    let mut splitter = Splitter::new();
+    let mut frames_in = wire::Reassembler::new();
     let mut buf = vec![0u8; 16 * 1024];
     let mut frames = 0u64;
     'read: loop {
@@ -119,9 +118,9 @@ fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>)
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
-        splitter.push(&buf[..n]);
-        while let Some(next) = splitter.next_frame() {
-            let frame = match next {
+        frames_in.push(&buf[..n]);
+        while let Some(next) = frames_in.next_raw_frame() {
+            let (header, raw) = match next {
                 Ok(f) => f,
                 Err(e) => {
                     // Out of step: keep the evidence (header + 64 bytes,
@@ -131,13 +130,13 @@ fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>)
                 }
             };
             frames += 1;
-            let message = match frame.frame_type {
-                FrameType::Xml => wire::decode(frame.payload()).ok(),
+            let message = match header.frame_type {
+                FrameType::Xml => wire::decode(&raw[wire::HEADER_LEN..]).ok(),
                 _ => None,
             };
             shared
                 .recorder
-                .record(Dir::ToServer, conn, message.clone(), frame.bytes);
+                .record(Dir::ToServer, conn, message.clone(), raw.to_vec());
             let cfg = shared.settings();
             let drop_count = cfg.drop_after_frames > 0 && frames >= cfg.drop_after_frames;
             let drop_name = !cfg.drop_at.is_empty()
@@ -147,7 +146,7 @@ fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>)
             if drop_count || drop_name {
                 break 'read;
             }
-            if tx.send(Ev::Frame(frame.frame_type, message)).is_err() {
+            if tx.send(Ev::Frame(header.frame_type, message)).is_err() {
                 break 'read;
             }
         }

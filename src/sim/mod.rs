@@ -13,7 +13,6 @@ pub mod behaviour;
 pub mod cli;
 pub mod config;
 pub mod fields;
-mod frames;
 pub mod rng;
 pub mod script;
 mod sequences;

@@ -55,6 +55,14 @@ impl Reassembler {
     /// Like [`Reassembler::next_frame`] but lends the payload from the
     /// buffer instead of copying it (the reader decodes straight from it).
     pub fn next_frame_ref(&mut self) -> Option<Result<(Header, &[u8]), ProtocolError>> {
+        self.next_raw_frame()
+            .map(|next| next.map(|(header, raw)| (header, &raw[HEADER_LEN..])))
+    }
+
+    /// The next whole frame exactly as received, header included (byte 5
+    /// too, which decoding ignores), lent from the buffer: for a traffic
+    /// record such as the simulator's.
+    pub fn next_raw_frame(&mut self) -> Option<Result<(Header, &[u8]), ProtocolError>> {
         if self.dead {
             return None;
         }
@@ -82,9 +90,9 @@ impl Reassembler {
         if avail.len() < need {
             return None;
         }
-        let from = self.start + HEADER_LEN;
+        let from = self.start;
         self.start += need;
-        Some(Ok((header, &self.buf[from..from + header.payload_len])))
+        Some(Ok((header, &self.buf[from..from + need])))
     }
 
     /// Bytes held and not yet returned as frames (a partial frame, usually).
@@ -102,6 +110,26 @@ impl Reassembler {
 mod tests {
     use super::*;
     use crate::wire::frame::{frame_bytes, FrameType, ProtocolErrorKind, KEEPALIVE_ACK};
+
+    #[test]
+    fn raw_frames_are_lent_exactly_as_received() {
+        // Byte 5 (ignored on receipt) must survive in the raw form.
+        let mut frame = frame_bytes(FrameType::Xml, b"<x/>");
+        frame[5] = 0x7f;
+        let mut r = Reassembler::new();
+        for b in frame.iter().chain(KEEPALIVE_ACK.iter()) {
+            r.push(&[*b]);
+        }
+        let (header, raw) = r.next_raw_frame().unwrap().unwrap();
+        assert_eq!((header.frame_type, header.payload_len), (FrameType::Xml, 4));
+        assert_eq!(raw, frame.as_slice());
+        let (header, payload) = r.next_frame_ref().unwrap().unwrap();
+        assert_eq!(
+            (header.frame_type, payload),
+            (FrameType::KeepAliveAck, &[][..])
+        );
+        assert!(r.next_raw_frame().is_none());
+    }
 
     #[test]
     fn frames_come_out_whatever_the_chunking() {
