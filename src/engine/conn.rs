@@ -13,6 +13,7 @@ use std::time::Duration;
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
 use super::core::Input;
+use super::panic_text;
 use crate::wire::{FrameReader, Inbound, ProtocolError, KEEPALIVE_ACK};
 
 /// What a connection reports to the core.
@@ -32,14 +33,6 @@ pub(crate) enum ConnEvent {
     /// The connection's thread panicked (a bug): reported to the
     /// application as `ENGINE_ERROR`, handled as a link loss.
     Panicked(String),
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Runs `body`, turning a panic into a `Panicked` report to the core.

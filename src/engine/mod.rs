@@ -95,6 +95,15 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// The message a panic carried (`panic!` gives a `&str` or a `String`).
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic payload".into())
+}
+
 /// State other threads must read without asking the core.
 pub(crate) struct Shared {
     ready: Mutex<bool>,
@@ -173,11 +182,7 @@ impl Engine {
                     // (its socket is shut down on drop).
                     shared2.dead.store(true, Ordering::SeqCst);
                     shared2.set_ready(false);
-                    let what = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".into());
+                    let what = panic_text(&*payload);
                     let _ = dispatch2.send(Item::Event(Event::EngineError {
                         text: format!("core thread failed: {what}"),
                     }));

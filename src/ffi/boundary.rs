@@ -44,13 +44,7 @@ pub(crate) fn last_error_ptr() -> *const c_char {
 
 /// Called by the boundary macros when a body panicked.
 pub fn on_panic(payload: Box<dyn std::any::Any + Send>) -> ivrconf_result {
-    let what = if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic payload".to_string()
-    };
+    let what = crate::engine::panic_text(&*payload);
     fail(IVRCONF_ERR_PANIC, format!("internal error (panic): {what}"))
 }
 
