@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use ivrconf::flow::{Flow, FlowConfig, OpKind};
-use ivrconf::wire::{Body, CallStatus, Event, Message};
+use ivrconf::wire::{Body, CallStatus, Message, StatusEvent};
 
 /// Counts the bytes currently allocated through the global allocator.
 struct Counting;
@@ -61,13 +61,13 @@ fn script() -> Script {
         .iter()
         .map(|id| {
             [
-                Event::Held,
-                Event::Dialing,
-                Event::Ringing,
-                Event::Established,
-                Event::Released,
-                Event::Retrieved,
-                Event::ConfPartyAdd,
+                StatusEvent::Held,
+                StatusEvent::Dialing,
+                StatusEvent::Ringing,
+                StatusEvent::Established,
+                StatusEvent::Released,
+                StatusEvent::Retrieved,
+                StatusEvent::ConfPartyAdd,
             ]
             .map(|e| Message::new(id.clone(), Body::CallStatus(CallStatus::of(e))))
         })

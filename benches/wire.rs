@@ -15,7 +15,7 @@ use quick_xml::events::Event as XmlEvent;
 use quick_xml::Reader;
 
 fn call_status() -> Message {
-    Message::new("C0001", Body::CallStatus(CallStatus::of(Event::Held)))
+    Message::new("C0001", Body::CallStatus(CallStatus::of(StatusEvent::Held)))
 }
 
 fn new_call_10_nodes() -> Message {

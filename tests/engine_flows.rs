@@ -9,7 +9,7 @@ mod common;
 
 use common::{assert_done, Harness};
 use ivrconf::flow::{CallEventKind, CallState, OpKind, Outcome};
-use ivrconf::wire::{Body, CallStatus, Event as Status, Message};
+use ivrconf::wire::{Body, CallStatus, Message, StatusEvent as Status};
 
 type Scenario = fn(&mut Harness, &str);
 

@@ -11,7 +11,7 @@ mod flow_support;
 
 use flow_support::Harness;
 use ivrconf::flow::{OpKind, Outcome, Refusal, TimerId};
-use ivrconf::wire::{Body, CallError, CallStatus, EndCall, Event, FailedReq, KeyValue};
+use ivrconf::wire::{Body, CallError, CallStatus, EndCall, FailedReq, KeyValue, StatusEvent};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use std::cell::{Cell, RefCell};
@@ -31,7 +31,7 @@ enum Action {
     Start(usize, OpKind),
     Complete(usize, OpKind),
     Cancel(usize),
-    Status(usize, Event),
+    Status(usize, StatusEvent),
     Undocumented(usize),
     Error(usize, Option<FailedReq>, Option<String>),
     ServerEnd(usize),
@@ -47,8 +47,8 @@ fn call() -> impl Strategy<Value = usize> {
 }
 
 /// Statuses weighted towards what moves flows along.
-fn event() -> impl Strategy<Value = Event> {
-    use Event::*;
+fn event() -> impl Strategy<Value = StatusEvent> {
+    use StatusEvent::*;
     prop_oneof![
         3 => Just(Held),
         3 => Just(Dialing),

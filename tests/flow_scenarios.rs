@@ -9,7 +9,7 @@ mod flow_support;
 
 use flow_support::*;
 use ivrconf::flow::{CallEventKind, CallState, OpKind, Outcome, Refusal};
-use ivrconf::wire::{Event::*, FailedReq};
+use ivrconf::wire::{FailedReq, StatusEvent::*};
 
 #[test]
 fn c1_one_step_conference() {

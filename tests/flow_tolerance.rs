@@ -2,7 +2,7 @@
 //! FLOWS.md "Tolerance": every scenario again under every outcome-preserving
 //! variant a real server may produce (bracketed messages omitted, Held and
 //! Dialing swapped, duplicates, statuses that do not fit, other spellings,
-//! undocumented Event values, messages for unknown calls) must give the same
+//! undocumented StatusEvent values, messages for unknown calls) must give the same
 //! outcome, final state, party count and messages sent. Then table-driven
 //! tests of the call model: M5 CallError matching, M3 Released and server
 //! EndCall in every situation, M4 timers, M2 refusal precedence and `can`.
@@ -11,7 +11,9 @@ mod flow_support;
 
 use flow_support::*;
 use ivrconf::flow::{CallEventKind, CallState, FlowConfig, OpKind, Outcome, Refusal};
-use ivrconf::wire::{Body, CallError, CallStatus, EndCall, Event, Event::*, FailedReq, KeyValue};
+use ivrconf::wire::{
+    Body, CallError, CallStatus, EndCall, FailedReq, KeyValue, StatusEvent, StatusEvent::*,
+};
 
 // ---------------------------------------------------------------------------
 // Scenario scripts and their variants
@@ -20,10 +22,10 @@ use ivrconf::wire::{Body, CallError, CallStatus, EndCall, Event, Event::*, Faile
 enum Step {
     Start(OpKind),
     /// A CallStatus the scenario requires.
-    Status(Event),
+    Status(StatusEvent),
     /// A bracketed CallStatus: a real server may leave it out.
-    Opt(Event),
-    /// A CallStatus with this exact Event text.
+    Opt(StatusEvent),
+    /// A CallStatus with this exact StatusEvent text.
     Raw(&'static str),
     /// CallError FailedReq, ReqId.
     Error(&'static str, &'static str),
@@ -224,7 +226,7 @@ fn variants(sc: &Scenario, done_at: usize) -> Vec<(String, Vec<Step>)> {
             out.push((format!("swap {i}"), v));
         }
     }
-    // Other spellings of every Event token.
+    // Other spellings of every StatusEvent token.
     let spelled = steps
         .iter()
         .map(|s| match s {
@@ -236,7 +238,7 @@ fn variants(sc: &Scenario, done_at: usize) -> Vec<(String, Vec<Step>)> {
         .collect();
     out.push(("lower case".into(), spelled));
     for i in 0..=steps.len() {
-        // Undocumented Event values and messages for unknown calls, anywhere.
+        // Undocumented StatusEvent values and messages for unknown calls, anywhere.
         for extra in [Raw("Queued"), Unknown(0), Unknown(1), Unknown(2)] {
             let mut v = steps.clone();
             v.insert(i, extra);

@@ -9,7 +9,7 @@ use sim_common::*;
 use std::time::{Duration, Instant};
 
 use ivrconf::sim::{Dir, Simulator};
-use wire::{Body, CallStatus, Event, Message};
+use wire::{Body, CallStatus, Message, StatusEvent};
 
 /// For negative checks only ("nothing arrives"): there is no event to wait
 /// for, so a short window is the assertion itself.
@@ -308,7 +308,7 @@ fn send_injects_to_every_open_connection() {
     let mut b = Client::connect(&sim);
     a.login();
     b.login();
-    let stray = Message::new("STRAY", Body::CallStatus(CallStatus::of(Event::Held)));
+    let stray = Message::new("STRAY", Body::CallStatus(CallStatus::of(StatusEvent::Held)));
     assert!(sim.send(&stray));
     assert_eq!(a.next_message(), Some(stray.clone()));
     assert_eq!(b.next_message(), Some(stray));

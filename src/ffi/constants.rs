@@ -97,7 +97,7 @@ mod tests {
     use super::*;
     use crate::engine::{EventKind, LogLevel};
     use crate::flow::{request_code, status_code, CallState, OpKind, Outcome};
-    use crate::wire::{Event, FailedReq};
+    use crate::wire::{FailedReq, StatusEvent};
 
     #[test]
     fn constants_equal_the_rust_discriminants() {
@@ -121,7 +121,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            Event::ALL.map(status_code),
+            StatusEvent::ALL.map(status_code),
             [
                 IVRCONF_STATUS_DIALING,
                 IVRCONF_STATUS_RINGING,

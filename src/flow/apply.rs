@@ -58,7 +58,7 @@ impl Flow {
     fn status_event(
         &mut self,
         slot: Slot,
-        event: crate::wire::Event,
+        event: crate::wire::StatusEvent,
         op: Option<(OpId, OpKind)>,
         note: Note,
     ) {

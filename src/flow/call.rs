@@ -6,7 +6,7 @@
 //! `apply`. Kept small on purpose (the bench counts bytes per live call).
 
 use super::types::{CallState, Millis, OpId, OpKind, Refusal, TimerId};
-use crate::wire::{Event, FailedReq};
+use crate::wire::{FailedReq, StatusEvent};
 
 /// Where an operation stands; together with [`CallState`] it decides how
 /// every input is read.
@@ -98,7 +98,7 @@ pub(crate) struct Call {
     /// Parties including the IVR port: 2 for a plain call.
     pub parties: u32,
     /// The previous CallStatus since our last request (M6 duplicates).
-    pub last_event: Option<Event>,
+    pub last_event: Option<StatusEvent>,
     pub op: Option<Op>,
     /// When the call became TRANSFERRED (its EndCall timer counts from it).
     pub transferred_at: Millis,

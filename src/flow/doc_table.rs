@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::types::{CallEventKind, FlowConfig, OpKind, Output, TimerId};
 use super::Flow;
-use crate::wire::{Body, CallError, CallStatus, EndCall, Event, Message};
+use crate::wire::{Body, CallError, CallStatus, EndCall, Message, StatusEvent};
 
 const CALL: &str = "C1";
 const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/STATE-MACHINE.md");
@@ -36,7 +36,7 @@ const SITUATIONS: [&str; 13] = [
 
 /// Every input of the table's `input` column.
 fn inputs() -> Vec<String> {
-    let mut all: Vec<String> = Event::ALL
+    let mut all: Vec<String> = StatusEvent::ALL
         .iter()
         .map(|e| format!("CallStatus {}", e.as_str()))
         .collect();
@@ -112,7 +112,7 @@ impl Rig {
         (sent, outcome)
     }
 
-    fn status(&mut self, e: Event) {
+    fn status(&mut self, e: StatusEvent) {
         let msg = Message::new(CALL, Body::CallStatus(CallStatus::of(e)));
         self.flow.on_message(self.now, &msg);
     }
@@ -181,7 +181,10 @@ impl Rig {
                 self.flow.shutdown(now);
                 Ok(())
             }
-            other => match other.strip_prefix("CallStatus ").and_then(Event::parse) {
+            other => match other
+                .strip_prefix("CallStatus ")
+                .and_then(StatusEvent::parse)
+            {
                 Some(e) => {
                     self.status(e);
                     Ok(())

@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use super::types::{
     CallEvent, CallEventKind, CallState, FlowConfig, Millis, OpId, OpKind, Outcome, Output, TimerId,
 };
-use crate::wire::{Body, CallError, Event, FailedReq, Message};
+use crate::wire::{Body, CallError, FailedReq, Message, StatusEvent};
 
 /// An op as seen from the outside.
 #[derive(Debug)]
@@ -75,7 +75,7 @@ impl OpTrack {
 #[derive(Debug, Default)]
 struct CallTrack {
     /// Documented statuses received and not yet reported.
-    unreported: VecDeque<Event>,
+    unreported: VecDeque<StatusEvent>,
     op: Option<OpTrack>,
     state: Option<CallState>,
 }
@@ -188,7 +188,7 @@ impl Checker {
             Body::CallStatus(status) => {
                 if let Some(event) = status.event() {
                     call.unreported.push_back(event);
-                    if let (Event::Retrieved, Some(op)) = (event, call.op.as_mut()) {
+                    if let (StatusEvent::Retrieved, Some(op)) = (event, call.op.as_mut()) {
                         op.retrieved = true;
                     }
                 }
@@ -578,7 +578,7 @@ mod tests {
 
     fn event(
         kind: CallEventKind,
-        status: Option<Event>,
+        status: Option<StatusEvent>,
         outcome: Option<Outcome>,
         op_id: OpId,
     ) -> Output {
@@ -609,7 +609,7 @@ mod tests {
         c.observe_received(&Message::new(C, body));
     }
 
-    fn status(c: &mut Checker, e: Event) {
+    fn status(c: &mut Checker, e: StatusEvent) {
         received(c, Body::CallStatus(CallStatus::of(e)));
         c.observe_output(&event(CallEventKind::CallStatus, Some(e), None, 1));
     }
@@ -622,9 +622,9 @@ mod tests {
     fn a_clean_busy_flow_passes() {
         let mut c = checker();
         init(&mut c);
-        status(&mut c, Event::Busy);
+        status(&mut c, StatusEvent::Busy);
         c.observe_output(&retrieve());
-        status(&mut c, Event::Retrieved);
+        status(&mut c, StatusEvent::Retrieved);
         c.observe_output(&done(Outcome::Busy));
         c.advance(100_000);
         c.assert_ok();
@@ -658,7 +658,7 @@ mod tests {
     fn inv3_busy_without_retrieve_and_second_retrieve() {
         let mut c = checker();
         init(&mut c);
-        status(&mut c, Event::Busy);
+        status(&mut c, StatusEvent::Busy);
         c.observe_output(&done(Outcome::Busy));
         assert!(found(&c, "inv 3"), "{:?}", c.violations());
         let mut c = checker();
@@ -686,17 +686,20 @@ mod tests {
     fn inv5_order_and_unreported_status() {
         let mut c = checker();
         init(&mut c);
-        received(&mut c, Body::CallStatus(CallStatus::of(Event::Held)));
-        received(&mut c, Body::CallStatus(CallStatus::of(Event::Dialing)));
+        received(&mut c, Body::CallStatus(CallStatus::of(StatusEvent::Held)));
+        received(
+            &mut c,
+            Body::CallStatus(CallStatus::of(StatusEvent::Dialing)),
+        );
         c.observe_output(&event(
             CallEventKind::CallStatus,
-            Some(Event::Dialing),
+            Some(StatusEvent::Dialing),
             None,
             1,
         ));
         assert!(found(&c, "inv 5"), "{:?}", c.violations());
         let mut c = checker();
-        received(&mut c, Body::CallStatus(CallStatus::of(Event::Held)));
+        received(&mut c, Body::CallStatus(CallStatus::of(StatusEvent::Held)));
         c.advance(1);
         assert!(found(&c, "never reported"), "{:?}", c.violations());
     }

@@ -9,13 +9,13 @@
 
 use super::call::{Call, Op, Phase};
 use super::types::{CallState, Millis, Outcome};
-use crate::wire::{Event, FailedReq};
+use crate::wire::{FailedReq, StatusEvent};
 
 /// An input for one call, already matched to it.
 #[derive(Debug, Clone)]
 pub(crate) enum Input {
     /// A documented `CallStatus`.
-    Status(Event),
+    Status(StatusEvent),
     /// A `CallError` that belongs to the op in flight (see `callerror`).
     Error {
         target: ErrorTarget,
@@ -75,7 +75,7 @@ pub(crate) enum Note {
     Applied,
     /// It fits the step but changes nothing (e.g. `Released` during a merge).
     Reported,
-    /// Same Event as the previous one with no request in between (M6).
+    /// Same StatusEvent as the previous one with no request in between (M6).
     Duplicate,
     /// It does not fit the current step: logged at warn, nothing changes.
     Misfit,
@@ -164,8 +164,8 @@ pub(crate) fn step(call: &mut Call, now: Millis, input: Input) -> Effects {
 }
 
 /// A documented `CallStatus` (M1, M3, M6).
-fn status(call: &mut Call, now: Millis, event: Event) -> Effects {
-    use Event::*;
+fn status(call: &mut Call, now: Millis, event: StatusEvent) -> Effects {
+    use StatusEvent::*;
     if call.last_event == Some(event) && event != ConfPartyDel {
         return Effects::note(Note::Duplicate);
     }
@@ -238,9 +238,9 @@ fn status(call: &mut Call, now: Millis, event: Event) -> Effects {
 }
 
 /// M6 facts and M3 with no op in flight.
-fn status_without_op(call: &mut Call, now: Millis, event: Event) -> Effects {
+fn status_without_op(call: &mut Call, now: Millis, event: StatusEvent) -> Effects {
     use CallState as S;
-    use Event as E;
+    use StatusEvent as E;
     match (call.state, event) {
         (S::Active | S::Conferenced | S::Transferred, E::Released) => end(call, None),
         (S::Held, E::Released) => Effects::note(Note::Reported),

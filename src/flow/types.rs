@@ -213,9 +213,9 @@ impl fmt::Display for Outcome {
 }
 
 /// `IVRCONF_STATUS_*` value of a `CallStatus` event: its position in
-/// [`wire::Event::ALL`] plus one (DIALING = 1 ... RELEASED = 10).
-pub fn status_code(event: wire::Event) -> u32 {
-    position_code(&wire::Event::ALL, &event)
+/// [`wire::StatusEvent::ALL`] plus one (DIALING = 1 ... RELEASED = 10).
+pub fn status_code(event: wire::StatusEvent) -> u32 {
+    position_code(&wire::StatusEvent::ALL, &event)
 }
 
 /// `IVRCONF_REQUEST_*` value of a `CallError FailedReq`: its position in
@@ -291,7 +291,7 @@ pub struct CallEvent {
     pub op_id: OpId,
     pub op_kind: Option<OpKind>,
     /// CALL_STATUS only.
-    pub status: Option<wire::Event>,
+    pub status: Option<wire::StatusEvent>,
     /// OPERATION_DONE only.
     pub outcome: Option<Outcome>,
     /// OPERATION_DONE after a `CallError` only.
@@ -350,8 +350,8 @@ mod tests {
         assert_eq!(OpKind::from_u32(8), None);
         assert_eq!(CallState::Ended as u32, 7);
         assert_eq!(Outcome::LinkLost as u32, 10);
-        assert_eq!(status_code(wire::Event::Dialing), 1);
-        assert_eq!(status_code(wire::Event::Released), 10);
+        assert_eq!(status_code(wire::StatusEvent::Dialing), 1);
+        assert_eq!(status_code(wire::StatusEvent::Released), 10);
         assert_eq!(request_code(wire::FailedReq::Unknown), 1);
         assert_eq!(request_code(wire::FailedReq::NotAllowed), 12);
         assert_eq!(

@@ -24,7 +24,7 @@ use super::rng::Rng;
 use super::script::{Calls, Step};
 use super::server::Shared;
 use super::spelling::{self, Spelling};
-use crate::wire::{self, Body, Event, FlowControl, FrameType, LoginResp, Message};
+use crate::wire::{self, Body, FlowControl, FrameType, LoginResp, Message, StatusEvent};
 
 /// Frames the reader may queue ahead of the worker; beyond it the reader
 /// blocks and TCP pushes back on a flooding client.
@@ -367,7 +367,7 @@ impl Worker {
             .collect();
         for i in 1..steps.len() {
             let pair = (event_of(&steps[i - 1]), event_of(&steps[i]));
-            if pair == (Some(Event::Held), Some(Event::Dialing))
+            if pair == (Some(StatusEvent::Held), Some(StatusEvent::Dialing))
                 && steps[i - 1].after == steps[i].after
                 && self.rng.chance(cfg.swap_held_dialing)
             {
@@ -483,7 +483,7 @@ impl Worker {
     }
 }
 
-fn event_of(s: &Step) -> Option<Event> {
+fn event_of(s: &Step) -> Option<StatusEvent> {
     match &s.body {
         Body::CallStatus(c) => c.event(),
         _ => None,

@@ -16,8 +16,8 @@ use super::behaviour::Behaviour;
 use super::config::Settings;
 use super::sequences::{apply_effect, complete, init, one_step, retrieve};
 use crate::wire::{
-    Body, CallError, CallInfoResp, CallStatus, EndCall, Event, FailedReq, KeyValues, NewCall,
-    RouteResponse, UDataResp,
+    Body, CallError, CallInfoResp, CallStatus, EndCall, FailedReq, KeyValues, NewCall,
+    RouteResponse, StatusEvent, UDataResp,
 };
 
 /// The call as the simulated server sees it.
@@ -65,7 +65,7 @@ pub struct Call {
     incarnation: u64,
     new_call: NewCall,
     udata: KeyValues,
-    last_event: Option<Event>,
+    last_event: Option<StatusEvent>,
     /// The last destination asked for (CallInfoResp OtherDN).
     pub(super) other_dn: Option<String>,
 }
@@ -131,10 +131,10 @@ impl Step {
             effect: Effect::None,
         }
     }
-    pub(super) fn status(e: Event) -> Step {
+    pub(super) fn status(e: StatusEvent) -> Step {
         Step::now(Body::CallStatus(CallStatus::of(e)))
     }
-    pub(super) fn opt(e: Event) -> Step {
+    pub(super) fn opt(e: StatusEvent) -> Step {
         Step {
             optional: true,
             ..Step::status(e)

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::behaviour::{resolve, Behaviour};
 use super::config::{EndAfterXfer, Settings};
 use super::script::{call_error, ms, Call, Consult, Effect, Guard, Kind, State, Step};
-use crate::wire::{Body, CallStatus, DestRequest, EndCall, Event, FailedReq, PlainRequest};
+use crate::wire::{Body, CallStatus, DestRequest, EndCall, FailedReq, PlainRequest, StatusEvent};
 
 fn behaviour_of(r: &DestRequest, cfg: &Settings) -> Behaviour {
     resolve(&r.dest_dn, &cfg.dest_rules, cfg.default_behaviour)
@@ -25,7 +25,7 @@ fn after_transfer(epoch: u64, start: Duration, cfg: &Settings) -> Option<Step> {
         EndAfterXfer::EndCall => Body::EndCall(EndCall {
             end_cause: Some("Normal".into()),
         }),
-        EndAfterXfer::Released => Body::CallStatus(CallStatus::of(Event::Released)),
+        EndAfterXfer::Released => Body::CallStatus(CallStatus::of(StatusEvent::Released)),
     };
     Some(Step::now(body).later(
         start + ms(cfg.end_after_xfer_ms),
@@ -58,7 +58,7 @@ pub(super) fn one_step(
             Behaviour::Silent | Behaviour::Fail | Behaviour::FailComplete
         )
     {
-        steps.push(Step::opt(Event::Dialing));
+        steps.push(Step::opt(StatusEvent::Dialing));
     }
     match b {
         Behaviour::Silent => {}
@@ -68,15 +68,15 @@ pub(super) fn one_step(
         }
         Behaviour::Busy | Behaviour::RetrieveFail => {
             if kind == Kind::Xfer {
-                steps.push(Step::opt(Event::Dialing));
+                steps.push(Step::opt(StatusEvent::Dialing));
             }
-            steps.push(Step::status(Event::Busy));
+            steps.push(Step::status(StatusEvent::Busy));
         }
         Behaviour::NoAnswer => {
             if kind == Kind::Xfer {
-                steps.push(Step::opt(Event::Dialing));
+                steps.push(Step::opt(StatusEvent::Dialing));
             }
-            steps.push(Step::opt(Event::Ringing));
+            steps.push(Step::opt(StatusEvent::Ringing));
         }
         Behaviour::Answer | Behaviour::Slow | Behaviour::Hangup => {
             let delay = if b == Behaviour::Slow {
@@ -86,17 +86,17 @@ pub(super) fn one_step(
             };
             let (event, effect) = match kind {
                 Kind::Conf => {
-                    steps.push(Step::opt(Event::Ringing));
-                    (Event::ConfPartyAdd, Effect::PartyAdded)
+                    steps.push(Step::opt(StatusEvent::Ringing));
+                    (StatusEvent::ConfPartyAdd, Effect::PartyAdded)
                 }
-                Kind::Xfer => (Event::XferComplete, Effect::Transferred),
+                Kind::Xfer => (StatusEvent::XferComplete, Effect::Transferred),
             };
             steps.push(Step::status(event).later(delay, Guard::Epoch(epoch), effect));
             if b == Behaviour::Hangup {
                 let (ev, eff) = match kind {
                     // C2: another member leaves the conference.
-                    Kind::Conf => (Event::ConfPartyDel, Effect::PartyLeft),
-                    Kind::Xfer => (Event::Released, Effect::Ended),
+                    Kind::Conf => (StatusEvent::ConfPartyDel, Effect::PartyLeft),
+                    Kind::Xfer => (StatusEvent::Released, Effect::Ended),
                 };
                 steps.push(Step::status(ev).later(
                     delay + ms(cfg.hangup_ms),
@@ -136,42 +136,42 @@ pub(super) fn init(c: &mut Call, kind: Kind, r: &DestRequest, cfg: &Settings) ->
         }
         // C6 / T4 and R3: the server ends the leg and retrieves by itself.
         Behaviour::Fail => {
-            steps.push(Step::opt(Event::Held));
-            steps.push(Step::opt(Event::Dialing));
+            steps.push(Step::opt(StatusEvent::Held));
+            steps.push(Step::opt(StatusEvent::Dialing));
             steps.push(call_error(what, r.req_id.as_ref(), cfg));
-            steps.push(Step::opt(Event::Retrieved));
+            steps.push(Step::opt(StatusEvent::Retrieved));
             return Some(steps);
         }
         // C5 / T3: Busy is not optional, nor are Held and Dialing before it.
         Behaviour::Busy | Behaviour::RetrieveFail => {
-            steps.push(Step::status(Event::Held));
-            steps.push(Step::status(Event::Dialing));
-            steps.push(Step::status(Event::Busy));
+            steps.push(Step::status(StatusEvent::Held));
+            steps.push(Step::status(StatusEvent::Dialing));
+            steps.push(Step::status(StatusEvent::Busy));
             c.state = State::Held;
         }
         Behaviour::NoAnswer => {
-            steps.push(Step::opt(Event::Held));
-            steps.push(Step::opt(Event::Dialing));
-            steps.push(Step::opt(Event::Ringing));
+            steps.push(Step::opt(StatusEvent::Held));
+            steps.push(Step::opt(StatusEvent::Dialing));
+            steps.push(Step::opt(StatusEvent::Ringing));
             c.state = State::Consulting;
         }
         Behaviour::Answer | Behaviour::FailComplete | Behaviour::Slow | Behaviour::Hangup => {
-            steps.push(Step::opt(Event::Held));
-            steps.push(Step::opt(Event::Dialing));
-            steps.push(Step::opt(Event::Ringing));
+            steps.push(Step::opt(StatusEvent::Held));
+            steps.push(Step::opt(StatusEvent::Dialing));
+            steps.push(Step::opt(StatusEvent::Ringing));
             c.state = State::Consulting;
             let delay = if b == Behaviour::Slow {
                 ms(cfg.slow_ms)
             } else {
                 Duration::ZERO
             };
-            steps.push(Step::status(Event::Established).later(
+            steps.push(Step::status(StatusEvent::Established).later(
                 delay,
                 Guard::Epoch(epoch),
                 Effect::Answered,
             ));
             if b == Behaviour::Hangup {
-                steps.push(Step::status(Event::Released).later(
+                steps.push(Step::status(StatusEvent::Released).later(
                     ms(cfg.hangup_ms),
                     Guard::Epoch(epoch),
                     Effect::LegReleased,
@@ -210,7 +210,7 @@ pub(super) fn complete(
             c.state = c.resting_state();
             Some(vec![
                 call_error(what, r.req_id.as_ref(), cfg),
-                Step::opt(Event::Retrieved),
+                Step::opt(StatusEvent::Retrieved),
             ])
         }
         _ => {
@@ -221,15 +221,15 @@ pub(super) fn complete(
                     c.state = State::Conferenced;
                     let mut steps = vec![];
                     if !consult.released {
-                        steps.push(Step::opt(Event::Released));
+                        steps.push(Step::opt(StatusEvent::Released));
                     }
-                    steps.push(Step::opt(Event::Retrieved));
-                    steps.push(Step::status(Event::ConfPartyAdd));
+                    steps.push(Step::opt(StatusEvent::Retrieved));
+                    steps.push(Step::status(StatusEvent::ConfPartyAdd));
                     Some(steps)
                 }
                 Kind::Xfer => {
                     c.state = State::Transferred;
-                    let mut steps = vec![Step::status(Event::XferComplete)];
+                    let mut steps = vec![Step::status(StatusEvent::XferComplete)];
                     steps.extend(after_transfer(epoch, Duration::ZERO, cfg));
                     Some(steps)
                 }
@@ -256,9 +256,9 @@ pub(super) fn retrieve(c: &mut Call) -> Option<Vec<Step>> {
     c.state = c.resting_state();
     let mut steps = vec![];
     if !consult.released {
-        steps.push(Step::opt(Event::Released));
+        steps.push(Step::opt(StatusEvent::Released));
     }
-    steps.push(Step::status(Event::Retrieved));
+    steps.push(Step::status(StatusEvent::Retrieved));
     Some(steps)
 }
 

@@ -195,7 +195,7 @@ fn latin1(s: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{Body, CallError, CallStatus, Event};
+    use crate::wire::{Body, CallError, CallStatus, StatusEvent};
 
     fn text(b: Option<Vec<u8>>) -> String {
         b.map(|v| v.iter().map(|&x| x as char).collect())
@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn canonical_call_status_matches_the_spec_example() {
-        let m = Message::new("C0001", Body::CallStatus(CallStatus::of(Event::Held)));
+        let m = Message::new("C0001", Body::CallStatus(CallStatus::of(StatusEvent::Held)));
         let f = frame(&m, Spelling::default()).unwrap_or_default();
         assert_eq!(&f[..6], &[0, 3, 0, 0x97, 2, 0]);
         assert_eq!(

@@ -160,7 +160,7 @@ pub struct PlainRequest {
 /// `CallStatus` (S->I, 3.10).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CallStatus {
-    /// The `Event` text as received.
+    /// The `StatusEvent` text as received.
     pub event: String,
 }
 
@@ -300,7 +300,7 @@ impl Body {
 
 /// The ten documented `CallStatus` events (3.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Event {
+pub enum StatusEvent {
     Dialing,
     Ringing,
     Established,
@@ -313,41 +313,41 @@ pub enum Event {
     Released,
 }
 
-impl Event {
+impl StatusEvent {
     /// All ten, in the order of the catalogue.
-    pub const ALL: [Event; 10] = [
-        Event::Dialing,
-        Event::Ringing,
-        Event::Established,
-        Event::Retrieved,
-        Event::Busy,
-        Event::Held,
-        Event::ConfPartyAdd,
-        Event::ConfPartyDel,
-        Event::XferComplete,
-        Event::Released,
+    pub const ALL: [StatusEvent; 10] = [
+        StatusEvent::Dialing,
+        StatusEvent::Ringing,
+        StatusEvent::Established,
+        StatusEvent::Retrieved,
+        StatusEvent::Busy,
+        StatusEvent::Held,
+        StatusEvent::ConfPartyAdd,
+        StatusEvent::ConfPartyDel,
+        StatusEvent::XferComplete,
+        StatusEvent::Released,
     ];
 
     /// The wire token.
     pub fn as_str(self) -> &'static str {
         match self {
-            Event::Dialing => "Dialing",
-            Event::Ringing => "Ringing",
-            Event::Established => "Established",
-            Event::Retrieved => "Retrieved",
-            Event::Busy => "Busy",
-            Event::Held => "Held",
-            Event::ConfPartyAdd => "ConfPartyAdd",
-            Event::ConfPartyDel => "ConfPartyDel",
-            Event::XferComplete => "XferComplete",
-            Event::Released => "Released",
+            StatusEvent::Dialing => "Dialing",
+            StatusEvent::Ringing => "Ringing",
+            StatusEvent::Established => "Established",
+            StatusEvent::Retrieved => "Retrieved",
+            StatusEvent::Busy => "Busy",
+            StatusEvent::Held => "Held",
+            StatusEvent::ConfPartyAdd => "ConfPartyAdd",
+            StatusEvent::ConfPartyDel => "ConfPartyDel",
+            StatusEvent::XferComplete => "XferComplete",
+            StatusEvent::Released => "Released",
         }
     }
 
     /// Parses a token ASCII-case-insensitively; `None` for undocumented
     /// values (logged by the engine, never reported).
-    pub fn parse(token: &str) -> Option<Event> {
-        Event::ALL
+    pub fn parse(token: &str) -> Option<StatusEvent> {
+        StatusEvent::ALL
             .into_iter()
             .find(|e| e.as_str().eq_ignore_ascii_case(token.trim()))
     }
@@ -355,11 +355,11 @@ impl Event {
 
 impl CallStatus {
     /// The event, or `None` for a value outside the ten documented ones.
-    pub fn event(&self) -> Option<Event> {
-        Event::parse(&self.event)
+    pub fn event(&self) -> Option<StatusEvent> {
+        StatusEvent::parse(&self.event)
     }
     /// A status with a documented event.
-    pub fn of(event: Event) -> Self {
+    pub fn of(event: StatusEvent) -> Self {
         CallStatus {
             event: event.as_str().to_string(),
         }
@@ -468,8 +468,8 @@ mod tests {
 
     #[test]
     fn enumerations_parse_case_insensitively_and_keep_unknowns_apart() {
-        assert_eq!(Event::parse("busy"), Some(Event::Busy));
-        assert_eq!(Event::parse("Queued"), None);
+        assert_eq!(StatusEvent::parse("busy"), Some(StatusEvent::Busy));
+        assert_eq!(StatusEvent::parse("Queued"), None);
         assert_eq!(FailedReq::parse("initconf"), FailedReq::InitConf);
         assert_eq!(FailedReq::parse("Whatever"), FailedReq::Unknown);
         let e = CallError {

@@ -96,11 +96,11 @@ impl Iterator for FrameReader {
 mod tests {
     use super::*;
     use crate::wire::frame::{frame_bytes, KEEPALIVE_REQUEST};
-    use crate::wire::message::{Body, CallStatus, Event};
+    use crate::wire::message::{Body, CallStatus, StatusEvent};
 
     #[test]
     fn keepalive_then_message_then_bad_header() {
-        let msg = Message::new("C1", Body::CallStatus(CallStatus::of(Event::Busy)));
+        let msg = Message::new("C1", Body::CallStatus(CallStatus::of(StatusEvent::Busy)));
         let mut bytes = KEEPALIVE_REQUEST.to_vec();
         bytes.extend(crate::wire::encode_frame(&msg).unwrap());
         bytes.extend(frame_bytes(FrameType::Xml, b"<GctiMsg/>"));

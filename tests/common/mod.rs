@@ -12,7 +12,7 @@ use crossbeam_channel::{unbounded, Receiver};
 use ivrconf::engine::{Config, Engine, Event, EventKind, Handlers};
 use ivrconf::flow::{CallEvent, CallEventKind, CallState, OpId, OpKind, Outcome};
 use ivrconf::sim::{Dir, Simulator};
-use ivrconf::wire::{Body, Event as Status, Message};
+use ivrconf::wire::{Body, Message, StatusEvent as Status};
 
 /// Timers for tests: every one set, 100-500 ms, never the defaults.
 pub const REQUEST_TIMEOUT_MS: u64 = 300;

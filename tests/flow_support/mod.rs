@@ -10,7 +10,7 @@ use ivrconf::flow::{
     CallEvent, CallEventKind, CallState, Flow, FlowConfig, Millis, OpId, OpKind, Outcome, Output,
     TimerId,
 };
-use ivrconf::wire::{Body, CallError, CallStatus, EndCall, Event, KeyValue, Message};
+use ivrconf::wire::{Body, CallError, CallStatus, EndCall, KeyValue, Message, StatusEvent};
 
 pub const CALL: &str = "C0001";
 pub const DEST: &str = "6001";
@@ -100,11 +100,11 @@ impl Harness {
         self.pump();
     }
 
-    pub fn status(&mut self, event: Event) {
+    pub fn status(&mut self, event: StatusEvent) {
         self.recv(CALL, Body::CallStatus(CallStatus::of(event)));
     }
 
-    pub fn statuses(&mut self, events: &[Event]) {
+    pub fn statuses(&mut self, events: &[StatusEvent]) {
         for e in events {
             self.status(*e);
         }

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use std::io::BufRead;
 
 use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::Reader;
 
 use super::attributes::Attributes;
@@ -217,45 +217,45 @@ impl<'a> Decoder<'a> {
             // (quick-xml's error type is large) on every event.
             match reader.read_event() {
                 Err(e) => return Err(xml_error(&e, &reader, text)),
-                Ok(Event::Decl(_)) => {
+                Ok(XmlEvent::Decl(_)) => {
                     // Its content was checked with the encoding (charset.rs),
                     // which reads a declaration only at the very start.
                     if !first {
                         return Err(DecodeError::ill_formed("XML declaration not at the start"));
                     }
                 }
-                Ok(Event::PI(pi)) => {
+                Ok(XmlEvent::PI(pi)) => {
                     let target = pi.target();
                     if !is_name(target) || target.eq_ignore_ascii_case(b"xml") {
                         return Err(DecodeError::ill_formed("bad processing instruction"));
                     }
                 }
-                Ok(Event::DocType(doctype)) => self.doctype(&doctype)?,
-                Ok(Event::Start(e)) => {
+                Ok(XmlEvent::DocType(doctype)) => self.doctype(&doctype)?,
+                Ok(XmlEvent::Start(e)) => {
                     self.open(&e)?;
                     self.list_fast_path(&mut reader)?;
                 }
-                Ok(Event::Empty(e)) => {
+                Ok(XmlEvent::Empty(e)) => {
                     self.open(&e)?;
                     self.close();
                     self.list_fast_path(&mut reader)?;
                 }
-                Ok(Event::End(_)) => {
+                Ok(XmlEvent::End(_)) => {
                     self.close();
                     self.list_fast_path(&mut reader)?;
                 }
-                Ok(Event::Text(t)) => {
+                Ok(XmlEvent::Text(t)) => {
                     let piece = self.sub(&t)?;
                     self.text(piece, true)?;
                 }
-                Ok(Event::CData(c)) => {
+                Ok(XmlEvent::CData(c)) => {
                     if self.depth == 0 {
                         return Err(DecodeError::ill_formed("CDATA outside the root element"));
                     }
                     let piece = self.sub(&c)?;
                     self.text(piece, false)?;
                 }
-                Ok(Event::GeneralRef(r)) => {
+                Ok(XmlEvent::GeneralRef(r)) => {
                     if self.depth == 0 {
                         return Err(DecodeError::ill_formed(
                             "reference outside the root element",
@@ -266,8 +266,8 @@ impl<'a> Decoder<'a> {
                         cap.text.push_char(c);
                     }
                 }
-                Ok(Event::Comment(_)) => {}
-                Ok(Event::Eof) => break,
+                Ok(XmlEvent::Comment(_)) => {}
+                Ok(XmlEvent::Eof) => break,
             }
             first = false;
         }

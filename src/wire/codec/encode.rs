@@ -366,7 +366,7 @@ mod tests {
 
     #[test]
     fn call_status_is_the_documented_149_bytes() {
-        let m = Message::new("C0001", Body::CallStatus(CallStatus::of(Event::Held)));
+        let m = Message::new("C0001", Body::CallStatus(CallStatus::of(StatusEvent::Held)));
         let p = encode(&m).unwrap();
         assert_eq!(p.len(), 149);
         assert!(
