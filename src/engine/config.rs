@@ -6,41 +6,9 @@
 use std::fmt;
 
 use crate::flow::FlowConfig;
+use crate::session::SessionConfig;
 
-/// Log levels, in increasing verbosity; the values are the C constants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u32)]
-pub enum LogLevel {
-    Error = 1,
-    Warn = 2,
-    Info = 3,
-    Debug = 4,
-    Trace = 5,
-}
-
-impl LogLevel {
-    fn parse(text: &str) -> Option<LogLevel> {
-        match text.to_ascii_lowercase().as_str() {
-            "error" => Some(LogLevel::Error),
-            "warn" => Some(LogLevel::Warn),
-            "info" => Some(LogLevel::Info),
-            "debug" => Some(LogLevel::Debug),
-            "trace" => Some(LogLevel::Trace),
-            _ => None,
-        }
-    }
-
-    /// Lower-case name, as in the config key.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogLevel::Error => "error",
-            LogLevel::Warn => "warn",
-            LogLevel::Info => "info",
-            LogLevel::Debug => "debug",
-            LogLevel::Trace => "trace",
-        }
-    }
-}
+pub use crate::machine::LogLevel;
 
 /// Why a key or value was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,6 +231,22 @@ impl Config {
             send_req_id: self.send_req_id,
             protocol_version: self.protocol_version.clone(),
             call_control_mode: self.call_control_mode.clone(),
+        }
+    }
+
+    /// The keys the session machine needs.
+    pub fn session_config(&self) -> SessionConfig {
+        SessionConfig {
+            servers: self.servers.iter().map(ToString::to_string).collect(),
+            client_name: self.client_name.clone().unwrap_or_default(),
+            protocol_version: self.protocol_version.clone(),
+            report_status: self.report_status.clone(),
+            server_monitor: self.server_monitor.clone(),
+            connect_timeout_ms: self.connect_timeout_ms,
+            reconnect_min_ms: self.reconnect_min_ms,
+            reconnect_max_ms: self.reconnect_max_ms,
+            keepalive_interval_ms: self.keepalive_interval_ms,
+            keepalive_timeout_ms: self.keepalive_timeout_ms,
         }
     }
 }

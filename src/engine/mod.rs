@@ -27,11 +27,11 @@ use crossbeam_channel::{bounded, unbounded, Sender};
 use parking_lot::{Condvar, Mutex};
 
 pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
-use self::core::{ApiCmd, ApiReply, ApiValue, Core, Input};
+use self::core::{Core, Input, Request};
 pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
 use self::dispatch::{Item, PollQueue, Polled};
 pub use self::event::{Event, EventKind};
-use crate::flow::{CallState, OpId, OpKind, Refusal};
+use crate::flow::{CallState, Flow, Millis, OpId, OpKind, Refusal};
 use crate::wire::KeyValue;
 
 /// Why an API call was not carried out.
@@ -81,7 +81,7 @@ impl From<ConfigError> for StartError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::Refused(r) => write!(f, "{r:?}"),
+            ApiError::Refused(r) => r.fmt(f),
             ApiError::ShutDown => f.write_str("the engine has been shut down"),
             ApiError::Dead => f.write_str("the engine's core thread has failed"),
             ApiError::Timeout => f.write_str("timed out"),
@@ -221,10 +221,18 @@ impl Engine {
         }
     }
 
-    fn ask(&self, cmd: ApiCmd) -> Result<ApiValue, ApiError> {
+    /// Runs `request` on the core thread against the flow machine and
+    /// waits for its answer: the one way every API call reaches the core.
+    fn ask<T: Send + 'static>(
+        &self,
+        request: impl FnOnce(&mut Flow, Millis) -> Result<T, Refusal> + Send + 'static,
+    ) -> Result<T, ApiError> {
         self.gate()?;
-        let (tx, rx) = bounded::<ApiReply>(1);
-        if self.input.send(Input::Api(cmd, tx)).is_err() {
+        let (tx, rx) = bounded::<Result<T, Refusal>>(1);
+        let request: Request = Box::new(move |flow, now| {
+            let _ = tx.send(request(flow, now));
+        });
+        if self.input.send(Input::Api(request)).is_err() {
             return Err(self.gone());
         }
         match rx.recv() {
@@ -275,41 +283,29 @@ impl Engine {
         ani: Option<&str>,
         udata: Vec<KeyValue>,
     ) -> Result<(), ApiError> {
-        self.ask(ApiCmd::CallNew {
-            call_id: call_id.into(),
-            called_num: called_num.into(),
-            dnis: dnis.map(Into::into),
-            ani: ani.map(Into::into),
-            udata,
+        let (id, called) = (call_id.to_string(), called_num.to_string());
+        let (dnis, ani) = (dnis.map(str::to_string), ani.map(str::to_string));
+        self.ask(move |flow, now| {
+            flow.call_new(now, &id, &called, dnis.as_deref(), ani.as_deref(), udata)
         })
-        .map(|_| ())
     }
 
     /// Ends a call (`EndCall`, or locally when not logged in).
     pub fn call_end(&self, call_id: &str) -> Result<(), ApiError> {
-        self.ask(ApiCmd::CallEnd {
-            call_id: call_id.into(),
-        })
-        .map(|_| ())
+        let id = call_id.to_string();
+        self.ask(move |flow, now| flow.call_end(now, &id))
     }
 
     /// The call's current state.
     pub fn call_state(&self, call_id: &str) -> Result<CallState, ApiError> {
-        match self.ask(ApiCmd::CallState {
-            call_id: call_id.into(),
-        })? {
-            ApiValue::State(s) => Ok(s),
-            _ => Err(ApiError::Dead),
-        }
+        let id = call_id.to_string();
+        self.ask(move |flow, _| flow.call_state(&id))
     }
 
     /// Whether `kind` may start now, or the refusal it would get.
     pub fn call_can(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
-        self.ask(ApiCmd::Can {
-            call_id: call_id.into(),
-            kind,
-        })
-        .map(|_| ())
+        let id = call_id.to_string();
+        self.ask(move |flow, _| flow.can(&id, kind))
     }
 
     /// Starts a one-step or consult conference/transfer; returns its op id.
@@ -320,32 +316,20 @@ impl Engine {
         dest: &str,
         udata: Vec<KeyValue>,
     ) -> Result<OpId, ApiError> {
-        match self.ask(ApiCmd::Start {
-            call_id: call_id.into(),
-            kind,
-            dest: dest.into(),
-            udata,
-        })? {
-            ApiValue::Op(id) => Ok(id),
-            _ => Err(ApiError::Dead),
-        }
+        let (id, dest) = (call_id.to_string(), dest.to_string());
+        self.ask(move |flow, now| flow.start(now, &id, kind, &dest, udata))
     }
 
     /// Completes the consult op (`kind`: conference or transfer complete).
     pub fn complete(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
-        self.ask(ApiCmd::Complete {
-            call_id: call_id.into(),
-            kind,
-        })
-        .map(|_| ())
+        let id = call_id.to_string();
+        self.ask(move |flow, now| flow.complete(now, &id, kind))
     }
 
     /// Cancels the consult op (`RetrieveCall`).
     pub fn consult_cancel(&self, call_id: &str) -> Result<(), ApiError> {
-        self.ask(ApiCmd::Cancel {
-            call_id: call_id.into(),
-        })
-        .map(|_| ())
+        let id = call_id.to_string();
+        self.ask(move |flow, now| flow.consult_cancel(now, &id))
     }
 
     /// Poll mode: the oldest event, waiting up to `timeout`. After

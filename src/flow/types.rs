@@ -9,8 +9,8 @@ use std::fmt;
 
 use crate::wire;
 
-/// Monotonic milliseconds supplied by the caller; the flow never reads a clock.
-pub type Millis = u64;
+/// Time and log records, shared with the session machine.
+pub use crate::machine::{LogLevel, LogRecord, Millis};
 
 /// An operation id: never 0, allocated by [`crate::flow::Flow`] from 1.
 pub type OpId = u64;
@@ -321,22 +321,6 @@ pub enum Output {
     SetTimer { timer: TimerId, at: Millis },
     /// Forget this timer.
     CancelTimer(TimerId),
-}
-
-/// Severity of a [`LogRecord`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogLevel {
-    Warn,
-    Debug,
-}
-
-/// Something the specs say to log that reaches the application as no event
-/// (messages for unknown calls, undocumented statuses, stray `CallError`s).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogRecord {
-    pub level: LogLevel,
-    pub call_id: Option<String>,
-    pub text: String,
 }
 
 #[cfg(test)]
