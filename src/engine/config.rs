@@ -71,6 +71,9 @@ pub struct Config {
     pub request_timeout_ms: u64,
     pub no_answer_timeout_ms: u64,
     pub log_level: LogLevel,
+    /// Events and log lines the application may leave untaken before the
+    /// engine stops reading from the server.
+    pub event_queue_max: usize,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             request_timeout_ms: 10000,
             no_answer_timeout_ms: 30000,
             log_level: LogLevel::Info,
+            event_queue_max: 65536,
         }
     }
 }
@@ -119,6 +123,16 @@ fn parse_ms(key: &str, value: &str, zero_allowed: bool) -> Result<u64, ConfigErr
         return Err(invalid(key, format!("{n} is outside {min}..{MAX_MS}")));
     }
     Ok(n)
+}
+
+/// A count 1..2147483647 (like the millisecond values, it fits a C int).
+fn parse_count(key: &str, value: &str) -> Result<usize, ConfigError> {
+    let n = value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (1..=MAX_MS).contains(n) && !value.starts_with('+'))
+        .ok_or_else(|| invalid(key, format!("'{value}' is not a whole number 1..{MAX_MS}")))?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 fn parse_text(key: &str, value: &str, may_be_empty: bool) -> Result<String, ConfigError> {
@@ -193,6 +207,7 @@ impl Config {
             }
             "request_timeout_ms" => self.request_timeout_ms = parse_ms(key, value, false)?,
             "no_answer_timeout_ms" => self.no_answer_timeout_ms = parse_ms(key, value, false)?,
+            "event_queue_max" => self.event_queue_max = parse_count(key, value)?,
             "log_level" => {
                 self.log_level = LogLevel::parse(value).ok_or_else(|| {
                     invalid(

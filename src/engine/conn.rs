@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
+use super::backlog::ReadGate;
 use super::core::Input;
 use super::panic_text;
 use crate::session::LinkId;
@@ -52,6 +53,8 @@ pub(crate) struct LinkIo {
     writer: Sender<Outgoing>,
     /// An ack is queued and not yet written.
     ack_pending: Arc<AtomicBool>,
+    /// Where the reader waits while the application is behind.
+    pub(crate) gate: Arc<ReadGate>,
 }
 
 impl LinkIo {
@@ -78,6 +81,7 @@ impl Drop for LinkIo {
     fn drop(&mut self) {
         // Whatever ends the link (loss, refusal, shutdown, a panic
         // unwinding the core) also ends the reader and writer threads.
+        self.gate.close();
         let _ = self.stream.shutdown(Shutdown::Both);
     }
 }
@@ -181,16 +185,18 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
             return;
         }
     };
+    let gate = Arc::new(ReadGate::default());
     let io = LinkIo {
         link,
         stream: for_core,
         writer: writer_tx,
         ack_pending,
+        gate: gate.clone(),
     };
     // Reported before the first read, so the core has queued the LoginReq
     // before it can see (and answer) anything the server sends.
     if report(ConnEvent::Connected(io)) {
-        read_loop(stream, report);
+        read_loop(stream, &gate, report);
     }
     // The writer ends once the core has dropped the link (it closes it
     // after our report); joining it here lets the engine join just this
@@ -198,10 +204,11 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
     let _ = writer.join();
 }
 
-fn read_loop(mut stream: TcpStream, report: impl Fn(ConnEvent) -> bool) {
+fn read_loop(mut stream: TcpStream, gate: &ReadGate, report: impl Fn(ConnEvent) -> bool) {
     let mut reader = FrameReader::new();
     let mut buf = vec![0u8; 64 * 1024];
-    loop {
+    // Waiting here (not reading) is what pushes back on the server.
+    while gate.enter() {
         let n = match stream.read(&mut buf) {
             Ok(0) => {
                 let left = reader.buffered_len();
@@ -214,7 +221,10 @@ fn read_loop(mut stream: TcpStream, report: impl Fn(ConnEvent) -> bool) {
                 return;
             }
             Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                gate.batch_done();
+                continue;
+            }
             Err(e) => {
                 report(ConnEvent::Closed(format!("read error: {e}")));
                 return;

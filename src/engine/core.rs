@@ -9,21 +9,22 @@
 //! application (the dispatcher has its own queue), so API calls get their
 //! synchronous answer at once, even from inside a callback.
 
-use std::collections::{BTreeSet, HashMap};
+use std::cell::Cell;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::backlog::Outbox;
 use super::config::{Config, LogLevel};
 use super::conn::{self, ConnEvent, LinkIo};
-use super::dispatch::Item;
 use super::event::Event;
 use super::Shared;
 use crate::flow::{Flow, Millis, Output as FlowOutput, TimerId};
 use crate::machine::LogRecord;
 use crate::session::{self, LinkId, Session};
-use crate::wire::{self, latin1_debug, Inbound, Message, KEEPALIVE_REQUEST};
+use crate::wire::{self, latin1_debug, Inbound, Message, ProtocolError, KEEPALIVE_REQUEST};
 
 /// One API request: runs on the core thread against the flow machine at
 /// `now`, and sends its own typed answer back to the waiting caller.
@@ -36,20 +37,31 @@ pub(crate) enum Input {
         link: LinkId,
         event: ConnEvent,
     },
+    /// The application has taken half of its backlog: read again.
+    Resume,
     /// Cancel every operation, close the link, stop; answered when done.
     Shutdown(Sender<()>),
 }
 
-/// Sends log lines at or above the configured level to the dispatcher.
-struct Logger {
-    dispatch: Sender<Item>,
+/// What goes to the application: events, and log lines at or above the
+/// configured level. Remembers when the backlog became full, so the core
+/// pauses reading after the input that filled it.
+struct ToApp {
+    outbox: Outbox,
     level: LogLevel,
+    full: Cell<bool>,
 }
 
-impl Logger {
+impl ToApp {
+    fn event(&self, event: Event) {
+        if self.outbox.event(event) {
+            self.full.set(true);
+        }
+    }
+
     fn log(&self, level: LogLevel, text: impl FnOnce() -> String) {
-        if level <= self.level {
-            let _ = self.dispatch.send(Item::Log(level, text()));
+        if level <= self.level && self.outbox.log(level, text()) {
+            self.full.set(true);
         }
     }
 
@@ -63,13 +75,15 @@ impl Logger {
 
 pub(crate) struct Core {
     config: Config,
-    logger: Logger,
+    app: ToApp,
     shared: Arc<Shared>,
     flow: Flow,
     session: Session,
     /// The socket of the session's current link, once it is up.
     link: Option<LinkIo>,
-    dispatch: Sender<Item>,
+    /// Received items of `parked_link` not handled yet (back-pressure).
+    parked: VecDeque<Result<Inbound, ProtocolError>>,
+    parked_link: LinkId,
     input: Sender<Input>,
     epoch: Instant,
     stopped: bool,
@@ -81,22 +95,24 @@ impl Core {
     pub(crate) fn new(
         config: Config,
         shared: Arc<Shared>,
-        dispatch: Sender<Item>,
+        outbox: Outbox,
         input: Sender<Input>,
     ) -> Core {
         let flow = Flow::new(config.flow_config());
         let session = Session::new(config.session_config(), 0);
         Core {
-            logger: Logger {
-                dispatch: dispatch.clone(),
+            app: ToApp {
+                outbox,
                 level: config.log_level,
+                full: Cell::new(false),
             },
             config,
             shared,
             flow,
             session,
             link: None,
-            dispatch,
+            parked: VecDeque::new(),
+            parked_link: 0,
             input,
             epoch: Instant::now(),
             stopped: false,
@@ -110,7 +126,7 @@ impl Core {
     }
 
     fn emit(&self, event: Event) {
-        let _ = self.dispatch.send(Item::Event(event));
+        self.app.event(event);
     }
 
     /// The loop: wait for an input or the earliest deadline, handle it.
@@ -133,6 +149,7 @@ impl Core {
                 }
             }
             self.on_deadlines(self.now());
+            self.pause_if_full();
             if self.stopped {
                 return;
             }
@@ -158,6 +175,12 @@ impl Core {
 
     /// Handles one input; `false` once the core must stop.
     fn handle(&mut self, input: Input) -> bool {
+        let go_on = self.handle_one(input);
+        self.pause_if_full();
+        go_on
+    }
+
+    fn handle_one(&mut self, input: Input) -> bool {
         match input {
             Input::Api(request) => {
                 let now = self.now();
@@ -169,11 +192,55 @@ impl Core {
                 self.on_conn(link, event);
                 true
             }
+            Input::Resume => {
+                self.resume_reading();
+                true
+            }
             Input::Shutdown(done) => {
                 self.shutdown();
                 let _ = done.send(());
                 false
             }
+        }
+    }
+
+    // ---- back-pressure -----------------------------------------------
+
+    /// The application's backlog reached `event_queue_max`: stop reading
+    /// the server until it has taken half (TCP pushes back on the server).
+    fn pause_if_full(&mut self) {
+        if !self.app.full.replace(false) {
+            return;
+        }
+        self.app.log(LogLevel::Warn, || {
+            format!(
+                "the application is {} events and log lines behind: reading paused",
+                self.shared.backlog.queued()
+            )
+        });
+        self.pause_link();
+    }
+
+    fn pause_link(&mut self) {
+        if let Some(io) = &self.link {
+            io.gate.pause();
+            let now = self.now();
+            self.session.reading_paused(now, io.link);
+        }
+    }
+
+    fn resume_reading(&mut self) {
+        // Full again since the taker asked: stay paused.
+        if self.shared.backlog.is_paused() {
+            return;
+        }
+        if let Some(io) = &self.link {
+            io.gate.resume();
+            let now = self.now();
+            self.session.reading_resumed(now, io.link);
+            self.app
+                .log(LogLevel::Info, || "the application caught up: reading again".into());
+            self.take_parked(now);
         }
     }
 
@@ -183,13 +250,13 @@ impl Core {
     /// passes on what it wanted logged.
     fn pump_flow(&mut self) {
         while let Some(rec) = self.flow.poll_log() {
-            self.logger.record(rec);
+            self.app.record(rec);
         }
         while let Some(out) = self.flow.poll_output() {
             match out {
                 FlowOutput::Send(msg) => self.send(&msg),
                 FlowOutput::Event(ev) => {
-                    self.logger.log(LogLevel::Debug, || {
+                    self.app.log(LogLevel::Debug, || {
                         format!("call {}: {}", ev.call_id, ev.text)
                     });
                     self.emit(Event::Call(ev));
@@ -212,7 +279,7 @@ impl Core {
     /// Carries out everything the session asked for, in order.
     fn pump_session(&mut self) {
         while let Some(rec) = self.session.poll_log() {
-            self.logger.record(rec);
+            self.app.record(rec);
         }
         while let Some(out) = self.session.poll_output() {
             match out {
@@ -249,7 +316,7 @@ impl Core {
             }
             // Log lines of later outputs follow the earlier outputs.
             while let Some(rec) = self.session.poll_log() {
-                self.logger.record(rec);
+                self.app.record(rec);
             }
         }
     }
@@ -275,14 +342,14 @@ impl Core {
     /// A flow message for the server: written if there is a link.
     fn send(&mut self, msg: &Message) {
         if self.link.is_none() {
-            self.logger.log(LogLevel::Warn, || {
+            self.app.log(LogLevel::Warn, || {
                 format!("not connected: {} dropped", msg.name())
             });
             return;
         }
         match wire::encode_frame(msg) {
             Ok(frame) => self.write(frame),
-            Err(e) => self.logger.log(LogLevel::Error, || {
+            Err(e) => self.app.log(LogLevel::Error, || {
                 format!("cannot encode {}: {e}", msg.name())
             }),
         }
@@ -292,7 +359,7 @@ impl Core {
         let Some(io) = &self.link else {
             return;
         };
-        self.logger.log(LogLevel::Trace, || {
+        self.app.log(LogLevel::Trace, || {
             if frame == KEEPALIVE_REQUEST {
                 "I->S keep-alive request".to_string()
             } else {
@@ -311,27 +378,22 @@ impl Core {
                 // then closed by the session's own Close.
                 self.link = Some(io);
                 self.session.connected(now, link);
+                if self.shared.backlog.is_paused() {
+                    self.pause_link();
+                }
             }
             ConnEvent::ConnectFailed(why) => self.session.connect_failed(now, link, &why),
             ConnEvent::Rx(items) => {
-                self.session.bytes_received(now, link);
-                for item in items {
-                    match item {
-                        Ok(inbound) => {
-                            self.trace_received(&inbound);
-                            if let Some(msg) = self.session.frame_received(now, link, inbound) {
-                                self.flow.on_message(now, &msg);
-                                self.pump_flow();
-                            }
-                        }
-                        Err(e) => self.session.protocol_error(now, link, &e),
-                    }
-                    self.pump_session();
-                    if self.session.current_link() != Some(link) {
-                        // The link ended: the rest of its input is discarded.
-                        break;
-                    }
+                if let Some(io) = self.link.as_ref().filter(|io| io.link == link) {
+                    io.gate.batch_done();
                 }
+                self.session.bytes_received(now, link);
+                if self.parked_link != link {
+                    self.parked.clear();
+                    self.parked_link = link;
+                }
+                self.parked.extend(items);
+                self.take_parked(now);
             }
             ConnEvent::Closed(why) => self.session.link_closed(now, link, &why),
             ConnEvent::Panicked(why) => {
@@ -345,8 +407,37 @@ impl Core {
         self.pump_session();
     }
 
+    /// Handles received items of the current link in order, until the
+    /// application's backlog is full: the rest wait here (at most the
+    /// batches a reader may have in flight) until it has caught up, so the
+    /// backlog exceeds its limit only by what one item causes.
+    fn take_parked(&mut self, now: Millis) {
+        let link = self.parked_link;
+        while !self.shared.backlog.is_paused() {
+            let Some(item) = self.parked.pop_front() else {
+                return;
+            };
+            match item {
+                Ok(inbound) => {
+                    self.trace_received(&inbound);
+                    if let Some(msg) = self.session.frame_received(now, link, inbound) {
+                        self.flow.on_message(now, &msg);
+                        self.pump_flow();
+                    }
+                }
+                Err(e) => self.session.protocol_error(now, link, &e),
+            }
+            self.pump_session();
+            if self.session.current_link() != Some(link) {
+                // The link ended: the rest of its input is discarded.
+                self.parked.clear();
+                return;
+            }
+        }
+    }
+
     fn trace_received(&self, inbound: &Inbound) {
-        self.logger.log(LogLevel::Trace, || match inbound {
+        self.app.log(LogLevel::Trace, || match inbound {
             Inbound::KeepAliveRequest { .. } => "S->I keep-alive request (answered)".into(),
             Inbound::KeepAliveAck { .. } => "S->I keep-alive ack".into(),
             Inbound::ErrorAck { .. } => "S->I error ack".into(),

@@ -15,6 +15,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::config::LogLevel;
 use super::event::Event;
+use super::Taken;
 
 /// Application event callback (Rust form; the C API wraps its function
 /// pointer in one of these).
@@ -109,6 +110,7 @@ pub(crate) fn run(
     mut handlers: Handlers,
     poll: Arc<PollQueue>,
     on_free: Arc<Mutex<Option<FreeFn>>>,
+    taken: Taken,
 ) {
     while let Ok(item) = rx.recv() {
         match item {
@@ -117,13 +119,17 @@ pub(crate) fn run(
                 // later events (and on_free) are still owed to the application.
                 Some(f) => {
                     let _ = catch_unwind(AssertUnwindSafe(|| f(&event)));
+                    taken.one();
                 }
+                // Taken when `next_event` returns it (or when the queue is
+                // discarded at free, when nothing counts any more).
                 None => poll.push(event),
             },
             Item::Log(level, text) => {
                 if let Some(f) = handlers.on_log.as_mut() {
                     let _ = catch_unwind(AssertUnwindSafe(|| f(level, &text)));
                 }
+                taken.one();
             }
             Item::Seal => poll.seal(),
             Item::Stop => break,
