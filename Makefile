@@ -1,4 +1,6 @@
-# ivrconf: `make test` runs every suite; `make demo` runs the flows.
+# ivrconf: `make test` runs every suite; `make demo` runs the flows;
+# `make sanitize` runs the C programs under ASan/UBSan and valgrind;
+# `make header` regenerates include/ivrconf.h.
 CARGO ?= cargo
 CC ?= gcc
 CXX ?= g++
