@@ -1,4 +1,4 @@
-//! Version functions; the `IVRCONF_VERSION_*` macros come from build.rs.
+//! Version of the library. The `IVRCONF_VERSION_*` macros in the header are written by `make header` (tools/header) from Cargo.toml.
 
 use std::ffi::c_char;
 
