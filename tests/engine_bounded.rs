@@ -24,6 +24,9 @@ use ivrconf::wire::{
     encode_frame, Body, CallStatus, LoginResp, Message, StatusEvent, KEEPALIVE_REQUEST,
 };
 
+/// The floods measure the whole process's memory: one at a time.
+static ONE_AT_A_TIME: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+
 /// Memory the process may gain during a flood. Without back-pressure the
 /// floods below grow it by hundreds of megabytes a second.
 const CEILING_MB: u64 = 64;
@@ -79,10 +82,16 @@ impl Flooder {
             conn.set_write_timeout(Some(Duration::from_millis(50)))
                 .unwrap();
             let batch: Vec<u8> = frame.repeat(64);
+            // Whole frames only: a short write is finished before the next.
+            let mut pos = 0;
             while !s.load(Ordering::SeqCst) {
-                match conn.write(&batch) {
+                match conn.write(&batch[pos..]) {
                     Ok(n) => {
-                        w.fetch_add((n / frame.len()) as u64, Ordering::Relaxed);
+                        pos += n;
+                        if pos == batch.len() {
+                            pos = 0;
+                            w.fetch_add(64, Ordering::Relaxed);
+                        }
                     }
                     Err(e) if is_timeout(&e) => {}
                     Err(_) => break,
@@ -157,6 +166,7 @@ fn normal_flow_completes(engine: &Engine, next: &mut dyn FnMut() -> ivrconf::eng
 
 #[test]
 fn poll_application_that_stops_reading_bounds_memory_and_loses_the_link() {
+    let _one = ONE_AT_A_TIME.lock();
     let sim = Simulator::start("127.0.0.1:0").unwrap();
     let flood = encode_frame(&Message::new(
         "F1",
@@ -187,6 +197,7 @@ fn poll_application_that_stops_reading_bounds_memory_and_loses_the_link() {
         thread::sleep(Duration::from_millis(20));
     }
     let written = flooder.written.load(Ordering::Relaxed);
+    eprintln!("status flood: RSS +{} MB, {written} frames written", peak - before);
     assert!(
         peak - before < CEILING_MB,
         "RSS grew {} MB during the flood ({written} frames written)",
@@ -233,13 +244,14 @@ fn poll_application_that_stops_reading_bounds_memory_and_loses_the_link() {
 }
 
 #[test]
-fn keep_alive_flood_against_a_server_that_never_reads_bounds_memory() {
+fn keep_alive_flood_from_a_server_that_never_reads_bounds_memory() {
+    let _one = ONE_AT_A_TIME.lock();
     let sim = Simulator::start("127.0.0.1:0").unwrap();
     let flooder = Flooder::start(KEEPALIVE_REQUEST.to_vec(), Duration::ZERO);
     let (tx, rx) = crossbeam_channel::unbounded();
     let handlers = Handlers {
-        on_event: Some(Box::new(move |e: &ivrconf::engine::Event| {
-            let _ = tx.send(e.clone());
+        on_event: Some(Box::new(move |e: ivrconf::engine::Event| {
+            let _ = tx.send(e);
         })),
         ..Handlers::default()
     };
@@ -248,42 +260,105 @@ fn keep_alive_flood_against_a_server_that_never_reads_bounds_memory() {
     let before = rss_mb();
     let mut peak = before;
     let started = Instant::now();
-    let down = loop {
+    while started.elapsed() < Duration::from_secs(3) {
         peak = peak.max(rss_mb());
-        match rx.recv_timeout(Duration::from_millis(20)) {
-            Ok(e) if e.kind() == EventKind::SessionDown => break e,
-            Ok(_) => {}
-            Err(_) => assert!(
-                started.elapsed() < Duration::from_secs(8),
-                "the link to a server that never reads must be lost"
-            ),
-        }
-    };
+        thread::sleep(Duration::from_millis(20));
+    }
     let written = flooder.written.load(Ordering::Relaxed);
+    eprintln!("keep-alive flood: RSS +{} MB, {written} requests", peak - before);
+    assert!(
+        written > 100_000,
+        "the flood must be a flood: {written} requests in 3 s"
+    );
     assert!(
         peak - before < CEILING_MB,
         "RSS grew {} MB while {written} keep-alive requests were answered",
         peak - before
     );
-    assert!(
-        written > 100_000,
-        "the flood must be a flood: {written} requests"
-    );
+    // The flood is traffic: the link stays up while it lasts.
+    assert!(engine.is_ready());
+    flooder.finish();
+    let mut next = || rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    loop {
+        if next().kind() == EventKind::SessionDown {
+            break;
+        }
+    }
+    normal_flow_completes(&engine, &mut next);
+    engine.free();
+}
+
+#[test]
+fn a_server_that_stops_reading_loses_the_link_after_the_write_timeout() {
+    let _one = ONE_AT_A_TIME.lock();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = conn.read(&mut buf).unwrap();
+        conn.write_all(&login_resp()).unwrap();
+        // Never reads again, but talks (so silence is never the reason)
+        // until the engine closes the connection.
+        for _ in 0..200 {
+            if conn.write_all(&KEEPALIVE_REQUEST).is_err() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let sim = Simulator::start("127.0.0.1:0").unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let handlers = Handlers {
+        on_event: Some(Box::new(move |e: ivrconf::engine::Event| {
+            let _ = tx.send(e);
+        })),
+        ..Handlers::default()
+    };
+    let engine = Engine::new(config(port, sim.port(), 65536), handlers).unwrap();
+    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    // Requests the server never reads, until the socket's buffers are full
+    // and a write blocks past keepalive_timeout_ms.
+    let big = "x".repeat(30_000);
+    let udata = vec![ivrconf::wire::KeyValue::str("blob", &big)];
+    let started = Instant::now();
+    let mut sent = 0;
+    let down = loop {
+        if let Ok(e) = rx.try_recv() {
+            if e.kind() == EventKind::SessionDown {
+                break e;
+            }
+            continue;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "link never lost after {sent} requests"
+        );
+        if engine
+            .call_new(&format!("W{sent}"), "5000", None, None, udata.clone())
+            .is_ok()
+        {
+            sent += 1;
+        } else {
+            thread::sleep(Duration::from_millis(5));
+        }
+    };
     assert!(
         down.text().contains("the server is not reading"),
         "{}",
         down.text()
     );
-    flooder.finish();
     let mut next = || rx.recv_timeout(Duration::from_secs(10)).unwrap();
     normal_flow_completes(&engine, &mut next);
     engine.free();
+    drop(server);
 }
 
 /// Keeps the reading side honest: a stream of keep-alive requests on a
 /// link the engine reads is answered, with no growth, and the link stays.
 #[test]
 fn acks_are_written_for_a_reading_server() {
+    let _one = ONE_AT_A_TIME.lock();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = thread::spawn(move || {
