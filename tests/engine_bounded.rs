@@ -186,7 +186,9 @@ fn poll_application_that_stops_reading_bounds_memory_and_loses_the_link() {
     let engine = Engine::new(config(flooder.port, sim.port(), max), handlers).unwrap();
     assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
     // Announced before the flood starts, so every status is reported.
-    engine.call_new("F1", "5000", None, None, Vec::new()).unwrap();
+    engine
+        .call_new("F1", "5000", None, None, Vec::new())
+        .unwrap();
 
     // The application now takes nothing while the server floods.
     let before = rss_mb();
@@ -197,7 +199,10 @@ fn poll_application_that_stops_reading_bounds_memory_and_loses_the_link() {
         thread::sleep(Duration::from_millis(20));
     }
     let written = flooder.written.load(Ordering::Relaxed);
-    eprintln!("status flood: RSS +{} MB, {written} frames written", peak - before);
+    eprintln!(
+        "status flood: RSS +{} MB, {written} frames written",
+        peak - before
+    );
     assert!(
         peak - before < CEILING_MB,
         "RSS grew {} MB during the flood ({written} frames written)",
@@ -265,7 +270,10 @@ fn keep_alive_flood_from_a_server_that_never_reads_bounds_memory() {
         thread::sleep(Duration::from_millis(20));
     }
     let written = flooder.written.load(Ordering::Relaxed);
-    eprintln!("keep-alive flood: RSS +{} MB, {written} requests", peak - before);
+    eprintln!(
+        "keep-alive flood: RSS +{} MB, {written} requests",
+        peak - before
+    );
     assert!(
         written > 100_000,
         "the flood must be a flood: {written} requests in 3 s"

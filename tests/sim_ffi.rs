@@ -210,7 +210,7 @@ fn bind_failures_and_bad_addresses_leave_out_untouched() {
 #[test]
 fn null_wins_over_invalid_utf8() {
     let sim = new_sim();
-    let bad = b"\xff\xfe\0".as_ptr() as *const c_char;
+    let bad = c"\xff\xfe".as_ptr();
     assert_eq!(
         ivrconf_sim_received_count(sim, bad, ptr::null_mut()),
         IVRCONF_ERR_NULL_ARGUMENT

@@ -9,7 +9,7 @@
 //! open it again. Nothing is ever dropped. Decides nothing about the
 //! session: the core tells the session machine that reading paused.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel::Sender;
@@ -59,15 +59,11 @@ impl Outbox {
     }
 }
 
-/// Items handed to the application and not yet taken, with the figures
-/// the engine reports about them.
+/// Items handed to the application and not yet taken.
 #[derive(Debug)]
 pub(crate) struct Backlog {
     queued: AtomicUsize,
     max: usize,
-    peak: AtomicUsize,
-    /// Times the backlog reached `max`.
-    full: AtomicU64,
     /// Set by the core when it paused reading; the first taker that brings
     /// the count down to half clears it and asks the core to resume.
     paused: AtomicBool,
@@ -78,8 +74,6 @@ impl Backlog {
         Backlog {
             queued: AtomicUsize::new(0),
             max: max.max(1),
-            peak: AtomicUsize::new(0),
-            full: AtomicU64::new(0),
             paused: AtomicBool::new(false),
         }
     }
@@ -88,12 +82,7 @@ impl Backlog {
     /// became full and reading was not paused yet: the caller pauses it.
     pub(crate) fn added(&self) -> bool {
         let now = self.queued.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(now, Ordering::Relaxed);
-        if now >= self.max && !self.paused.swap(true, Ordering::SeqCst) {
-            self.full.fetch_add(1, Ordering::Relaxed);
-            return true;
-        }
-        false
+        now >= self.max && !self.paused.swap(true, Ordering::SeqCst)
     }
 
     /// The application took one item. `true` when reading was paused and
@@ -120,15 +109,6 @@ impl Backlog {
         self.queued.load(Ordering::SeqCst)
     }
 
-    /// The most ever queued at once.
-    pub(crate) fn peak(&self) -> usize {
-        self.peak.load(Ordering::Relaxed)
-    }
-
-    /// Times the backlog reached its limit.
-    pub(crate) fn times_full(&self) -> u64 {
-        self.full.load(Ordering::Relaxed)
-    }
 }
 
 /// Where a connection's reader waits before each read: while the
@@ -203,7 +183,7 @@ mod tests {
         assert_eq!((0..3).map(|_| b.added()).collect::<Vec<_>>(), [false; 3]);
         assert!(b.added(), "the 4th fills it");
         assert!(!b.added(), "already paused");
-        assert_eq!((b.queued(), b.peak(), b.times_full()), (5, 5, 1));
+        assert_eq!(b.queued(), 5);
         assert!(!b.taken() && !b.taken(), "3 left, above half");
         assert!(b.taken(), "2 left = half: resume");
         assert!(!b.taken(), "only one resume per pause");

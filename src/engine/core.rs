@@ -238,8 +238,9 @@ impl Core {
             io.gate.resume();
             let now = self.now();
             self.session.reading_resumed(now, io.link);
-            self.app
-                .log(LogLevel::Info, || "the application caught up: reading again".into());
+            self.app.log(LogLevel::Info, || {
+                "the application caught up: reading again".into()
+            });
             self.take_parked(now);
         }
     }

@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded, Sender};
 use parking_lot::{Condvar, Mutex};
 
-pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
 use self::backlog::{Backlog, Outbox};
+pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
 use self::core::{Core, Input, Request};
 pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
 use self::dispatch::{Item, PollQueue, Polled};
