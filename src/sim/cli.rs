@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use super::behaviour::Behaviour;
 use super::config::{Settings, KEYS};
-use super::fields::summary;
 use super::record::{Dir, Record};
+use super::summary::summary;
 use super::Simulator;
 
 /// What the command line asked for.
