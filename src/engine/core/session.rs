@@ -271,9 +271,21 @@ impl Core {
             Inbound::ErrorAck { payload } => self.logger.log(LogLevel::Warn, || {
                 format!("error ack from server, payload {}", hex(&payload))
             }),
-            Inbound::DecodeError(e) => self
-                .logger
-                .log(LogLevel::Warn, || format!("message dropped: {e}")),
+            Inbound::DecodeError {
+                error,
+                payload,
+                payload_len,
+            } => self.logger.log(LogLevel::Warn, || {
+                let cut = if payload_len > payload.len() {
+                    format!(", first {} shown", payload.len())
+                } else {
+                    String::new()
+                };
+                format!(
+                    "message dropped: {error}; payload ({payload_len} bytes{cut}): {}",
+                    latin1_debug(&payload)
+                )
+            }),
             Inbound::Message(msg) => {
                 // Re-encoded in our canonical form, so in and out read alike.
                 self.logger
