@@ -1,8 +1,10 @@
 //! One accepted connection: a reader thread that cuts frames, records them
-//! and applies the "drop" faults, and a worker thread that owns the call
-//! model, the timers and the socket's write side, so frames never
-//! interleave and a slow or hostile client only ever stalls its own
-//! threads.
+//! and applies the "drop" faults, and a worker thread that owns the timers
+//! and the socket's write side, so frames never interleave and a slow or
+//! hostile client only ever stalls its own threads. The worker also holds
+//! the call model, which it shares with the client's other connections
+//! only when `drop_forgets_calls=false` (keyed by the login's
+//! `ClientName`).
 //!
 //! Transport faults (spelling, split / coalesced writes, interleaved
 //! keep-alives, duplicates, swaps, omissions, stray call ids, delays) are
@@ -22,7 +24,7 @@ use super::config::{Settings, SpellingMode};
 use super::record::Dir;
 use super::rng::Rng;
 use super::script::{Calls, Step};
-use super::server::Shared;
+use super::server::{Shared, SharedCalls};
 use super::spelling::{self, Spelling};
 use crate::wire::{self, Body, FlowControl, FrameType, LoginResp, Message, StatusEvent};
 
@@ -76,7 +78,8 @@ pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::
         shared: shared.clone(),
         conn,
         stream,
-        calls: Calls::new(),
+        calls: Arc::new(parking_lot::Mutex::new(Calls::new())),
+        client: None,
         rng: Rng::for_connection(seed, conn),
         timers: BinaryHeap::new(),
         seq: 0,
@@ -196,7 +199,11 @@ struct Worker {
     shared: Arc<Shared>,
     conn: u64,
     stream: TcpStream,
-    calls: Calls,
+    /// This connection's calls; after a `LoginReq`, possibly shared with
+    /// earlier connections of the same client (`drop_forgets_calls`).
+    calls: SharedCalls,
+    /// The `ClientName` of the last `LoginReq`, if any.
+    client: Option<String>,
     rng: Rng,
     timers: BinaryHeap<Reverse<Timer>>,
     seq: u64,
@@ -237,6 +244,52 @@ impl Worker {
         }
         let _ = self.stream.shutdown(Shutdown::Both);
         self.shared.conns.lock().remove(&self.conn);
+        self.leave_client();
+    }
+
+    /// A `LoginReq` names the client: with `drop_forgets_calls=false` this
+    /// connection continues the calls kept for that name (its own calls so
+    /// far join them), otherwise its calls become the ones a later login
+    /// of that name would continue.
+    fn join_client(&mut self, req: &Message, cfg: &Settings) {
+        let Body::LoginReq(login) = &req.body else {
+            return;
+        };
+        if login.client_name.is_empty() {
+            return;
+        }
+        let mut clients = self.shared.clients.lock();
+        let kept = clients.get(&login.client_name).cloned();
+        match kept {
+            Some(kept) if Arc::ptr_eq(&kept, &self.calls) => {}
+            Some(kept) if !cfg.drop_forgets_calls => {
+                let own = std::mem::take(&mut *self.calls.lock());
+                kept.lock().absorb(own);
+                self.calls = kept;
+            }
+            _ => {
+                clients.insert(login.client_name.clone(), self.calls.clone());
+            }
+        }
+        self.client = Some(login.client_name.clone());
+    }
+
+    /// The connection ends: with `drop_forgets_calls=true` its calls end
+    /// too (unless a newer connection of the client already holds others).
+    fn leave_client(&mut self) {
+        let Some(name) = self.client.take() else {
+            return;
+        };
+        if !self.shared.settings().drop_forgets_calls {
+            return;
+        }
+        let mut clients = self.shared.clients.lock();
+        if clients
+            .get(&name)
+            .is_some_and(|c| Arc::ptr_eq(c, &self.calls))
+        {
+            clients.remove(&name);
+        }
     }
 
     fn plan_keepalive(&mut self, cfg: &Settings) {
@@ -256,10 +309,11 @@ impl Worker {
             FrameType::Xml => {
                 let Some(m) = message else { return };
                 if let Body::LoginReq(_) = &m.body {
+                    self.join_client(&m, cfg);
                     let out = self.login(&m, cfg);
                     self.respond(out, cfg);
                 } else if let Some(id) = m.call_id.clone() {
-                    let steps = self.calls.react(&id, &m.body, cfg);
+                    let steps = self.calls.lock().react(&id, &m.body, cfg);
                     self.schedule(&id, steps, cfg);
                 }
             }
@@ -340,8 +394,7 @@ impl Worker {
         for (id, step) in steps {
             let due = (now + delay + step.after).max(last_due);
             if due <= now && self.timers.is_empty() {
-                if self.calls.fire(&id, &step) {
-                    self.calls.sent(&id, &step.body);
+                if self.fire(&id, &step) {
                     batch.push(Outgoing::Xml(Box::new(Message::new(id, step.body))));
                 }
             } else {
@@ -383,7 +436,7 @@ impl Worker {
                     effect: super::script::Effect::None,
                     ..step.clone()
                 };
-                out.push((self.calls.unknown_id(), stray));
+                out.push((self.calls.lock().unknown_id(), stray));
             }
             let dup = is_status && self.rng.chance(cfg.duplicate_events);
             out.push((call_id.to_string(), step.clone()));
@@ -410,8 +463,7 @@ impl Worker {
             match t.what {
                 Pending::Out(o) => batch.push(o),
                 Pending::Step(id, step) => {
-                    if self.calls.fire(&id, &step) {
-                        self.calls.sent(&id, &step.body);
+                    if self.fire(&id, &step) {
                         batch.push(Outgoing::Xml(Box::new(Message::new(id, step.body))));
                     }
                 }
@@ -425,6 +477,17 @@ impl Worker {
             }
         }
         self.write_batch(batch, cfg, false);
+    }
+
+    /// A step is due: true when it is still to be sent (its state change
+    /// then applied and its event noted).
+    fn fire(&mut self, call_id: &str, step: &Step) -> bool {
+        let mut calls = self.calls.lock();
+        let send = calls.fire(call_id, step);
+        if send {
+            calls.sent(call_id, &step.body);
+        }
+        send
     }
 
     /// Encodes, records and writes frames. `forced` (injected messages)

@@ -14,11 +14,15 @@ use parking_lot::{Mutex, RwLock};
 use super::config::{Settings, SimError};
 use super::connection::{self, ConnHandle, Ev};
 use super::record::{Dir, Observer, Record, Recorder};
+use super::script::Calls;
 use crate::wire;
 
 /// How often the accept loop looks at the stop flag. Accepting is
 /// non-blocking so that shutdown never depends on waking a blocked accept.
 const ACCEPT_POLL: Duration = Duration::from_millis(5);
+
+/// A call model that may outlive its connection.
+pub(crate) type SharedCalls = Arc<Mutex<Calls>>;
 
 /// State shared by the API, the accept loop and every connection.
 pub(crate) struct Shared {
@@ -27,6 +31,10 @@ pub(crate) struct Shared {
     /// LoginReqs still to answer with InitInProgress.
     pub login_init_left: AtomicU64,
     pub conns: Mutex<HashMap<u64, ConnHandle>>,
+    /// The calls of the last connection logged in with each `ClientName`
+    /// (`drop_forgets_calls`). Locked before a connection's calls, never
+    /// while holding them.
+    pub clients: Mutex<HashMap<String, SharedCalls>>,
     pub threads: Mutex<Vec<JoinHandle<()>>>,
     stopping: AtomicBool,
     accepted: AtomicU64,
@@ -58,6 +66,7 @@ impl Simulator {
             recorder: Recorder::new(Instant::now()),
             login_init_left: AtomicU64::new(0),
             conns: Mutex::new(HashMap::new()),
+            clients: Mutex::new(HashMap::new()),
             threads: Mutex::new(Vec::new()),
             stopping: AtomicBool::new(false),
             accepted: AtomicU64::new(0),
