@@ -498,3 +498,72 @@ fn shutdown_joins_and_is_idempotent() {
     assert!(c.closed_by_server());
     assert!(std::net::TcpStream::connect(sim.local_addr()).is_err());
 }
+
+#[test]
+fn connection_notices_say_who_connected_and_why_each_closed() {
+    use ivrconf::sim::{Change, CloseReason, ConnectionEvent};
+    use std::sync::{mpsc, Arc, Mutex};
+
+    let sim = start();
+    let (tx, rx) = mpsc::channel::<ConnectionEvent>();
+    let tx = Mutex::new(tx);
+    sim.set_connection_observer(Some(Arc::new(move |ev: &ConnectionEvent| {
+        let _ = tx.lock().unwrap().send(ev.clone());
+    })));
+    let next = |conn: u64| {
+        let ev = rx.recv_timeout(WAIT).expect("a connection notice");
+        assert_eq!(ev.conn, conn, "{ev:?}");
+        ev.change
+    };
+    // Accepted from the client's address, then closed by the server.
+    let closes = |c: &mut Client, conn: u64, reason: CloseReason| {
+        assert_eq!(
+            next(conn),
+            Change::Accepted {
+                peer: c.stream.local_addr().unwrap()
+            }
+        );
+        assert!(c.closed_by_server());
+        assert_eq!(next(conn), Change::Closed { reason });
+    };
+
+    let c = Client::connect(&sim);
+    assert!(matches!(next(1), Change::Accepted { .. }));
+    c.stream.shutdown(std::net::Shutdown::Both).unwrap();
+    assert_eq!(
+        next(1),
+        Change::Closed {
+            reason: CloseReason::EndOfStream
+        }
+    );
+
+    let mut c = Client::connect(&sim);
+    c.send_raw(&[0, 3, 0, 1, 2, 0]);
+    assert!(matches!(next(2), Change::Accepted { .. }));
+    assert!(c.closed_by_server());
+    match next(2) {
+        Change::Closed {
+            reason: CloseReason::ProtocolError(text),
+        } => assert!(!text.is_empty()),
+        other => panic!("{other:?}"),
+    }
+
+    sim.set("drop_after_frames", "2").unwrap();
+    let mut c = Client::connect(&sim);
+    c.send_raw(&wire::KEEPALIVE_REQUEST);
+    c.send_raw(&wire::KEEPALIVE_REQUEST);
+    closes(&mut c, 3, CloseReason::DropAfterFrames(2));
+    sim.set("drop_after_frames", "0").unwrap();
+
+    let mut c = Client::connect(&sim);
+    c.send_raw(&wire::KEEPALIVE_REQUEST);
+    assert_eq!(c.next_frame_within(WAIT), Some(Frame::KeepAliveAck));
+    sim.close_connections();
+    closes(&mut c, 4, CloseReason::CloseConnections);
+
+    let mut c = Client::connect(&sim);
+    c.send_raw(&wire::KEEPALIVE_REQUEST);
+    assert_eq!(c.next_frame_within(WAIT), Some(Frame::KeepAliveAck));
+    sim.shutdown();
+    closes(&mut c, 5, CloseReason::Shutdown);
+}

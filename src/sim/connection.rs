@@ -13,7 +13,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::Ordering as AtomicOrdering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::config::{Settings, SpellingMode};
+use super::lifecycle::{Change, CloseCause, CloseReason};
 use super::record::Dir;
 use super::rng::Rng;
 use super::script::{Calls, Step};
@@ -45,18 +46,37 @@ pub(crate) enum Ev {
 pub(crate) struct ConnHandle {
     pub stream: TcpStream,
     pub tx: Sender<Ev>,
+    cause: Arc<CloseCause>,
 }
 
 impl ConnHandle {
-    /// Closes the socket; both threads notice and end.
-    pub fn close(&self) {
+    /// Closes the socket for `reason`; both threads notice and end.
+    pub fn close(&self, reason: CloseReason) {
+        self.cause.set(reason);
         let _ = self.stream.shutdown(Shutdown::Both);
         let _ = self.tx.try_send(Ev::Closed);
     }
 }
 
-/// Starts the threads of connection number `conn`.
-pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::io::Result<()> {
+/// Starts the threads of connection number `conn`, announcing it (and,
+/// should it fail to start, its close) to the connection observer.
+pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64, peer: SocketAddr) {
+    if let Err(e) = start(shared, stream, conn, peer) {
+        // Not announced yet: every accepted line gets its closed line.
+        shared.notify(conn, Change::Accepted { peer });
+        let reason = CloseReason::SetupFailed(e.to_string());
+        shared.notify(conn, Change::Closed { reason });
+    }
+}
+
+/// Err only before the connection is registered and announced; after
+/// that, a failure closes it through its handle like any other reason.
+fn start(
+    shared: &Arc<Shared>,
+    stream: TcpStream,
+    conn: u64,
+    peer: SocketAddr,
+) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_nodelay(true)?;
     // A blocked write this long means the client stopped reading: the
@@ -66,18 +86,13 @@ pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::
     let read_side = stream.try_clone()?;
     let handle_side = stream.try_clone()?;
     let (tx, rx) = crossbeam_channel::bounded(QUEUE);
-    shared.conns.lock().insert(
-        conn,
-        ConnHandle {
-            stream: handle_side,
-            tx: tx.clone(),
-        },
-    );
+    let cause = Arc::new(CloseCause::default());
     let seed = shared.settings().seed;
     let worker = Worker {
         shared: shared.clone(),
         conn,
         stream,
+        cause: cause.clone(),
         calls: Arc::new(parking_lot::Mutex::new(Calls::new())),
         client: None,
         rng: Rng::for_connection(seed, conn),
@@ -87,39 +102,70 @@ pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::
         closed: false,
         write_timeout_ms: write_timeout,
     };
-    let r_shared = shared.clone();
-    let reader = std::thread::Builder::new()
-        .name(format!("ivrconf-sim-read-{conn}"))
-        .spawn(move || read_loop(&r_shared, conn, read_side, &tx));
+    let handle = ConnHandle {
+        stream: handle_side,
+        tx: tx.clone(),
+        cause: cause.clone(),
+    };
+    shared.conns.lock().insert(conn, handle);
+    // Registered first, so that whoever reacts to the notice (say, with
+    // `close_connections`) reaches this connection; announced before its
+    // threads start, so the notice comes before any of its traffic.
+    shared.notify(conn, Change::Accepted { peer });
     let writer = std::thread::Builder::new()
         .name(format!("ivrconf-sim-conn-{conn}"))
         .spawn(move || worker.run(&rx));
-    let mut threads = shared.threads.lock();
-    for h in [reader, writer] {
-        match h {
-            Ok(h) => threads.push(h),
-            Err(e) => {
-                // Without both threads the connection is useless.
-                if let Some(c) = shared.conns.lock().remove(&conn) {
-                    c.close();
-                }
-                return Err(e);
+    match writer {
+        Ok(h) => shared.threads.lock().push(h),
+        Err(e) => {
+            // No worker to report the close: done here.
+            if let Some(c) = shared.conns.lock().remove(&conn) {
+                c.close(CloseReason::SetupFailed(e.to_string()));
+            }
+            let reason = CloseReason::SetupFailed(e.to_string());
+            shared.notify(conn, Change::Closed { reason });
+            return Ok(());
+        }
+    }
+    let r_shared = shared.clone();
+    let reader = std::thread::Builder::new()
+        .name(format!("ivrconf-sim-read-{conn}"))
+        .spawn(move || read_loop(&r_shared, conn, read_side, &tx, &cause));
+    match reader {
+        Ok(h) => shared.threads.lock().push(h),
+        Err(e) => {
+            // Without its reader the connection is useless; the worker
+            // ends on this and reports it.
+            if let Some(c) = shared.conns.lock().get(&conn) {
+                c.close(CloseReason::SetupFailed(e.to_string()));
             }
         }
     }
     Ok(())
 }
 
-fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>) {
+fn read_loop(
+    shared: &Shared,
+    conn: u64,
+    mut stream: TcpStream,
+    tx: &Sender<Ev>,
+    cause: &CloseCause,
+) {
     let mut frames_in = wire::Reassembler::new();
     let mut buf = vec![0u8; 16 * 1024];
     let mut frames = 0u64;
     'read: loop {
         let n = match stream.read(&mut buf) {
-            Ok(0) => break,
+            Ok(0) => {
+                cause.set(CloseReason::EndOfStream);
+                break;
+            }
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
+            Err(e) => {
+                cause.set(CloseReason::ReadError(e.to_string()));
+                break;
+            }
         };
         frames_in.push(&buf[..n]);
         while let Some(next) = frames_in.next_raw_frame() {
@@ -128,6 +174,7 @@ fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>)
                 Err(e) => {
                     // Out of step: keep the evidence (header + 64 bytes,
                     // as PROTOCOL.md 1.5 logs it) and close.
+                    cause.set(CloseReason::ProtocolError(e.to_string()));
                     shared.recorder.record(Dir::ToServer, conn, None, e.bytes);
                     break 'read;
                 }
@@ -146,7 +193,12 @@ fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>)
                 && message
                     .as_ref()
                     .is_some_and(|m| m.name().eq_ignore_ascii_case(&cfg.drop_at));
-            if drop_count || drop_name {
+            if drop_count {
+                cause.set(CloseReason::DropAfterFrames(frames));
+                break 'read;
+            }
+            if drop_name {
+                cause.set(CloseReason::DropAt(cfg.drop_at.clone()));
                 break 'read;
             }
             if tx.send(Ev::Frame(header.frame_type, message)).is_err() {
@@ -199,6 +251,7 @@ struct Worker {
     shared: Arc<Shared>,
     conn: u64,
     stream: TcpStream,
+    cause: Arc<CloseCause>,
     /// This connection's calls; after a `LoginReq`, possibly shared with
     /// earlier connections of the same client (`drop_forgets_calls`).
     calls: SharedCalls,
@@ -245,6 +298,9 @@ impl Worker {
         let _ = self.stream.shutdown(Shutdown::Both);
         self.shared.conns.lock().remove(&self.conn);
         self.leave_client();
+        // Last: after this the connection is gone in every respect.
+        let reason = self.cause.get();
+        self.shared.notify(self.conn, Change::Closed { reason });
     }
 
     /// A `LoginReq` names the client: with `drop_forgets_calls=false` this
@@ -540,7 +596,8 @@ impl Worker {
                 }
             })
         };
-        if result.is_err() {
+        if let Err(e) = result {
+            self.cause.set(CloseReason::WriteError(e.to_string()));
             self.closed = true;
         }
     }
