@@ -108,7 +108,6 @@ impl Backlog {
     pub(crate) fn queued(&self) -> usize {
         self.queued.load(Ordering::SeqCst)
     }
-
 }
 
 /// Where a connection's reader waits before each read: while the

@@ -442,7 +442,7 @@ impl Core {
             Inbound::KeepAliveRequest { .. } => "S->I keep-alive request (answered)".into(),
             Inbound::KeepAliveAck { .. } => "S->I keep-alive ack".into(),
             Inbound::ErrorAck { .. } => "S->I error ack".into(),
-            Inbound::DecodeError(_) => "S->I message that does not decode".into(),
+            Inbound::DecodeError { .. } => "S->I message that does not decode".into(),
             // Re-encoded in our canonical form, so in and out read alike.
             Inbound::Message(msg) => match wire::encode(msg) {
                 Ok(xml) => format!("S->I {} bytes: {}", xml.len(), latin1_debug(&xml)),

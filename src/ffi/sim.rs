@@ -91,7 +91,9 @@ pub extern "C" fn ivrconf_sim_new(
 /// `noanswer`, `hangup`, `slow`, `silent`, `retrievefail`.
 ///
 /// Faults: `seed` (u64) [0]; `drop_after_frames` (0 = off) [0]; `drop_at`
-/// (message name, empty = off) []; `duplicate_events`, `swap_held_dialing`,
+/// (message name, empty = off) []; `drop_forgets_calls` bool, false = a
+/// LoginReq continues the calls of the client's dropped connection [true];
+/// `duplicate_events`, `swap_held_dialing`,
 /// `omit_optional`, `unknown_call_events` (probabilities) [0];
 /// `caller_hangup_ms` (0 = off) [0]; `spelling` = `canonical` | `all` |
 /// `random` | comma list of `single_quotes`, `child_elements`, `tlib_lower`,

@@ -21,7 +21,9 @@ mod tests;
 use std::collections::VecDeque;
 
 use crate::machine::{LogLevel, LogQueue, LogRecord, Millis};
-use crate::wire::{self, hex, Body, Inbound, LoginResp, Message, ProtocolError, KEEPALIVE_REQUEST};
+use crate::wire::{
+    self, hex, latin1_debug, Body, Inbound, LoginResp, Message, ProtocolError, KEEPALIVE_REQUEST,
+};
 
 use self::login::Verdict;
 
@@ -319,7 +321,24 @@ impl Session {
                     format!("error ack from server, payload {}", hex(&payload))
                 },
             ),
-            Inbound::DecodeError(e) => self.log(LogLevel::Warn, format!("message dropped: {e}")),
+            Inbound::DecodeError {
+                error,
+                payload,
+                payload_len,
+            } => {
+                let cut = if payload_len > payload.len() {
+                    format!(", first {} shown", payload.len())
+                } else {
+                    String::new()
+                };
+                self.log(
+                    LogLevel::Warn,
+                    format!(
+                        "message dropped: {error}; payload ({payload_len} bytes{cut}): {}",
+                        latin1_debug(&payload)
+                    ),
+                );
+            }
             Inbound::Message(msg) => return self.on_message(now, msg),
         }
         None

@@ -568,3 +568,30 @@ fn shutdown_closes_and_stops_for_good() {
     r.s.on_deadline(1_000_000);
     assert_eq!(r.outputs(), vec![]);
 }
+
+#[test]
+fn a_message_that_does_not_decode_is_logged_with_its_payload() {
+    let mut r = Run::new(config(&[A]));
+    let link = r.ready();
+    r.logs();
+    let payload = b"<GctiMsg><CallId>C1</CallId><Nonsense".to_vec();
+    let error = match decode(&payload) {
+        Err(e) => e,
+        Ok(m) => panic!("decoded: {m:?}"),
+    };
+    let item = Inbound::DecodeError {
+        error,
+        payload: payload.clone(),
+        payload_len: payload.len(),
+    };
+    assert_eq!(r.frame(link, item), None);
+    let logs = r.logs();
+    assert!(
+        logs.iter().any(|l| l.level == LogLevel::Warn
+            && l.text.starts_with("message dropped: ")
+            && l.text.contains("<Nonsense")
+            && l.text.contains(&format!("({} bytes)", payload.len()))),
+        "{logs:?}"
+    );
+    assert!(r.s.is_ready(), "a decode error keeps the link");
+}
