@@ -144,6 +144,13 @@ fn scenarios() -> Vec<Scenario> {
         s("c4_hang_up", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Opt(Ringing), Status(Established),
                      Status(Released), Status(Retrieved)],
           O::ConsultReleased, S::Active, 2, &["InitConf", "RetrieveCall"], true),
+        s("c4_blind_busy", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Complete(ConferenceComplete),
+                     Status(Busy), Opt(Released), Error("CompleteConf", "2"), Opt(Retrieved)],
+          O::Busy, S::Active, 2, &["InitConf", "CompleteConf"], true),
+        s("c4_blind_busy_restored_first", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing),
+                     Complete(ConferenceComplete), Status(Busy), Opt(Released), Status(Retrieved),
+                     Error("CompleteConf", "2")],
+          O::Busy, S::Active, 2, &["InitConf", "CompleteConf"], true),
         s("c5", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Status(Busy), Opt(Released), Status(Retrieved)],
           O::Busy, S::Active, 2, &["InitConf", "RetrieveCall"], true),
         s("c5_refused", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Status(Busy), Error("RetrieveCall", "2")],
@@ -168,6 +175,12 @@ fn scenarios() -> Vec<Scenario> {
         s("t2_end_timer", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Established),
                      Complete(TransferComplete), Status(XferComplete), Advance(10_000)],
           O::Completed, S::Ended, 2, &["InitXfer", "CompleteXfer", "EndCall"], true),
+        s("t2_blind_busy", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Complete(TransferComplete),
+                     Status(Busy), Opt(Released), Error("CompleteXfer", "2"), Opt(Retrieved)],
+          O::Busy, S::Active, 2, &["InitXfer", "CompleteXfer"], true),
+        s("t2_blind_busy_timeout", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Complete(TransferComplete),
+                     Status(Busy), Advance(10_000), Opt(Released), Status(Retrieved)],
+          O::Busy, S::Active, 2, &["InitXfer", "CompleteXfer", "RetrieveCall"], true),
         s("t3", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Busy), Opt(Released), Status(Retrieved)],
           O::Busy, S::Active, 2, &["InitXfer", "RetrieveCall"], true),
         s("t3_refused", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Busy), Error("RetrieveCall", "2")],
@@ -340,6 +353,8 @@ enum Situation {
     Init,
     /// InitConf 1, CompleteConf 2.
     Completing,
+    /// InitConf 1, CompleteConf 2 before Established, Busy (HELD, M1).
+    CompletingBusy,
     /// InitConf 1, Busy, RetrieveCall 2 (HELD).
     RetrieveAfterBusy,
     /// InitConf 1, CompleteConf 2, complete timed out, RetrieveCall 3.
@@ -362,6 +377,12 @@ fn situation(config: FlowConfig, s: Situation) -> Harness {
             h.start(OpKind::ConferenceConsult);
             h.statuses(&[Held, Dialing, Established]);
             h.complete(OpKind::ConferenceComplete);
+        }
+        Situation::CompletingBusy => {
+            h.start(OpKind::ConferenceConsult);
+            h.statuses(&[Held, Dialing]);
+            h.complete(OpKind::ConferenceComplete);
+            h.status(Busy);
         }
         Situation::RetrieveAfterBusy => {
             h.start(OpKind::ConferenceConsult);
@@ -395,6 +416,7 @@ fn m5_call_error_matching() {
     use Situation::*;
     let failed = |s| Some((Outcome::Failed, CallState::Active, s));
     let retrieve_failed = |s| Some((Outcome::RetrieveFailed, CallState::Held, s));
+    let busy = |s| Some((Outcome::Busy, CallState::Active, s));
     // (situation, FailedReq, ReqId, send_req_id, expected)
     #[rustfmt::skip]
     let cases: Vec<M5Case> = vec![
@@ -422,6 +444,13 @@ fn m5_call_error_matching() {
         (Completing, Some("InitConf"), Some("1"), true, failed(FailedReq::InitConf)),
         (Completing, Some("Unknown"), None, true, failed(FailedReq::Unknown)),
         (Completing, Some("RetrieveCall"), None, true, None),
+        (CompletingBusy, Some("CompleteConf"), Some("2"), true, busy(FailedReq::CompleteConf)),
+        (CompletingBusy, Some("CompleteConf"), None, true, busy(FailedReq::CompleteConf)),
+        (CompletingBusy, Some("CompleteConf"), Some("2"), false, busy(FailedReq::CompleteConf)),
+        (CompletingBusy, Some("Unknown"), None, true, busy(FailedReq::Unknown)),
+        (CompletingBusy, Some("NoSuchCall"), None, true, failed(FailedReq::NoSuchCall)),
+        (CompletingBusy, Some("RetrieveCall"), None, true, None),
+        (CompletingBusy, Some("CompleteConf"), Some("3"), true, None),
         (RetrieveAfterBusy, Some("RetrieveCall"), Some("2"), true, retrieve_failed(FailedReq::RetrieveCall)),
         (RetrieveAfterBusy, Some("RetrieveCall"), None, true, retrieve_failed(FailedReq::RetrieveCall)),
         (RetrieveAfterBusy, Some("Unknown"), None, true, retrieve_failed(FailedReq::Unknown)),

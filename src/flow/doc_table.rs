@@ -18,7 +18,7 @@ const CALL: &str = "C1";
 const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/STATE-MACHINE.md");
 
 /// The situations of the table's `from` column and how to reach each.
-const SITUATIONS: [&str; 13] = [
+const SITUATIONS: [&str; 14] = [
     "ACTIVE",
     "CONFERENCED",
     "HELD",
@@ -30,6 +30,7 @@ const SITUATIONS: [&str; 13] = [
     "CONSULT_ESTABLISHED + init xfer",
     "CONSULTING + complete conf",
     "CONSULT_ESTABLISHED + complete xfer",
+    "HELD + complete xfer (busy)",
     "HELD + retrieve (busy)",
     "CONSULTING + retrieve (cancel)",
 ];
@@ -226,6 +227,13 @@ impl Rig {
                 "CallStatus Held",
                 "CallStatus Established",
                 "transfer_complete",
+            ],
+            "HELD + complete xfer (busy)" => &[
+                "start transfer_consult",
+                "CallStatus Held",
+                "CallStatus Dialing",
+                "transfer_complete",
+                "CallStatus Busy",
             ],
             "HELD + retrieve (busy)" => &[
                 "start conference_consult",

@@ -29,6 +29,8 @@ pub(crate) fn deadline(call: &Call, cfg: &FlowConfig) -> Option<(Millis, Expiry)
             Some((from(request), Expiry::Request))
         }
         Phase::Init => Some((from(no_answer), Expiry::NoAnswer)),
-        Phase::Completing | Phase::Retrieving(_) => Some((from(request), Expiry::Request)),
+        Phase::Completing | Phase::CompletingBusy | Phase::Retrieving(_) => {
+            Some((from(request), Expiry::Request))
+        }
     }
 }
