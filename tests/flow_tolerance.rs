@@ -737,6 +737,62 @@ fn m4_timers() {
     }
 }
 
+/// M4: a consult the server never reacts to ends TIMEOUT whichever of
+/// `request_timeout_ms` and `no_answer_timeout_ms` is the shorter; after a
+/// reaction but no Established it ends NO_ANSWER. The expiry comes at the
+/// earlier bound either way.
+#[test]
+fn m4_silent_consult_is_timeout_in_either_timer_order() {
+    use Outcome::{NoAnswer, Timeout};
+    // (request_timeout_ms, no_answer_timeout_ms, first reaction 1 s after
+    // the init, deadline counted from the init, outcome)
+    #[rustfmt::skip]
+    let cases: &[(u64, u64, Option<StatusEvent>, u64, Outcome)] = &[
+        (10_000, 30_000, None, 10_000, Timeout),
+        (10_000, 4_000, None, 4_000, Timeout),
+        (5_000, 5_000, None, 5_000, Timeout),
+        (4_000, 10_000, None, 4_000, Timeout),
+        (10_000, 30_000, Some(Dialing), 30_000, NoAnswer),
+        (10_000, 4_000, Some(Dialing), 4_000, NoAnswer),
+        (10_000, 4_000, Some(Held), 4_000, NoAnswer),
+        (5_000, 5_000, Some(Ringing), 5_000, NoAnswer),
+        (4_000, 10_000, Some(Ringing), 10_000, NoAnswer),
+    ];
+    for kind in [OpKind::ConferenceConsult, OpKind::TransferConsult] {
+        for &(request, no_answer, reaction, deadline, outcome) in cases {
+            let label = format!("{kind:?} request={request} no_answer={no_answer} {reaction:?}");
+            let mut h = Harness::with_config(FlowConfig {
+                request_timeout_ms: request,
+                no_answer_timeout_ms: no_answer,
+                ..FlowConfig::default()
+            });
+            h.new_call(CALL);
+            let t0 = h.now;
+            h.start(kind);
+            if let Some(e) = reaction {
+                h.advance(1_000);
+                h.status(e);
+            }
+            h.take_events();
+            h.take_sent();
+            assert_eq!(h.next_timer(), Some(t0 + deadline), "{label}");
+            h.advance_to(t0 + deadline - 1);
+            assert!(h.take_sent().is_empty(), "{label}");
+            h.advance(1);
+            assert_eq!(names(&h.take_sent()), ["RetrieveCall"], "{label}");
+            assert!(h.take_events().is_empty(), "{label}: the outcome waits");
+            h.status(Retrieved);
+            let want = format!("D:{}/ACTIVE/2", outcome.name());
+            assert_eq!(
+                briefs(&h.take_events()),
+                ["S:Retrieved/ACTIVE/2", want.as_str()],
+                "{label}"
+            );
+            h.assert_settled(CallState::Active);
+        }
+    }
+}
+
 #[test]
 fn m4_consult_outcomes_after_expiry() {
     // NO_ANSWER and TIMEOUT come after the Retrieved CALL_STATUS.
