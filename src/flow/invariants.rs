@@ -38,6 +38,10 @@
 //!    CALL_STATUS, in order, before the next server message, and before the
 //!    op's OPERATION_DONE or the CALL_ENDED it causes; no event for a call
 //!    that was not announced or has ended.
+//!
+//! And M4's naming of a silent consult: NO_ANSWER only after the server
+//! sent some CallStatus for the op (with none at all it is TIMEOUT,
+//! whichever timer fired first).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -62,6 +66,9 @@ struct OpTrack {
     errored: bool,
     /// The server sent Retrieved while the op was in flight.
     retrieved: bool,
+    /// The server sent some documented CallStatus before the op's second
+    /// request (the reaction to its start request).
+    reacted: bool,
     /// When the op's complete went out.
     complete_at: Option<Millis>,
     /// The server sent Busy after the complete went out.
@@ -196,6 +203,9 @@ impl Checker {
             Body::CallStatus(status) => {
                 if let Some(event) = status.event() {
                     call.unreported.push_back(event);
+                    if let Some(op) = call.op.as_mut().filter(|op| op.requests.len() == 1) {
+                        op.reacted = true;
+                    }
                     match (event, call.op.as_mut()) {
                         (StatusEvent::Retrieved, Some(op)) => op.retrieved = true,
                         (StatusEvent::Busy, Some(op)) if op.complete_at.is_some() => {
@@ -334,6 +344,7 @@ impl Checker {
                 retrieves: 0,
                 errored: false,
                 retrieved: false,
+                reacted: false,
                 complete_at: None,
                 busy_after_complete: false,
                 link_lost: false,
@@ -520,6 +531,12 @@ fn check_outcome(op: &OpTrack, ev: &CallEvent, call_id: &str, found: &mut Vec<St
                 | Outcome::RetrieveFailed
         )
     );
+    if outcome == Some(Outcome::NoAnswer) && !op.reacted {
+        found.push(format!(
+            "M4: op {} on {call_id} ended NO_ANSWER though the server never reacted (TIMEOUT)",
+            op.id
+        ));
+    }
     if op.is_consult() && retrieving && !busy_by_error {
         let needed = u32::from(!op.retrieved || outcome == Some(Outcome::RetrieveFailed));
         if op.retrieves < needed {
@@ -740,6 +757,24 @@ mod tests {
         status(&mut c, StatusEvent::Busy);
         c.observe_output(&done(Outcome::Busy));
         assert!(found(&c, "inv 3"), "{:?}", c.violations());
+    }
+
+    #[test]
+    fn no_answer_needs_a_reaction() {
+        let mut c = checker();
+        init(&mut c);
+        c.observe_output(&retrieve());
+        status(&mut c, StatusEvent::Retrieved);
+        c.observe_output(&done(Outcome::NoAnswer));
+        assert!(found(&c, "never reacted"), "{:?}", c.violations());
+
+        let mut c = checker();
+        init(&mut c);
+        status(&mut c, StatusEvent::Ringing);
+        c.observe_output(&retrieve());
+        status(&mut c, StatusEvent::Retrieved);
+        c.observe_output(&done(Outcome::NoAnswer));
+        c.assert_ok();
     }
 
     #[test]
