@@ -289,12 +289,12 @@ impl Rig {
             }
             18 => {
                 let choice = b.byte();
-                if choice % 8 == 0 {
+                if choice.is_multiple_of(8) {
                     self.flow.shutdown(now);
                     self.pump();
                     return false;
                 }
-                if choice % 2 == 0 {
+                if choice.is_multiple_of(2) {
                     // A stale expiry: a timer that already fired or was
                     // cancelled; the flow must ignore it.
                     if let Some(timer) = self.retired.get(usize::from(choice / 2) % 8).copied() {
@@ -308,7 +308,7 @@ impl Rig {
                 }
             }
             _ => {
-                let up = b.byte() % 2 == 0;
+                let up = b.byte().is_multiple_of(2);
                 if up != self.flow.is_connected() {
                     self.link(up);
                 }
