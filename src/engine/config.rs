@@ -135,6 +135,18 @@ fn parse_count(key: &str, value: &str) -> Result<usize, ConfigError> {
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
+/// Most characters a text key may hold, for the keys sent to the server
+/// (`LoginReq ClientName`, `Version`, `NewCall CallControlMode`): a longer
+/// value could never be sent, so it is refused when set rather than at
+/// every login or call.
+fn max_chars(key: &str) -> Option<usize> {
+    match key {
+        "client_name" => Some(255),
+        "protocol_version" | "call_control_mode" => Some(64),
+        _ => None,
+    }
+}
+
 fn parse_text(key: &str, value: &str, may_be_empty: bool) -> Result<String, ConfigError> {
     if value.is_empty() {
         return if may_be_empty {
@@ -142,6 +154,15 @@ fn parse_text(key: &str, value: &str, may_be_empty: bool) -> Result<String, Conf
         } else {
             Err(invalid(key, "must not be empty"))
         };
+    }
+    if let Some(max) = max_chars(key) {
+        let count = value.chars().count();
+        if count > max {
+            return Err(invalid(
+                key,
+                format!("{count} characters, at most {max} allowed (1..{max})"),
+            ));
+        }
     }
     crate::wire::validate_text(key, value).map_err(|e| invalid(key, e.to_string()))?;
     Ok(value.to_string())
@@ -325,6 +346,47 @@ mod tests {
             Err(ConfigError::UnknownKey("nope".into()))
         );
         assert_eq!(c, Config::default(), "refused values change nothing");
+    }
+
+    /// Values that could never be sent are refused, naming key and limit;
+    /// values at the limit are taken (characters, not bytes).
+    #[test]
+    fn wire_texts_are_bounded() {
+        let mut c = Config::default();
+        for (key, max) in [
+            ("client_name", 255),
+            ("protocol_version", 64),
+            ("call_control_mode", 64),
+        ] {
+            for (value, ok) in [
+                ("é".repeat(max), true),
+                ("x".repeat(max + 1), false),
+                ("é".repeat(max + 1), false),
+                (String::new(), false),
+                (format!("a\u{1}{}", "b".repeat(max - 2)), false),
+            ] {
+                match c.set(key, &value) {
+                    Ok(()) => assert!(ok, "{key} accepted {} characters", value.len()),
+                    Err(e) => {
+                        assert!(!ok, "{key} refused {value:?}: {e}");
+                        assert!(matches!(e, ConfigError::InvalidValue { .. }), "{e:?}");
+                        assert!(e.to_string().contains(key), "{e}");
+                    }
+                }
+            }
+            let err = c.set(key, &"v".repeat(max + 1)).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(&format!("at most {max}")), "{text}");
+        }
+        let before = c.clone();
+        let err = c.set("client_name", &"n".repeat(70_000)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value for config key 'client_name': 70000 characters, at most 255 allowed (1..255)"
+        );
+        assert_eq!(c, before, "a refused value changes nothing");
+        // Keys without a wire limit are not bounded here.
+        c.set("report_status", &"t".repeat(1_000)).unwrap();
     }
 
     #[test]

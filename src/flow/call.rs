@@ -18,6 +18,10 @@ pub(crate) enum Phase {
     Init,
     /// `CompleteConf` / `CompleteXfer` sent.
     Completing,
+    /// A blind complete answered by `Busy`: the server will answer the
+    /// complete with a `CallError` and restore the call itself (R3), so no
+    /// `RetrieveCall` is sent unless the complete times out (M1).
+    CompletingBusy,
     /// Our `RetrieveCall` sent; `Retrieved` will end the op with this outcome.
     Retrieving(super::types::Outcome),
 }
@@ -182,7 +186,7 @@ impl Call {
             None => ", no operation",
             Some(Phase::OneStep) => ", one-step operation in flight",
             Some(Phase::Init) => ", consult of the other kind in flight",
-            Some(Phase::Completing) => ", completion outstanding",
+            Some(Phase::Completing | Phase::CompletingBusy) => ", completion outstanding",
             Some(Phase::Retrieving(_)) => ", RetrieveCall outstanding",
         }
     }
