@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::flow::FlowConfig;
+use crate::flow::{FlowConfig, ReconcileCalls};
 use crate::session::SessionConfig;
 
 pub use crate::machine::LogLevel;
@@ -74,6 +74,7 @@ pub struct Config {
     /// Events and log lines the application may leave untaken before the
     /// engine stops reading from the server.
     pub event_queue_max: usize,
+    pub reconcile_calls: ReconcileCalls,
 }
 
 impl Default for Config {
@@ -95,6 +96,7 @@ impl Default for Config {
             no_answer_timeout_ms: 30000,
             log_level: LogLevel::Info,
             event_queue_max: 65536,
+            reconcile_calls: ReconcileCalls::None,
         }
     }
 }
@@ -229,6 +231,11 @@ impl Config {
             "request_timeout_ms" => self.request_timeout_ms = parse_ms(key, value, false)?,
             "no_answer_timeout_ms" => self.no_answer_timeout_ms = parse_ms(key, value, false)?,
             "event_queue_max" => self.event_queue_max = parse_count(key, value)?,
+            "reconcile_calls" => {
+                self.reconcile_calls = ReconcileCalls::parse(value).ok_or_else(|| {
+                    invalid(key, format!("'{value}' is not one of none, callinfo, end"))
+                })?
+            }
             "log_level" => {
                 self.log_level = LogLevel::parse(value).ok_or_else(|| {
                     invalid(
@@ -267,6 +274,7 @@ impl Config {
             send_req_id: self.send_req_id,
             protocol_version: self.protocol_version.clone(),
             call_control_mode: self.call_control_mode.clone(),
+            reconcile_calls: self.reconcile_calls,
         }
     }
 

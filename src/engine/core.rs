@@ -301,11 +301,13 @@ impl Core {
                     }
                 }
                 session::Output::Up { text } => {
+                    // SESSION_UP first: what the flow does at login (the
+                    // reconcile_calls checks) follows it.
                     let now = self.now();
-                    self.flow.link_up(now);
-                    self.pump_flow();
                     self.shared.set_ready(true);
                     self.emit(Event::SessionUp { text });
+                    self.flow.link_up(now);
+                    self.pump_flow();
                 }
                 session::Output::Down { text } => {
                     let now = self.now();

@@ -108,6 +108,9 @@ pub(crate) struct Call {
     pub transferred_at: Millis,
     /// The one timer the call has armed, with its due time.
     pub armed: Option<(TimerId, Millis)>,
+    /// The link was lost while the call was live and `reconcile_calls`
+    /// asks for a check: the server has not confirmed the call since.
+    pub unconfirmed: bool,
 }
 
 impl Call {
@@ -120,6 +123,7 @@ impl Call {
             op: None,
             transferred_at: 0,
             armed: None,
+            unconfirmed: false,
         }
     }
 

@@ -37,6 +37,18 @@ pub(crate) enum Input {
     Timer(Expiry),
     LinkLost,
     Shutdown,
+    /// After a reconnect, `reconcile_calls` ends the call locally.
+    Reconciled(Reconciled),
+}
+
+/// Why `reconcile_calls` ended a call after a reconnect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reconciled {
+    /// `reconcile_calls = end`.
+    Ended,
+    /// `reconcile_calls = callinfo` and the server answered the
+    /// `CallInfoReq` with a `CallError`.
+    Unknown,
 }
 
 /// Which request a matched `CallError` hits (M5).
@@ -169,6 +181,7 @@ pub(crate) fn step(call: &mut Call, now: Millis, input: Input) -> Effects {
             finish(call, Outcome::LinkLost)
         }
         Input::Shutdown => finish(call, Outcome::Cancelled),
+        Input::Reconciled(_) => end(call, None),
     }
 }
 

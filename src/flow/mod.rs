@@ -39,7 +39,7 @@ use std::collections::VecDeque;
 
 pub use types::{
     request_code, status_code, CallEvent, CallEventKind, CallState, FlowConfig, LogLevel,
-    LogRecord, Millis, OpId, OpKind, Outcome, Output, Refusal, TimerId,
+    LogRecord, Millis, OpId, OpKind, Outcome, Output, ReconcileCalls, Refusal, TimerId,
 };
 pub use validate::MAX_CALL_ID;
 

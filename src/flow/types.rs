@@ -28,6 +28,49 @@ pub struct FlowConfig {
     pub protocol_version: String,
     /// `NewCall CallControlMode`.
     pub call_control_mode: String,
+    /// What happens to the calls that were live when the link was lost,
+    /// once the session is up again.
+    pub reconcile_calls: ReconcileCalls,
+}
+
+/// The `reconcile_calls` key: what the engine does, after a new login, with
+/// the calls that were live when the link was lost (the server may have
+/// forgotten them meanwhile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReconcileCalls {
+    /// Nothing: the calls stay live; a later `CallError NoSuchCall` or
+    /// `EndCall` from the server is handled as usual.
+    #[default]
+    None,
+    /// Ask with one `CallInfoReq` per call: a `CallError` answer ends the
+    /// call locally, a `CallInfoResp` keeps it.
+    CallInfo,
+    /// End every such call locally at once.
+    End,
+}
+
+impl ReconcileCalls {
+    pub const ALL: [ReconcileCalls; 3] = [
+        ReconcileCalls::None,
+        ReconcileCalls::CallInfo,
+        ReconcileCalls::End,
+    ];
+
+    /// The config value (`none`, `callinfo`, `end`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReconcileCalls::None => "none",
+            ReconcileCalls::CallInfo => "callinfo",
+            ReconcileCalls::End => "end",
+        }
+    }
+
+    /// The value named `text` (ASCII case-insensitive).
+    pub fn parse(text: &str) -> Option<ReconcileCalls> {
+        ReconcileCalls::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(text))
+    }
 }
 
 impl Default for FlowConfig {
@@ -38,6 +81,7 @@ impl Default for FlowConfig {
             send_req_id: true,
             protocol_version: "4.0".to_string(),
             call_control_mode: "Network".to_string(),
+            reconcile_calls: ReconcileCalls::None,
         }
     }
 }

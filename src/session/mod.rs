@@ -474,9 +474,7 @@ impl Session {
                 ),
             ),
             Body::RouteResponse(_) => self.log(LogLevel::Info, format!("{msg:?}")),
-            Body::CallInfoResp(_) | Body::UDataResp(_) => {
-                self.log(LogLevel::Debug, format!("{msg:?}"))
-            }
+            Body::UDataResp(_) => self.log(LogLevel::Debug, format!("{msg:?}")),
             _ => return Some(msg),
         }
         None
