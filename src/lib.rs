@@ -13,6 +13,7 @@ pub mod ffi;
 pub mod flow;
 pub mod machine;
 pub mod session;
+pub mod timestamp;
 pub mod sim;
 pub mod wire;
 

@@ -13,7 +13,7 @@ use super::config::{Settings, KEYS};
 use super::lifecycle::{Change, ConnectionEvent};
 use super::record::{Dir, Record};
 use super::summary::summary;
-use super::timestamp::rfc3339_utc_ms;
+use crate::timestamp::rfc3339_utc_ms;
 use super::Simulator;
 
 /// What the command line asked for.
