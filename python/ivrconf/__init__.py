@@ -35,6 +35,7 @@ from .constants import (
     Request,
     Result,
     Status,
+    TraceFormat,
 )
 from .engine import Engine, Event
 from .errors import IvrconfError, last_error, result_str
@@ -43,7 +44,7 @@ from .simulator import Simulator
 __all__ = [
     "VERSION_MAJOR", "VERSION_MINOR", "VERSION_PATCH",
     "CallState", "EventKind", "LogLevel", "OpKind", "Outcome", "Request", "Result", "Status",
-    "Config", "Engine", "Event", "IvrconfError", "Simulator",
+    "TraceFormat", "Config", "Engine", "Event", "IvrconfError", "Simulator",
     "version", "version_number", "result_str", "last_error", "library_path", "log_to_logging",
 ]
 

@@ -30,7 +30,17 @@ from typing import Callable, Optional, Union
 from . import _ffi
 from ._handle import Owner
 from .config import Config
-from .constants import CallState, EventKind, LogLevel, OpKind, Outcome, Request, Result, Status
+from .constants import (
+    CallState,
+    EventKind,
+    LogLevel,
+    OpKind,
+    Outcome,
+    Request,
+    Result,
+    Status,
+    TraceFormat,
+)
 from .errors import IvrconfError, KvArray, check, from_c, to_c, uint32
 
 __all__ = ["Engine", "Event"]
@@ -399,6 +409,31 @@ class Engine:
         state = ctypes.c_uint32()
         self._call("ivrconf_call_state", to_c(call_id, "call_id"), ctypes.byref(state))
         return _enum(CallState, state.value)
+
+    def trace(self, call_id, format: Union[str, int] = "text") -> str:
+        """The call's trace (a live call, or one of the most recently ended),
+        rendered now: ``format`` is ``"text"``, ``"mermaid"``, ``"jsonl"``
+        or a :class:`TraceFormat`. In JSONL, each payload byte is the code
+        point of the same value (``bytes.encode("latin-1")`` gives them
+        back)."""
+        if isinstance(format, str):
+            try:
+                fmt = int(TraceFormat[format.upper()])
+            except KeyError:
+                raise ValueError(f"unknown trace format {format!r}") from None
+        else:
+            fmt = int(format)
+        out = ctypes.c_char_p()
+        self._call(
+            "ivrconf_call_trace",
+            to_c(call_id, "call_id"),
+            uint32(fmt, "format"),
+            ctypes.byref(out),
+        )
+        try:
+            return (out.value or b"").decode("utf-8")
+        finally:
+            _ffi.lib().ivrconf_string_free(out)
 
     def call_check(self, call_id, op_kind) -> None:
         """``ivrconf_call_can``: returns when ``op_kind`` may start now, else
