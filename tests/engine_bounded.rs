@@ -54,6 +54,32 @@ fn login_resp() -> Vec<u8> {
     .unwrap()
 }
 
+/// Accepts one connection, reads the `LoginReq` (whatever it says) and
+/// answers it with a successful `LoginResp`.
+fn accept_and_log_in(listener: &TcpListener) -> TcpStream {
+    let (mut conn, _) = listener.accept().unwrap();
+    let mut buf = [0u8; 4096];
+    let _ = conn.read(&mut buf).unwrap();
+    conn.write_all(&login_resp()).unwrap();
+    conn
+}
+
+/// An engine with an event callback that passes every event on.
+fn callback_engine(
+    config: Config,
+) -> (Engine, crossbeam_channel::Receiver<ivrconf::engine::Event>) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let handlers = Handlers {
+        on_event: Some(Box::new(move |e: ivrconf::engine::Event| {
+            let _ = tx.send(e);
+        })),
+        ..Handlers::default()
+    };
+    let engine = Engine::new(config, handlers).unwrap();
+    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    (engine, rx)
+}
+
 /// A server that logs the engine in, then writes `frame` as fast as the
 /// connection takes it (never reading) until `stop`, counting frames.
 struct Flooder {
@@ -73,11 +99,7 @@ impl Flooder {
         let closed = Arc::new(AtomicBool::new(false));
         let (w, s, c) = (written.clone(), stop.clone(), closed.clone());
         let thread = thread::spawn(move || {
-            let (mut conn, _) = listener.accept().unwrap();
-            // The LoginReq (whatever it says) comes first.
-            let mut buf = [0u8; 4096];
-            let _ = conn.read(&mut buf).unwrap();
-            conn.write_all(&login_resp()).unwrap();
+            let mut conn = accept_and_log_in(&listener);
             thread::sleep(start_after);
             conn.set_write_timeout(Some(Duration::from_millis(50)))
                 .unwrap();
@@ -253,15 +275,7 @@ fn keep_alive_flood_from_a_server_that_never_reads_bounds_memory() {
     let _one = ONE_AT_A_TIME.lock();
     let sim = Simulator::start("127.0.0.1:0").unwrap();
     let flooder = Flooder::start(KEEPALIVE_REQUEST.to_vec(), Duration::ZERO);
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let handlers = Handlers {
-        on_event: Some(Box::new(move |e: ivrconf::engine::Event| {
-            let _ = tx.send(e);
-        })),
-        ..Handlers::default()
-    };
-    let engine = Engine::new(config(flooder.port, sim.port(), 65536), handlers).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    let (engine, rx) = callback_engine(config(flooder.port, sim.port(), 65536));
     let before = rss_mb();
     let mut peak = before;
     let started = Instant::now();
@@ -302,10 +316,7 @@ fn a_server_that_stops_reading_loses_the_link_after_the_write_timeout() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = conn.read(&mut buf).unwrap();
-        conn.write_all(&login_resp()).unwrap();
+        let mut conn = accept_and_log_in(&listener);
         // Never reads again, but talks (so silence is never the reason)
         // until the engine closes the connection.
         for _ in 0..200 {
@@ -316,15 +327,7 @@ fn a_server_that_stops_reading_loses_the_link_after_the_write_timeout() {
         }
     });
     let sim = Simulator::start("127.0.0.1:0").unwrap();
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let handlers = Handlers {
-        on_event: Some(Box::new(move |e: ivrconf::engine::Event| {
-            let _ = tx.send(e);
-        })),
-        ..Handlers::default()
-    };
-    let engine = Engine::new(config(port, sim.port(), 65536), handlers).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    let (engine, rx) = callback_engine(config(port, sim.port(), 65536));
     // Requests the server never reads, until the socket's buffers are full
     // and a write blocks past keepalive_timeout_ms.
     let big = "x".repeat(30_000);
@@ -370,14 +373,12 @@ fn acks_are_written_for_a_reading_server() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = conn.read(&mut buf).unwrap();
-        conn.write_all(&login_resp()).unwrap();
+        let mut conn = accept_and_log_in(&listener);
         for _ in 0..100 {
             conn.write_all(&KEEPALIVE_REQUEST).unwrap();
         }
         // At least one ack comes back (requests may share one).
+        let mut buf = [0u8; 4096];
         let mut acks = 0;
         let deadline = Instant::now() + Duration::from_secs(5);
         conn.set_read_timeout(Some(Duration::from_millis(100)))
