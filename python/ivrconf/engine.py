@@ -91,7 +91,6 @@ class Event:
     text: str
 
 
-
 def _event_from_c(ptr: "EventPtr") -> Event:
     """A copy of the C event (its strings are only borrowed)."""
     c = _ffi.lib()
