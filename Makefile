@@ -53,7 +53,14 @@ test-header: lib | $(BUILD)
 	$(CC) -std=c99 $(CWARN) -Iinclude tests/c/version_test.c -o $(BUILD)/version_test -Ltarget/release -l:libivrconf.a -lpthread -ldl -lm
 	$(BUILD)/version_test
 
-test: header-fresh test-rust test-header c-tests python-tests
+# The trace tool (tools/trace, a crate and workspace of its own like
+# tools/header): renders the sample traces of tests/trace_samples and checks
+# the pictures, with rsvg-convert (librsvg2-bin) drawing the SVG.
+.PHONY: trace-tests
+trace-tests:
+	$(CARGO) test --manifest-path tools/trace/Cargo.toml --target-dir target/trace
+
+test: header-fresh test-rust test-header c-tests python-tests trace-tests
 	@echo "make test: all suites passed"
 
 # The main job: every FLOWS.md flow against the bundled simulator.

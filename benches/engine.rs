@@ -1,8 +1,10 @@
 //! End-to-end engine figures over loopback TCP against the bundled
 //! simulator: one-step conferences completed per second (the whole path:
 //! C-API-level call -> core thread -> writer -> simulator -> reader -> flow
-//! -> dispatcher -> callback), with many calls in flight at once, and the
-//! round-trip latency of one operation on an idle engine.
+//! -> dispatcher -> callback), with many calls in flight at once, the
+//! round-trip latency of one operation on an idle engine, and consult
+//! conferences (InitConf, statuses, CompleteConf, merge) with the flight
+//! recorder on and off.
 //!
 //! Not part of `make test`'s timing: `cargo bench --bench engine`.
 
@@ -13,17 +15,34 @@ use crossbeam_channel::unbounded;
 use ivrconf::engine::{Config, Engine, Event, Handlers};
 use ivrconf::flow::{CallEventKind, OpKind};
 use ivrconf::sim::Simulator;
+use ivrconf::wire::StatusEvent;
 
-fn engine(sim: &Simulator) -> (Engine, crossbeam_channel::Receiver<u64>) {
+/// What the bench waits for: an op ended, or a consult leg answered.
+enum Seen {
+    Done,
+    Established(String),
+}
+
+fn start_engine(
+    sim: &Simulator,
+    trace_max_entries: &str,
+) -> (Engine, crossbeam_channel::Receiver<Seen>) {
     let mut cfg = Config::default();
     cfg.set("server", &format!("127.0.0.1:{}", sim.port())).ok();
     cfg.set("client_name", "BENCH").ok();
+    cfg.set("trace_max_entries", trace_max_entries).ok();
     let (tx, rx) = unbounded();
     let handlers = Handlers {
         on_event: Some(Box::new(move |e: Event| {
-            if let Some(c) = e.call() {
-                if c.kind == CallEventKind::OperationDone {
-                    let _ = tx.send(c.op_id);
+            if let Event::Call(c) = e {
+                match c.kind {
+                    CallEventKind::OperationDone => {
+                        let _ = tx.send(Seen::Done);
+                    }
+                    CallEventKind::CallStatus if c.status == Some(StatusEvent::Established) => {
+                        let _ = tx.send(Seen::Established(c.call_id));
+                    }
+                    _ => {}
                 }
             }
         })),
@@ -44,9 +63,10 @@ fn engine(sim: &Simulator) -> (Engine, crossbeam_channel::Receiver<u64>) {
 /// returns the time from the first request to the last OPERATION_DONE.
 fn batch(
     engine: &Engine,
-    done: &crossbeam_channel::Receiver<u64>,
+    seen: &crossbeam_channel::Receiver<Seen>,
     n: usize,
     round: u64,
+    kind: OpKind,
 ) -> Duration {
     let ids: Vec<String> = (0..n).map(|i| format!("B{round}-{i}")).collect();
     for id in &ids {
@@ -54,13 +74,17 @@ fn batch(
     }
     let start = Instant::now();
     for id in &ids {
-        engine
-            .start(id, OpKind::ConferenceOneStep, "6001", vec![])
-            .ok();
+        engine.start(id, kind, "6001", vec![]).ok();
     }
-    for _ in 0..n {
-        if done.recv_timeout(Duration::from_secs(10)).is_err() {
-            panic!("an operation did not end");
+    let mut done = 0;
+    while done < n {
+        match seen.recv_timeout(Duration::from_secs(10)) {
+            Ok(Seen::Done) => done += 1,
+            // A consult leg answered: complete the conference.
+            Ok(Seen::Established(id)) => {
+                engine.complete(&id, OpKind::ConferenceComplete).ok();
+            }
+            Err(_) => panic!("an operation did not end"),
         }
     }
     let took = start.elapsed();
@@ -75,7 +99,7 @@ fn benches(c: &mut Criterion) {
         Ok(s) => s,
         Err(e) => panic!("simulator: {e}"),
     };
-    let (engine, done) = engine(&sim);
+    let (engine, done) = start_engine(&sim, "512");
     let mut round = 0u64;
 
     let mut g = c.benchmark_group("engine");
@@ -87,7 +111,7 @@ fn benches(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 round += 1;
-                total += batch(&engine, &done, CALLS, round);
+                total += batch(&engine, &done, CALLS, round, OpKind::ConferenceOneStep);
             }
             total
         })
@@ -99,13 +123,35 @@ fn benches(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 round += 1;
-                total += batch(&engine, &done, 1, round);
+                total += batch(&engine, &done, 1, round, OpKind::ConferenceOneStep);
             }
             total
         })
     });
     g.finish();
     engine.free();
+
+    // The flight recorder's cost: the same consult conferences with
+    // recording on (the default, 512 entries per call) and off.
+    let mut g = c.benchmark_group("consult_conference");
+    const CONSULTS: usize = 500;
+    g.throughput(Throughput::Elements(CONSULTS as u64));
+    g.sample_size(10);
+    for (name, entries) in [("recording_on", "512"), ("recording_off", "0")] {
+        let (engine, seen) = start_engine(&sim, entries);
+        g.bench_function(format!("{name}_500_in_flight"), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    round += 1;
+                    total += batch(&engine, &seen, CONSULTS, round, OpKind::ConferenceConsult);
+                }
+                total
+            })
+        });
+        engine.free();
+    }
+    g.finish();
 }
 
 fn main() {

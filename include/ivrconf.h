@@ -211,6 +211,22 @@
 #define IVRCONF_LOG_TRACE 5
 
 /*
+ One line per entry: `+<ms>.<µs> <who> <what>`.
+ */
+#define IVRCONF_TRACE_TEXT 1
+
+/*
+ A Mermaid `sequenceDiagram` (App, ivrconf, IVR Server).
+ */
+#define IVRCONF_TRACE_MERMAID 2
+
+/*
+ JSON lines: a header object, then one object per entry (schema
+ `"ivrconf_trace":1`, documented in docs/TRACE.md).
+ */
+#define IVRCONF_TRACE_JSONL 3
+
+/*
  Engine settings, built with `ivrconf_config_set` and copied by
  `ivrconf_engine_new`. Not synchronised: use one from one thread at a time.
  */
@@ -675,6 +691,26 @@ ivrconf_result ivrconf_sim_connection_count(const struct ivrconf_sim *sim, uint6
  other thread during or after this call.
  */
 void ivrconf_sim_free(struct ivrconf_sim *sim);
+
+/*
+ Renders the trace of `call_id` (a live call, or one of the
+ `trace_keep_ended` most recently ended) in `format`
+ (`IVRCONF_TRACE_*`) into a new NUL-terminated string written to `*out`;
+ free it with `ivrconf_string_free`. Works in every session state and
+ from any thread, callbacks included.
+
+ Errors: `IVRCONF_ERR_NULL_ARGUMENT`; `IVRCONF_ERR_INVALID_ARGUMENT`
+ (unknown format, call id not UTF-8); `IVRCONF_ERR_UNKNOWN_CALL` (no such
+ call, or its trace was evicted); `IVRCONF_ERR_INVALID_STATE` (recording
+ is off: `trace_max_entries = 0`); `IVRCONF_ERR_SHUT_DOWN`.
+ */
+ivrconf_result ivrconf_call_trace(struct ivrconf_engine *e, const char *call_id, uint32_t format, char **out);
+
+/*
+ Frees a string the library returned (`ivrconf_call_trace`); NULL is a
+ no-op.
+ */
+void ivrconf_string_free(char *s);
 
 /*
  The library version as text, e.g. "0.1.0". Static, never NULL.

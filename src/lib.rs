@@ -12,8 +12,10 @@ pub mod engine;
 pub mod ffi;
 pub mod flow;
 pub mod machine;
+pub mod recorder;
 pub mod session;
 pub mod sim;
+pub mod timestamp;
 pub mod wire;
 
 /// The crate version, as in Cargo.toml.

@@ -41,6 +41,7 @@ from .constants import (
     Request,
     Result,
     Status,
+    TraceFormat,
 )
 from .engine import Engine, Event
 from .errors import (
@@ -68,7 +69,7 @@ from .simulator import Simulator
 __all__ = [
     "VERSION_MAJOR", "VERSION_MINOR", "VERSION_PATCH",
     "CallState", "EventKind", "LogLevel", "OpKind", "Outcome", "Request", "Result", "Status",
-    "Config", "Engine", "Event", "Simulator",
+    "TraceFormat", "Config", "Engine", "Event", "Simulator",
     "IvrconfError", "ArgumentError", "UnknownKeyError", "ConfigError",
     "RefusedError", "UnknownCallError", "CallExistsError", "NotConnectedError",
     "OperationPendingError", "InvalidStateError", "ShutDownError", "PanicError", "IoError",

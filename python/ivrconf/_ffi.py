@@ -123,6 +123,9 @@ PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "ivrconf_call_end": (ivrconf_result, [ENGINE_P, c_char_p]),
     "ivrconf_call_state": (ivrconf_result, [ENGINE_P, c_char_p, POINTER(c_uint32)]),
     "ivrconf_call_can": (ivrconf_result, [ENGINE_P, c_char_p, c_uint32]),
+    # call traces: the string stays a c_char_p object so it can be freed
+    "ivrconf_call_trace": (ivrconf_result, [ENGINE_P, c_char_p, c_uint32, POINTER(c_char_p)]),
+    "ivrconf_string_free": (None, [c_char_p]),
     # operations
     "ivrconf_conference_one_step": (ivrconf_result, _OP_ARGS),
     "ivrconf_conference_init": (ivrconf_result, _OP_ARGS),

@@ -20,6 +20,7 @@ __all__ = [
     "CallState",
     "OpKind",
     "LogLevel",
+    "TraceFormat",
     "HEADER_PREFIXES",
 ]
 
@@ -146,6 +147,14 @@ class LogLevel(IntEnum):
     TRACE = 5
 
 
+class TraceFormat(IntEnum):
+    """``IVRCONF_TRACE_*``: how :meth:`Engine.trace` renders a call's trace."""
+
+    TEXT = 1
+    MERMAID = 2
+    JSONL = 3
+
+
 #: Header macro prefix -> the class holding that family (longest prefix wins;
 #: ``IVRCONF_OK`` belongs to :class:`Result`).
 HEADER_PREFIXES = {
@@ -157,4 +166,5 @@ HEADER_PREFIXES = {
     "IVRCONF_CALL_STATE_": CallState,
     "IVRCONF_OP_": OpKind,
     "IVRCONF_LOG_": LogLevel,
+    "IVRCONF_TRACE_": TraceFormat,
 }

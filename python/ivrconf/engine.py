@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 from . import _ffi
 from ._handle import Owner
 from .config import Config, Setting, config_handle
-from .constants import CallState, EventKind, LogLevel, OpKind, Outcome, Request, Result, Status
+from .constants import CallState, EventKind, LogLevel, OpKind, Outcome, Request, Result, Status, TraceFormat
 from .errors import (
     InvalidStateError,
     IvrconfError,
@@ -50,6 +50,7 @@ from .errors import (
     to_c,
     uint32,
 )
+
 if TYPE_CHECKING:
     from ._ffi import EnginePtr, EventPtr
 
@@ -449,6 +450,31 @@ class Engine:
         self._call("ivrconf_call_state", to_c(call_id, "call_id"), ctypes.byref(state))
         value = int(state.value)
         return _enum(CallState, value) or value
+
+    def trace(self, call_id: Text, format: str | TraceFormat | int = "text") -> str:
+        """The call's trace (a live call, or one of the most recently ended),
+        rendered now: ``format`` is ``"text"``, ``"mermaid"``, ``"jsonl"``
+        or a :class:`TraceFormat`. In JSONL, each payload byte is the code
+        point of the same value (``bytes.encode("latin-1")`` gives them
+        back)."""
+        if isinstance(format, str):
+            try:
+                fmt = int(TraceFormat[format.upper()])
+            except KeyError:
+                raise ValueError(f"unknown trace format {format!r}") from None
+        else:
+            fmt = int(format)
+        out = ctypes.c_char_p()
+        self._call(
+            "ivrconf_call_trace",
+            to_c(call_id, "call_id"),
+            uint32(fmt, "format"),
+            ctypes.byref(out),
+        )
+        try:
+            return (out.value or b"").decode("utf-8")
+        finally:
+            _ffi.lib().ivrconf_string_free(out)
 
     def call_check(self, call_id: Text, op_kind: OpKind | int) -> None:
         """``ivrconf_call_can``: returns when ``op_kind`` may start now, else

@@ -24,6 +24,7 @@ C_TYPES = {
     "size_t": ctypes.c_size_t,
     "void*": ctypes.c_void_p,
     "char*": ctypes.c_char_p,
+    "char**": ctypes.POINTER(ctypes.c_char_p),
     "ivrconf_event_fn": _ffi.EVENT_FN,
     "ivrconf_log_fn": _ffi.LOG_FN,
     "ivrconf_free_fn": _ffi.FREE_FN,

@@ -75,6 +75,10 @@ pub struct Config {
     /// engine stops reading from the server.
     pub event_queue_max: usize,
     pub reconcile_calls: ReconcileCalls,
+    /// Ended calls whose traces are kept.
+    pub trace_keep_ended: usize,
+    /// Entries per call trace; 0 = recording off.
+    pub trace_max_entries: usize,
 }
 
 impl Default for Config {
@@ -97,6 +101,8 @@ impl Default for Config {
             log_level: LogLevel::Info,
             event_queue_max: 65536,
             reconcile_calls: ReconcileCalls::None,
+            trace_keep_ended: 256,
+            trace_max_entries: 512,
         }
     }
 }
@@ -127,13 +133,20 @@ fn parse_ms(key: &str, value: &str, zero_allowed: bool) -> Result<u64, ConfigErr
     Ok(n)
 }
 
-/// A count 1..2147483647 (like the millisecond values, it fits a C int).
-fn parse_count(key: &str, value: &str) -> Result<usize, ConfigError> {
+/// A count 1..2147483647, or 0.. when `zero_allowed` (like the millisecond
+/// values, it fits a C int).
+fn parse_count(key: &str, value: &str, zero_allowed: bool) -> Result<usize, ConfigError> {
+    let min = u64::from(!zero_allowed);
     let n = value
         .parse::<u64>()
         .ok()
-        .filter(|n| (1..=MAX_MS).contains(n) && !value.starts_with('+'))
-        .ok_or_else(|| invalid(key, format!("'{value}' is not a whole number 1..{MAX_MS}")))?;
+        .filter(|n| (min..=MAX_MS).contains(n) && !value.starts_with('+'))
+        .ok_or_else(|| {
+            invalid(
+                key,
+                format!("'{value}' is not a whole number {min}..{MAX_MS}"),
+            )
+        })?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
@@ -230,7 +243,9 @@ impl Config {
             }
             "request_timeout_ms" => self.request_timeout_ms = parse_ms(key, value, false)?,
             "no_answer_timeout_ms" => self.no_answer_timeout_ms = parse_ms(key, value, false)?,
-            "event_queue_max" => self.event_queue_max = parse_count(key, value)?,
+            "event_queue_max" => self.event_queue_max = parse_count(key, value, false)?,
+            "trace_keep_ended" => self.trace_keep_ended = parse_count(key, value, true)?,
+            "trace_max_entries" => self.trace_max_entries = parse_count(key, value, true)?,
             "reconcile_calls" => {
                 self.reconcile_calls = ReconcileCalls::parse(value).ok_or_else(|| {
                     invalid(key, format!("'{value}' is not one of none, callinfo, end"))

@@ -19,7 +19,11 @@ use super::backlog::ReadGate;
 use super::core::Input;
 use super::panic_text;
 use crate::session::LinkId;
-use crate::wire::{FrameReader, Inbound, ProtocolError, KEEPALIVE_ACK};
+use crate::wire::{FrameReader, Inbound, ProtocolError, RawPayload, KEEPALIVE_ACK};
+
+/// One item read from the connection, with the XML payload as received
+/// when the engine records the wire.
+pub(crate) type Received = Result<(Inbound, RawPayload), ProtocolError>;
 
 /// What a connection reports to the core.
 pub(crate) enum ConnEvent {
@@ -29,7 +33,7 @@ pub(crate) enum ConnEvent {
     ConnectFailed(String),
     /// Bytes arrived (any byte counts for supervision); the frames they
     /// completed, in order. A protocol error is always last.
-    Rx(Vec<Result<Inbound, ProtocolError>>),
+    Rx(Vec<Received>),
     /// End of stream, a read error or a failed write.
     Closed(String),
     /// The connection's thread panicked (a bug): reported to the
@@ -105,6 +109,9 @@ pub(crate) struct Attempt {
     /// A write blocked this long is a link loss (a server that stopped
     /// reading); `None` = no limit.
     pub write_timeout: Option<Duration>,
+    /// Keep each XML payload as received (the flight recorder and the
+    /// trace log show the bytes, not a re-encoding).
+    pub keep_payloads: bool,
 }
 
 /// Starts a connection attempt in its own thread; the handle is joined when
@@ -196,7 +203,7 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
     // Reported before the first read, so the core has queued the LoginReq
     // before it can see (and answer) anything the server sends.
     if report(ConnEvent::Connected(io)) {
-        read_loop(stream, &gate, report);
+        read_loop(stream, &gate, attempt.keep_payloads, report);
     }
     // The writer ends once the core has dropped the link (it closes it
     // after our report); joining it here lets the engine join just this
@@ -204,7 +211,12 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
     let _ = writer.join();
 }
 
-fn read_loop(mut stream: TcpStream, gate: &ReadGate, report: impl Fn(ConnEvent) -> bool) {
+fn read_loop(
+    mut stream: TcpStream,
+    gate: &ReadGate,
+    keep_payloads: bool,
+    report: impl Fn(ConnEvent) -> bool,
+) {
     let mut reader = FrameReader::new();
     let mut buf = vec![0u8; 64 * 1024];
     // Waiting here (not reading) is what pushes back on the server.
@@ -233,7 +245,14 @@ fn read_loop(mut stream: TcpStream, gate: &ReadGate, report: impl Fn(ConnEvent) 
         reader.push(&buf[..n]);
         let mut items = Vec::new();
         let mut dead = false;
-        for item in reader.by_ref() {
+        let next = |r: &mut FrameReader| {
+            if keep_payloads {
+                r.next_with_payload()
+            } else {
+                r.next().map(|item| item.map(|i| (i, None)))
+            }
+        };
+        while let Some(item) = next(&mut reader) {
             dead = item.is_err();
             items.push(item);
             if dead {

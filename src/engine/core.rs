@@ -18,17 +18,27 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::backlog::Outbox;
 use super::config::{Config, LogLevel};
-use super::conn::{self, ConnEvent, LinkIo};
+use super::conn::{self, ConnEvent, LinkIo, Received};
 use super::event::Event;
+use super::tape::{ApiCall, Tape};
 use super::Shared;
 use crate::flow::{Flow, Millis, Output as FlowOutput, TimerId};
 use crate::machine::LogRecord;
+use crate::recorder::{Answer, RecorderConfig};
 use crate::session::{self, LinkId, Session};
-use crate::wire::{self, latin1_debug, Inbound, Message, ProtocolError, KEEPALIVE_REQUEST};
+use crate::wire::{self, latin1_debug, Inbound, Message, KEEPALIVE_REQUEST};
 
-/// One API request: runs on the core thread against the flow machine at
-/// `now`, and sends its own typed answer back to the waiting caller.
-pub(crate) type Request = Box<dyn FnOnce(&mut Flow, Millis) + Send>;
+/// One API request: runs on the core thread against the flow machine (and
+/// the recorder) at `now`, sends its own typed answer back to the waiting
+/// caller, and returns that answer's summary for the call's trace.
+pub(crate) struct Request {
+    /// The call's trace records it (`None`: a query, not recorded).
+    pub call: Option<ApiCall>,
+    pub run: Run,
+}
+
+/// The body of a [`Request`].
+pub(crate) type Run = Box<dyn FnOnce(&mut Flow, &Tape, Millis) -> Answer + Send>;
 
 /// Everything the core thread reacts to.
 pub(crate) enum Input {
@@ -79,10 +89,11 @@ pub(crate) struct Core {
     shared: Arc<Shared>,
     flow: Flow,
     session: Session,
+    tape: Tape,
     /// The socket of the session's current link, once it is up.
     link: Option<LinkIo>,
     /// Received items of `parked_link` not handled yet (back-pressure).
-    parked: VecDeque<Result<Inbound, ProtocolError>>,
+    parked: VecDeque<Received>,
     parked_link: LinkId,
     input: Sender<Input>,
     epoch: Instant,
@@ -100,6 +111,14 @@ impl Core {
     ) -> Core {
         let flow = Flow::new(config.flow_config());
         let session = Session::new(config.session_config(), 0);
+        let epoch = Instant::now();
+        let tape = Tape::new(
+            RecorderConfig {
+                keep_ended: config.trace_keep_ended,
+                max_entries: config.trace_max_entries,
+            },
+            epoch,
+        );
         Core {
             app: ToApp {
                 outbox,
@@ -110,11 +129,12 @@ impl Core {
             shared,
             flow,
             session,
+            tape,
             link: None,
             parked: VecDeque::new(),
             parked_link: 0,
             input,
-            epoch: Instant::now(),
+            epoch,
             stopped: false,
             timers: BTreeSet::new(),
             timer_at: HashMap::new(),
@@ -184,8 +204,14 @@ impl Core {
         match input {
             Input::Api(request) => {
                 let now = self.now();
-                request(&mut self.flow, now);
+                let answer = (request.run)(&mut self.flow, &self.tape, now);
+                if let Some(call) = request.call {
+                    self.tape.api(call, answer);
+                }
+                // What the flow sends now is the direct result of the call.
+                self.tape.set_by_app(true);
                 self.pump_flow();
+                self.tape.set_by_app(false);
                 true
             }
             Input::Conn { link, event } => {
@@ -251,6 +277,9 @@ impl Core {
     /// passes on what it wanted logged.
     fn pump_flow(&mut self) {
         while let Some(rec) = self.flow.poll_log() {
+            if let (LogLevel::Warn, Some(call_id)) = (rec.level, &rec.call_id) {
+                self.tape.warning(call_id, &rec.text);
+            }
             self.app.record(rec);
         }
         while let Some(out) = self.flow.poll_output() {
@@ -260,6 +289,7 @@ impl Core {
                     self.app.log(LogLevel::Debug, || {
                         format!("call {}: {}", ev.call_id, ev.text)
                     });
+                    self.tape.event(&ev);
                     self.emit(Event::Call(ev));
                 }
                 FlowOutput::SetTimer { timer, at } => {
@@ -267,11 +297,13 @@ impl Core {
                         self.timers.remove(&(old, timer));
                     }
                     self.timers.insert((at, timer));
+                    self.tape.timer_set(timer, at);
                 }
                 FlowOutput::CancelTimer(timer) => {
                     if let Some(old) = self.timer_at.remove(&timer) {
                         self.timers.remove(&(old, timer));
                     }
+                    self.tape.timer_cancelled(timer);
                 }
             }
         }
@@ -334,6 +366,7 @@ impl Core {
             connect_timeout: Duration::from_millis(self.config.connect_timeout_ms),
             write_timeout: (self.config.keepalive_timeout_ms > 0)
                 .then(|| Duration::from_millis(self.config.keepalive_timeout_ms)),
+            keep_payloads: self.tape.is_on() || self.config.log_level >= LogLevel::Trace,
         };
         if let Some(handle) = conn::spawn(attempt, self.input.clone()) {
             let mut threads = self.shared.conn_threads.lock();
@@ -351,7 +384,13 @@ impl Core {
             return;
         }
         match wire::encode_frame(msg) {
-            Ok(frame) => self.write(frame),
+            Ok(frame) => {
+                if let Some(call_id) = &msg.call_id {
+                    let payload = frame.get(wire::HEADER_LEN..).unwrap_or_default();
+                    self.tape.sent(call_id, payload);
+                }
+                self.write(frame)
+            }
             Err(e) => self.app.log(LogLevel::Error, || {
                 format!("cannot encode {}: {e}", msg.name())
             }),
@@ -421,8 +460,13 @@ impl Core {
                 return;
             };
             match item {
-                Ok(inbound) => {
-                    self.trace_received(&inbound);
+                Ok((inbound, raw)) => {
+                    self.trace_received(&inbound, raw.as_deref());
+                    if let (Inbound::Message(msg), Some(raw)) = (&inbound, raw) {
+                        if let Some(call_id) = &msg.call_id {
+                            self.tape.received(call_id, raw);
+                        }
+                    }
                     if let Some(msg) = self.session.frame_received(now, link, inbound) {
                         self.flow.on_message(now, &msg);
                         self.pump_flow();
@@ -439,16 +483,21 @@ impl Core {
         }
     }
 
-    fn trace_received(&self, inbound: &Inbound) {
+    /// The trace log line of a received item: the payload as received
+    /// when the reader kept it, else re-encoded in our canonical form.
+    fn trace_received(&self, inbound: &Inbound, raw: Option<&[u8]>) {
         self.app.log(LogLevel::Trace, || match inbound {
             Inbound::KeepAliveRequest { .. } => "S->I keep-alive request (answered)".into(),
             Inbound::KeepAliveAck { .. } => "S->I keep-alive ack".into(),
             Inbound::ErrorAck { .. } => "S->I error ack".into(),
             Inbound::DecodeError { .. } => "S->I message that does not decode".into(),
-            // Re-encoded in our canonical form, so in and out read alike.
-            Inbound::Message(msg) => match wire::encode(msg) {
-                Ok(xml) => format!("S->I {} bytes: {}", xml.len(), latin1_debug(&xml)),
-                Err(_) => format!("S->I {msg:?}"),
+            Inbound::Message(msg) => match raw {
+                Some(xml) => format!("S->I {} bytes: {}", xml.len(), latin1_debug(xml)),
+                // Not kept (the reader started before trace level was on).
+                None => match wire::encode(msg) {
+                    Ok(xml) => format!("S->I {} bytes: {}", xml.len(), latin1_debug(&xml)),
+                    Err(_) => format!("S->I {msg:?}"),
+                },
             },
         });
     }
@@ -482,6 +531,7 @@ impl Core {
             }
             self.timers.remove(&(at, timer));
             self.timer_at.remove(&timer);
+            self.tape.timer_fired(timer);
             self.flow.on_timer(now, timer);
             self.pump_flow();
         }

@@ -16,6 +16,7 @@ mod conn;
 mod core;
 mod dispatch;
 pub mod event;
+mod tape;
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -33,7 +34,9 @@ use self::core::{Core, Input, Request};
 pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
 use self::dispatch::{Item, PollQueue, Polled};
 pub use self::event::{Event, EventKind};
+use self::tape::{ApiCall, Tape};
 use crate::flow::{CallState, Flow, Millis, OpId, OpKind, Refusal};
+use crate::recorder::{Answer, Format, TraceError};
 use crate::wire::KeyValue;
 
 /// Why an API call was not carried out.
@@ -119,6 +122,32 @@ impl Taken {
             let _ = self.input.send(Input::Resume);
         }
     }
+}
+
+/// What a successful API call answered, for its call's trace.
+trait Answered {
+    fn answer(&self) -> Answer {
+        Answer::Ok
+    }
+}
+
+impl Answered for () {}
+impl Answered for CallState {}
+impl Answered for String {}
+
+/// An op id: the op the call started.
+impl Answered for OpId {
+    fn answer(&self) -> Answer {
+        Answer::Op(*self)
+    }
+}
+
+fn traced(name: &'static str, call_id: &str, args: String) -> Option<ApiCall> {
+    Some(ApiCall {
+        name,
+        call_id: call_id.to_string(),
+        args,
+    })
 }
 
 /// State other threads must read without asking the core.
@@ -243,16 +272,28 @@ impl Engine {
 
     /// Runs `request` on the core thread against the flow machine and
     /// waits for its answer: the one way every API call reaches the core.
-    fn ask<T: Send + 'static>(
+    /// `call` names the API call for its call's trace (`None`: a query,
+    /// not recorded).
+    fn ask<T: Answered + Send + 'static>(
         &self,
-        request: impl FnOnce(&mut Flow, Millis) -> Result<T, Refusal> + Send + 'static,
+        call: Option<ApiCall>,
+        request: impl FnOnce(&mut Flow, &Tape, Millis) -> Result<T, Refusal> + Send + 'static,
     ) -> Result<T, ApiError> {
         self.gate()?;
         let (tx, rx) = bounded::<Result<T, Refusal>>(1);
-        let request: Request = Box::new(move |flow, now| {
-            let _ = tx.send(request(flow, now));
+        let run = Box::new(move |flow: &mut Flow, tape: &Tape, now| {
+            let answer = request(flow, tape, now);
+            let summary = match &answer {
+                Ok(value) => value.answer(),
+                Err(r) => Answer::Refused {
+                    result: r.code_name(),
+                    why: r.to_string(),
+                },
+            };
+            let _ = tx.send(answer);
+            summary
         });
-        if self.input.send(Input::Api(request)).is_err() {
+        if self.input.send(Input::Api(Request { call, run })).is_err() {
             return Err(self.gone());
         }
         match rx.recv() {
@@ -305,7 +346,8 @@ impl Engine {
     ) -> Result<(), ApiError> {
         let (id, called) = (call_id.to_string(), called_num.to_string());
         let (dnis, ani) = (dnis.map(str::to_string), ani.map(str::to_string));
-        self.ask(move |flow, now| {
+        let call = traced("call_new", call_id, format!("called_num={called_num}"));
+        self.ask(call, move |flow, _, now| {
             flow.call_new(now, &id, &called, dnis.as_deref(), ani.as_deref(), udata)
         })
     }
@@ -313,19 +355,20 @@ impl Engine {
     /// Ends a call (`EndCall`, or locally when not logged in).
     pub fn call_end(&self, call_id: &str) -> Result<(), ApiError> {
         let id = call_id.to_string();
-        self.ask(move |flow, now| flow.call_end(now, &id))
+        let call = traced("call_end", call_id, String::new());
+        self.ask(call, move |flow, _, now| flow.call_end(now, &id))
     }
 
     /// The call's current state.
     pub fn call_state(&self, call_id: &str) -> Result<CallState, ApiError> {
         let id = call_id.to_string();
-        self.ask(move |flow, _| flow.call_state(&id))
+        self.ask(None, move |flow, _, _| flow.call_state(&id))
     }
 
     /// Whether `kind` may start now, or the refusal it would get.
     pub fn call_can(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
         let id = call_id.to_string();
-        self.ask(move |flow, _| flow.can(&id, kind))
+        self.ask(None, move |flow, _, _| flow.can(&id, kind))
     }
 
     /// Starts a one-step or consult conference/transfer; returns its op id.
@@ -336,20 +379,39 @@ impl Engine {
         dest: &str,
         udata: Vec<KeyValue>,
     ) -> Result<OpId, ApiError> {
-        let (id, dest) = (call_id.to_string(), dest.to_string());
-        self.ask(move |flow, now| flow.start(now, &id, kind, &dest, udata))
+        let (id, dest_dn) = (call_id.to_string(), dest.to_string());
+        let call = traced(kind.api_name(), call_id, format!("dest={dest}"));
+        self.ask(call, move |flow, _, now| {
+            flow.start(now, &id, kind, &dest_dn, udata)
+        })
     }
 
     /// Completes the consult op (`kind`: conference or transfer complete).
     pub fn complete(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
         let id = call_id.to_string();
-        self.ask(move |flow, now| flow.complete(now, &id, kind))
+        let call = traced(kind.api_name(), call_id, String::new());
+        self.ask(call, move |flow, _, now| flow.complete(now, &id, kind))
     }
 
     /// Cancels the consult op (`RetrieveCall`).
     pub fn consult_cancel(&self, call_id: &str) -> Result<(), ApiError> {
         let id = call_id.to_string();
-        self.ask(move |flow, now| flow.consult_cancel(now, &id))
+        let call = traced("consult_cancel", call_id, String::new());
+        self.ask(call, move |flow, _, now| flow.consult_cancel(now, &id))
+    }
+
+    /// The call's trace (live, or among the most recently ended ones),
+    /// rendered now.
+    pub fn call_trace(&self, call_id: &str, format: Format) -> Result<String, ApiError> {
+        let id = call_id.to_string();
+        self.ask(None, move |_, tape, _| {
+            tape.render(&id, format).map_err(|e| match e {
+                TraceError::Off => {
+                    Refusal::InvalidState("call traces are off (trace_max_entries = 0)".to_string())
+                }
+                TraceError::UnknownCall => Refusal::UnknownCall,
+            })
+        })
     }
 
     /// Poll mode: the oldest event, waiting up to `timeout`. After

@@ -199,6 +199,7 @@ mod tests {
         ("event.rs", include_str!("event.rs")),
         ("result.rs", include_str!("result.rs")),
         ("sim.rs", include_str!("sim.rs")),
+        ("trace.rs", include_str!("trace.rs")),
         ("version.rs", include_str!("version.rs")),
     ];
     const HEADER: &str = include_str!("../../include/ivrconf.h");

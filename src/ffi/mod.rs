@@ -24,4 +24,5 @@ pub mod engine;
 pub mod event;
 pub mod result;
 pub mod sim;
+pub mod trace;
 pub mod version;

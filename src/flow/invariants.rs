@@ -1,10 +1,21 @@
 //! A checker for the five invariants of FLOWS.md, fed everything a flow
 //! emits and everything the server sent, in the order it happened.
 //!
-//! Public (not test-only) so that the end-to-end tests over TCP can run it
-//! on a real engine. It re-derives what it needs from the outputs alone
-//! (op ids, M5 ownership of CallErrors, timer owners) instead of asking the
-//! flow, so a bug in the flow cannot hide itself from the check.
+//! Public (not test-only) so that the end-to-end tests over TCP run it on a
+//! real engine: `tests/common/checker.rs` feeds it every run built with
+//! `Harness::new` (all of `tests/engine_flows.rs`) from the simulator's record of the wire and the
+//! application's events, merged into one causally ordered stream (how, and
+//! why that order is sound, is argued there). The flow tests
+//! (`tests/flow_support`) feed it a bare `Flow` directly. It re-derives
+//! what it needs from the outputs alone (op ids, M5 ownership of
+//! CallErrors, timer owners) instead of asking the flow, so a bug in the
+//! flow cannot hide itself from the check.
+//!
+//! Seen from outside the engine there are no `SetTimer`/`CancelTimer`
+//! outputs and the clock is the simulator's, so the end-to-end run checks
+//! invariants 1, 2, 3 and 5 (within the limits stated there) and, of 4,
+//! only the deadline of ops (with slack for scheduling); the timer half of
+//! 4 is checked by the flow tests.
 //!
 //! How to feed it: `observe_link(true)` when the session comes up;
 //! `advance(now)` whenever the clock moves; `observe_received(msg)` before

@@ -141,6 +141,21 @@ impl OpKind {
     }
 }
 
+impl OpKind {
+    /// The C API function that asks for this kind, without `ivrconf_`.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            OpKind::ConferenceOneStep => "conference_one_step",
+            OpKind::ConferenceConsult => "conference_init",
+            OpKind::TransferOneStep => "transfer_one_step",
+            OpKind::TransferConsult => "transfer_init",
+            OpKind::ConferenceComplete => "conference_complete",
+            OpKind::TransferComplete => "transfer_complete",
+            OpKind::ConsultCancel => "consult_cancel",
+        }
+    }
+}
+
 impl fmt::Display for OpKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -304,6 +319,20 @@ impl fmt::Display for Refusal {
             Refusal::NotConnected => f.write_str("not logged in to an IVR Server"),
             Refusal::OperationPending => f.write_str("an operation is in flight on this call"),
             Refusal::InvalidState(why) => write!(f, "invalid state: {why}"),
+        }
+    }
+}
+
+impl Refusal {
+    /// The C result's name without `IVRCONF_` (`ERR_INVALID_STATE`).
+    pub fn code_name(&self) -> &'static str {
+        match self {
+            Refusal::InvalidArgument(_) => "ERR_INVALID_ARGUMENT",
+            Refusal::UnknownCall => "ERR_UNKNOWN_CALL",
+            Refusal::CallExists => "ERR_CALL_EXISTS",
+            Refusal::NotConnected => "ERR_NOT_CONNECTED",
+            Refusal::OperationPending => "ERR_OPERATION_PENDING",
+            Refusal::InvalidState(_) => "ERR_INVALID_STATE",
         }
     }
 }

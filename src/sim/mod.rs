@@ -27,7 +27,6 @@ mod connection;
 pub mod lifecycle;
 pub mod record;
 mod server;
-mod timestamp;
 
 pub use lifecycle::{Change, CloseReason, ConnectionEvent, ConnectionObserver};
 pub use record::{Dir, Observer, Record};

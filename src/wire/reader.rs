@@ -74,36 +74,59 @@ impl FrameReader {
     }
 }
 
+/// One XML payload exactly as received, kept beside its decoded message
+/// for a caller that records the wire (the flight recorder).
+pub type RawPayload = Option<Vec<u8>>;
+
+impl FrameReader {
+    /// Like [`Iterator::next`], and for an XML frame also its payload bytes
+    /// as received (one copy per XML frame; keep-alive payloads are in the
+    /// item already).
+    pub fn next_with_payload(&mut self) -> Option<Result<(Inbound, RawPayload), ProtocolError>> {
+        self.read_one(true)
+    }
+
+    fn read_one(&mut self, keep: bool) -> Option<Result<(Inbound, RawPayload), ProtocolError>> {
+        let (header, payload) = match self.frames.next_frame_ref()? {
+            Ok(frame) => frame,
+            Err(e) => return Some(Err(e)),
+        };
+        let raw = (keep && header.frame_type == FrameType::Xml).then(|| payload.to_vec());
+        Some(Ok((classify(header.frame_type, payload), raw)))
+    }
+}
+
 impl Iterator for FrameReader {
     type Item = Result<Inbound, ProtocolError>;
 
     /// The next item, `None` when more bytes are needed or the stream is dead.
     fn next(&mut self) -> Option<Self::Item> {
-        let (header, payload) = match self.frames.next_frame_ref()? {
-            Ok(frame) => frame,
-            Err(e) => return Some(Err(e)),
-        };
-        // XML is decoded straight from the receive buffer; only the
-        // non-XML payloads (rare, ignored) are copied out.
-        Some(Ok(match header.frame_type {
-            FrameType::Xml => match decode(payload) {
-                Ok(msg) => Inbound::Message(msg),
-                Err(error) => Inbound::DecodeError {
-                    error,
-                    payload: payload[..payload.len().min(MAX_LOGGED_PAYLOAD)].to_vec(),
-                    payload_len: payload.len(),
-                },
+        self.read_one(false).map(|r| r.map(|(item, _)| item))
+    }
+}
+
+/// One whole frame's payload as an inbound item.
+fn classify(frame_type: FrameType, payload: &[u8]) -> Inbound {
+    // XML is decoded straight from the receive buffer; only the non-XML
+    // payloads (rare, ignored) are copied out.
+    match frame_type {
+        FrameType::Xml => match decode(payload) {
+            Ok(msg) => Inbound::Message(msg),
+            Err(error) => Inbound::DecodeError {
+                error,
+                payload: payload[..payload.len().min(MAX_LOGGED_PAYLOAD)].to_vec(),
+                payload_len: payload.len(),
             },
-            FrameType::KeepAliveRequest => Inbound::KeepAliveRequest {
-                payload: payload.to_vec(),
-            },
-            FrameType::KeepAliveAck => Inbound::KeepAliveAck {
-                payload: payload.to_vec(),
-            },
-            FrameType::ErrorAck => Inbound::ErrorAck {
-                payload: payload.to_vec(),
-            },
-        }))
+        },
+        FrameType::KeepAliveRequest => Inbound::KeepAliveRequest {
+            payload: payload.to_vec(),
+        },
+        FrameType::KeepAliveAck => Inbound::KeepAliveAck {
+            payload: payload.to_vec(),
+        },
+        FrameType::ErrorAck => Inbound::ErrorAck {
+            payload: payload.to_vec(),
+        },
     }
 }
 

@@ -5,6 +5,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+mod checker;
+
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -26,6 +28,8 @@ pub struct Harness {
     pub engine: Option<Engine>,
     events: Receiver<(Instant, Event)>,
     pub seen: Vec<Event>,
+    /// When each event of `seen` reached the application.
+    seen_at: Vec<Instant>,
     pub ops: Vec<OpId>,
     /// When each OPERATION_DONE reached the application.
     done_at: HashMap<OpId, Instant>,
@@ -82,6 +86,7 @@ impl Harness {
             engine: Some(engine),
             events: rx,
             seen: Vec::new(),
+            seen_at: Vec::new(),
             ops: Vec::new(),
             done_at: HashMap::new(),
             sim_epoch: None,
@@ -177,6 +182,7 @@ impl Harness {
             }
         }
         self.seen.push(e.clone());
+        self.seen_at.push(at);
     }
 
     /// Waits until the simulator has received `name` for `call`.
@@ -215,6 +221,7 @@ impl Harness {
         check_invariants(&self.sim, &self.seen, &self.ops);
         if let Some(epoch) = self.sim_epoch {
             check_op_deadlines(&self.sim, &self.seen, &self.done_at, epoch);
+            checker::check_run(&self.sim, &self.seen, &self.seen_at, epoch);
         }
         self.seen
     }

@@ -1,23 +1,42 @@
-//! Wall-clock time as UTC RFC 3339 text with milliseconds
-//! (`2025-03-01T09:05:07.042Z`), for the program's connection lines.
+//! Wall-clock time as UTC RFC 3339 text, with milliseconds
+//! (`2025-03-01T09:05:07.042Z`: the simulator's connection lines) or
+//! microseconds (the `started` field of a call trace).
 //!
 //! Formatting only, no time zones and no clock reading: the caller passes
-//! the time.
+//! the time. A leaf: used by the simulator and by the recorder.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `at` as `YYYY-MM-DDTHH:MM:SS.mmmZ`; times before 1970 print as the epoch.
 pub fn rfc3339_utc_ms(at: SystemTime) -> String {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
+    format!(
+        "{}.{:03}Z",
+        date_time(since.as_secs()),
+        since.subsec_millis()
+    )
+}
+
+/// `at` as `YYYY-MM-DDTHH:MM:SS.uuuuuuZ`; times before 1970 print as the
+/// epoch.
+pub fn rfc3339_utc_us(at: SystemTime) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    format!(
+        "{}.{:06}Z",
+        date_time(since.as_secs()),
+        since.subsec_micros()
+    )
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of `secs` after the epoch.
+fn date_time(secs: u64) -> String {
     let (year, month, day) = civil_date(secs / 86_400);
     let of_day = secs % 86_400;
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
         of_day / 3600,
         of_day / 60 % 60,
         of_day % 60,
-        since.subsec_millis()
     )
 }
 
@@ -52,6 +71,12 @@ mod tests {
 
     fn at(secs: u64, ms: u64) -> String {
         rfc3339_utc_ms(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(ms))
+    }
+
+    #[test]
+    fn microseconds() {
+        let t = UNIX_EPOCH + Duration::from_micros(951_782_400_000_042);
+        assert_eq!(rfc3339_utc_us(t), "2000-02-29T00:00:00.000042Z");
     }
 
     #[test]
