@@ -16,6 +16,7 @@ include examples-c/examples.mk
 include python/python.mk
 # `make install` / `make uninstall` (PREFIX, DESTDIR) and their test, part of `make test`.
 include packaging/install.mk
+include benches/bench.mk
 
 all: lib
 

@@ -1,9 +1,8 @@
 //! Flow engine benchmarks: events per second through the state machine for
-//! full consult conferences over 10,000 live calls, and bytes held per live
-//! call (a counting global allocator). Figures go to docs/BENCHMARKS.md.
-//!
-//! An "event" is one input: an application command or a server message.
-//! Outputs are drained after every input, as the runtime does, and dropped.
+//! full consult conferences over 1,000, 10,000 and 100,000 live calls, and
+//! bytes held per live call (a counting global allocator). The workload is
+//! `benches/common/flow_script.rs`, shared with the `make bench` suite,
+//! whose table is the one docs/BENCHMARKS.md shows.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -11,8 +10,11 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use ivrconf::flow::{Flow, FlowConfig, OpKind};
-use ivrconf::wire::{Body, CallStatus, Message, StatusEvent};
+use ivrconf::flow::{Flow, FlowConfig};
+
+#[path = "common/flow_script.rs"]
+mod flow_script;
+use flow_script::{consult_conferences, drain, mid_consult, Script};
 
 /// Counts the bytes currently allocated through the global allocator.
 struct Counting;
@@ -43,138 +45,72 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-const CALLS: usize = 10_000;
-/// Inputs per full consult conference: call_new, InitConf, Held, Dialing,
-/// Ringing, Established, CompleteConf, Released, Retrieved, ConfPartyAdd,
-/// call_end.
-const INPUTS_PER_CALL: usize = 11;
+/// Live calls for the memory figure.
+const MEMORY_CALLS: usize = 10_000;
 
-/// Call ids and the server messages of every call, built once.
-struct Script {
-    ids: Vec<String>,
-    statuses: Vec<[Message; 7]>,
-}
-
-fn script() -> Script {
-    let ids: Vec<String> = (0..CALLS).map(|i| format!("C{i:05}")).collect();
-    let statuses = ids
-        .iter()
-        .map(|id| {
-            [
-                StatusEvent::Held,
-                StatusEvent::Dialing,
-                StatusEvent::Ringing,
-                StatusEvent::Established,
-                StatusEvent::Released,
-                StatusEvent::Retrieved,
-                StatusEvent::ConfPartyAdd,
-            ]
-            .map(|e| Message::new(id.clone(), Body::CallStatus(CallStatus::of(e))))
-        })
-        .collect();
-    Script { ids, statuses }
-}
-
-fn drain(flow: &mut Flow) {
-    while let Some(out) = flow.poll_output() {
-        black_box(out);
-    }
-}
-
-/// Every call through a full consult conference, phase by phase, so that
-/// all 10,000 calls are live at once.
-fn consult_conferences(s: &Script) {
-    let mut flow = Flow::new(FlowConfig::default());
-    flow.link_up(0);
-    let now = 1;
-    for id in &s.ids {
-        let _ = flow.call_new(now, id, "5001", None, None, Vec::new());
-        drain(&mut flow);
-    }
-    for id in &s.ids {
-        let _ = flow.start(now, id, OpKind::ConferenceConsult, "6001", Vec::new());
-        drain(&mut flow);
-    }
-    for step in 0..7 {
-        if step == 4 {
-            for id in &s.ids {
-                let _ = flow.complete(now, id, OpKind::ConferenceComplete);
-                drain(&mut flow);
-            }
-        }
-        for msgs in &s.statuses {
-            flow.on_message(now, &msgs[step]);
-            drain(&mut flow);
-        }
-    }
-    for id in &s.ids {
-        let _ = flow.call_end(now, id);
-        drain(&mut flow);
-    }
-    assert_eq!(flow.call_count(), 0);
-}
-
-/// Bytes held per live call: 10,000 calls announced, and 10,000 calls in
-/// the middle of a consult (op in flight, timer armed).
+/// Bytes held per live call: calls announced, and calls in the middle of a
+/// consult (op in flight, timer armed).
 fn memory_per_call(s: &Script) -> (f64, f64) {
     let base = HELD.load(Ordering::Relaxed);
     let mut flow = Flow::new(FlowConfig::default());
     flow.link_up(0);
-    for id in &s.ids {
-        let _ = flow.call_new(0, id, "5001", None, None, Vec::new());
+    for i in 0..s.calls() {
+        let _ = flow.call_new(0, s.id(i), "5001", None, None, Vec::new());
         drain(&mut flow);
     }
     let announced = HELD.load(Ordering::Relaxed) - base;
-    for (id, msgs) in s.ids.iter().zip(&s.statuses) {
-        let _ = flow.start(0, id, OpKind::ConferenceConsult, "6001", Vec::new());
-        flow.on_message(0, &msgs[0]);
-        flow.on_message(0, &msgs[1]);
-        drain(&mut flow);
-    }
+    mid_consult(s, &mut flow, 2);
     let consulting = HELD.load(Ordering::Relaxed) - base;
     black_box(&flow);
-    (
-        announced as f64 / CALLS as f64,
-        consulting as f64 / CALLS as f64,
-    )
+    let n = s.calls() as f64;
+    (announced as f64 / n, consulting as f64 / n)
 }
 
-/// A plain timed run, for the figure in docs/BENCHMARKS.md.
-fn events_per_second(s: &Script) -> f64 {
-    let rounds = 20;
+/// A plain timed run: events per second over `rounds` runs.
+fn events_per_second(s: &Script, rounds: usize) -> f64 {
     consult_conferences(s); // warm-up
     let start = Instant::now();
     for _ in 0..rounds {
         consult_conferences(s);
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    (rounds * CALLS * INPUTS_PER_CALL) as f64 / elapsed
+    (rounds * s.events()) as f64 / start.elapsed().as_secs_f64()
 }
 
 fn main() {
-    let s = script();
-    let (announced, consulting) = memory_per_call(&s);
-    println!("flow memory: {announced:.0} bytes per announced call, {consulting:.0} bytes per call in a consult ({CALLS} live calls)");
+    let (announced, consulting) = memory_per_call(&Script::new(MEMORY_CALLS));
+    println!("flow memory: {announced:.0} bytes per announced call, {consulting:.0} bytes per call in a consult ({MEMORY_CALLS} live calls)");
     assert!(
         consulting <= 512.0,
         "per-call memory above the 512-byte budget"
     );
-    // `cargo test --all-targets` runs this binary without `--bench`: then
-    // criterion checks each benchmark once and the timed run is skipped.
-    if std::env::args().any(|a| a == "--bench") {
-        let eps = events_per_second(&s);
-        println!("flow throughput: {:.2} M events/s (full consult conferences, {CALLS} live calls, one core)", eps / 1e6);
-    }
-
+    let timed = std::env::args().any(|a| a == "--bench");
     let mut c = Criterion::default()
         .configure_from_args()
         .measurement_time(Duration::from_secs(10));
-    let mut group = c.benchmark_group("flow");
-    group.throughput(Throughput::Elements((CALLS * INPUTS_PER_CALL) as u64));
-    group.sample_size(20);
-    group.bench_function("consult_conference_x10000", |b| {
-        b.iter(|| consult_conferences(&s))
-    });
-    group.finish();
+    // `cargo test --all-targets` runs this binary without `--bench`: then
+    // criterion checks each benchmark once (100,000 calls left out, slow in
+    // a debug build) and the timed run is skipped.
+    let sizes: &[usize] = if timed {
+        &[1_000, 10_000, 100_000]
+    } else {
+        &[1_000, 10_000]
+    };
+    for &calls in sizes {
+        let s = Script::new(calls);
+        if timed {
+            let eps = events_per_second(&s, (2_000_000 / s.events()).max(3));
+            println!(
+                "flow throughput: {:.2} M events/s (full consult conferences, {calls} live calls, one core)",
+                eps / 1e6
+            );
+        }
+        let mut group = c.benchmark_group("flow");
+        group.throughput(Throughput::Elements(s.events() as u64));
+        group.sample_size(10);
+        group.bench_function(format!("consult_conference_x{calls}"), |b| {
+            b.iter(|| consult_conferences(&s))
+        });
+        group.finish();
+    }
     c.final_summary();
 }

@@ -11,47 +11,10 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ivrconf::wire::*;
-use quick_xml::events::Event as XmlEvent;
-use quick_xml::Reader;
 
-fn call_status() -> Message {
-    Message::new("C0001", Body::CallStatus(CallStatus::of(StatusEvent::Held)))
-}
-
-fn new_call_10_nodes() -> Message {
-    Message::new(
-        "C0001",
-        Body::NewCall(NewCall {
-            call_control_mode: Some("Network".into()),
-            version: Some("4.0".into()),
-            called_num: "5001".into(),
-            dnis: Some("8005551212".into()),
-            ani: Some("4155550100".into()),
-            udata: (0..10)
-                .map(|i| {
-                    if i % 3 == 0 {
-                        KeyValue::int(format!("Count{i}"), i * 1000)
-                    } else {
-                        KeyValue::str(format!("Key{i}"), format!("Value number {i}"))
-                    }
-                })
-                .collect(),
-            extensions: Vec::new(),
-        }),
-    )
-}
-
-/// The floor: quick-xml tokenising the payload, nothing else.
-fn token_pass(payload: &[u8]) -> usize {
-    let mut reader = Reader::from_reader(payload);
-    let mut n = 0;
-    loop {
-        match reader.read_event() {
-            Ok(XmlEvent::Eof) | Err(_) => return n,
-            Ok(_) => n += 1,
-        }
-    }
-}
+#[path = "common/payloads.rs"]
+mod payloads;
+use payloads::{call_status, new_call_10_nodes, token_pass};
 
 fn bench_message(c: &mut Criterion, label: &str, msg: &Message) {
     let frame = encode_frame(msg).expect("encodable");
