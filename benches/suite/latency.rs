@@ -31,6 +31,8 @@ pub struct Load {
 struct Run {
     lat: Percentiles,
     allocs_per_event: f64,
+    /// The rate the server achieved (events/s).
+    rate: f64,
 }
 
 fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) -> Result<(), String> {
@@ -57,18 +59,25 @@ fn measure(server: &TickServer, probe: &Probe, load: Load) -> Result<Run, String
     probe.take();
     probe.record(true);
     count_allocs_from_zero();
+    let t = Instant::now();
     server.pace(load.rate, load.count);
+    let rate = load.count as f64 / t.elapsed().as_secs_f64();
     let got = wait_for(
         "events",
         Duration::from_secs(60),
         seen(base + load.warm + load.count),
-    );
+    )
+    .map_err(|e| {
+        let n = probe.received.load(Ordering::SeqCst) - base - load.warm;
+        format!("{e}: {n} of {} arrived", load.count)
+    });
     let allocs = stop_counting_allocs();
     probe.record(false);
     got?;
     Ok(Run {
         lat: percentiles(probe.take()),
         allocs_per_event: allocs as f64 / load.count as f64,
+        rate,
     })
 }
 
@@ -104,7 +113,7 @@ fn floor_run(server: &TickServer, probe: &Arc<Probe>, load: Load) -> Result<Run,
         .frames
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.clone(), i))
+        .map(|(j, f)| (f.clone(), j / 2))
         .collect();
     let p = probe.clone();
     let _client = FloorClient::connect(server.port, move |frame, _| {
@@ -145,26 +154,24 @@ pub fn rows(load: Load, notes: &mut Vec<String>) -> Vec<Row> {
     let mut rows = Vec::new();
     let section = "Latency (write -> callback)";
     for (name, r) in &runs {
-        let figures: [(&str, f64, Option<f64>, Option<(f64, &str)>); 4] = [
+        let floor_of = |pick: fn(&Percentiles) -> f64| floor.as_ref().map(|f| pick(&f.lat));
+        // (what, ours, the floor's, the target: limit in ns and its text)
+        type Stat = (&'static str, f64, Option<f64>, Option<(f64, &'static str)>);
+        let figures: [Stat; 4] = [
             (
                 "median",
                 r.lat.median,
-                floor.as_ref().map(|f| f.lat.median),
+                floor_of(|p| p.median),
                 Some((30_000.0, "<= 30 µs")),
             ),
             (
                 "p99",
                 r.lat.p99,
-                floor.as_ref().map(|f| f.lat.p99),
+                floor_of(|p| p.p99),
                 Some((300_000.0, "<= 300 µs")),
             ),
-            (
-                "p99.9",
-                r.lat.p999,
-                floor.as_ref().map(|f| f.lat.p999),
-                None,
-            ),
-            ("max", r.lat.max, floor.as_ref().map(|f| f.lat.max), None),
+            ("p99.9", r.lat.p999, floor_of(|p| p.p999), None),
+            ("max", r.lat.max, floor_of(|p| p.max), None),
         ];
         for (what, ours, theirs, goal) in figures {
             let mut row = Row::new(section, format!("{what}, {rate}, {name}"), ns(ours));
@@ -188,11 +195,21 @@ pub fn rows(load: Load, notes: &mut Vec<String>) -> Vec<Row> {
         }
         rows.push(row.target(target("<= 3", r.allocs_per_event <= 3.0)));
     }
-    if let Some((_, r)) = runs.first() {
-        notes.push(format!(
-            "Latency: {} events measured per run over {} live calls (after {} warm-up events).",
-            r.lat.count, load.calls, load.warm
-        ));
-    }
+    let achieved: Vec<String> = runs
+        .iter()
+        .map(|(name, r)| format!("{:.0} events/s {name}", r.rate))
+        .chain(
+            floor
+                .iter()
+                .map(|f| format!("{:.0} events/s floor", f.rate)),
+        )
+        .collect();
+    notes.push(format!(
+        "Latency: {} events measured per run over {} live calls, after {} warm-up events; the test server wrote at {}.",
+        load.count,
+        load.calls,
+        load.warm,
+        achieved.join(", ")
+    ));
     rows
 }

@@ -1,12 +1,14 @@
 //! The latency test server, in the bench process: a minimal IVR Server that
 //! logs a client in, counts the calls it announces, and on request writes
-//! `CallStatus Event="Retrieved"` frames round robin over those calls at a
-//! steady rate, stamping each in the [`Probe`] just before its write. The
-//! engine and the floor's client are measured against the same server.
+//! CallStatus frames round robin over those calls at a steady rate,
+//! stamping each in the [`Probe`] just before its write. The engine and the
+//! floor's client are measured against the same server.
 //!
-//! `Retrieved` on an active call with no operation is reported to the
-//! application as CALL_STATUS and changes nothing (no warning, no reply),
-//! so the stream can run for as long as wanted.
+//! Each call gets `ConfPartyAdd` and `ConfPartyDel` in turn: on an active
+//! call with no operation each is applied (a party joins, a party leaves)
+//! and reported as CALL_STATUS, with no warning and no reply, and never as
+//! a duplicate of the one before, so the stream can run for as long as
+//! wanted and every event takes the ordinary path.
 //!
 //! Its threads are the bench's own: their allocations are not counted.
 
@@ -43,16 +45,19 @@ pub struct TickServer {
     /// Connections accepted so far; a connection is served (and takes
     /// `pace` requests) once counted here, after the previous one ended.
     pub accepted: Arc<AtomicUsize>,
-    /// The CallStatus frame of each call, as written.
+    /// The CallStatus frames, as written: call `i`'s `ConfPartyAdd` at
+    /// `2 * i`, its `ConfPartyDel` at `2 * i + 1`.
     pub frames: Arc<Vec<Vec<u8>>>,
 }
 
-/// The CallStatus frame the server writes for call `i`.
-pub fn status_frame(i: usize) -> Vec<u8> {
-    let msg = Message::new(
-        call_id(i),
-        Body::CallStatus(CallStatus::of(StatusEvent::Retrieved)),
-    );
+/// The CallStatus frame at `j` of [`TickServer::frames`].
+fn status_frame(j: usize) -> Vec<u8> {
+    let event = if j % 2 == 0 {
+        StatusEvent::ConfPartyAdd
+    } else {
+        StatusEvent::ConfPartyDel
+    };
+    let msg = Message::new(call_id(j / 2), Body::CallStatus(CallStatus::of(event)));
     encode_frame(&msg).unwrap_or_default()
 }
 
@@ -68,7 +73,7 @@ impl TickServer {
         let port = listener.local_addr()?.port();
         let (pace_tx, pace_rx) = unbounded::<Pace>();
         let announced = Arc::new(AtomicUsize::new(0));
-        let frames: Arc<Vec<Vec<u8>>> = Arc::new((0..calls).map(status_frame).collect());
+        let frames: Arc<Vec<Vec<u8>>> = Arc::new((0..2 * calls).map(status_frame).collect());
         let accepted = Arc::new(AtomicUsize::new(0));
         let (a, f, n) = (announced.clone(), frames.clone(), accepted.clone());
         thread::Builder::new()
@@ -148,6 +153,8 @@ fn serve(
         return;
     }
     let mut out = stream;
+    // Frames written on this connection: where each call is in its turn.
+    let mut sent = 0;
     // Short sleeps must end on time: the default 50 µs timer slack would
     // bunch the frames.
     // SAFETY: prctl with PR_SET_TIMERSLACK only changes this thread's slack.
@@ -164,7 +171,7 @@ fn serve(
             },
             recv(pace) -> p => {
                 let Ok(p) = p else { return };
-                let ok = run_pace(&mut out, &p, &rx, frames, probe);
+                let ok = run_pace(&mut out, &p, &rx, frames, probe, &mut sent);
                 let _ = p.done.send(());
                 if !ok {
                     return;
@@ -175,17 +182,20 @@ fn serve(
 }
 
 /// Frame `k` is due at `k / rate` seconds from the start; each is written
-/// on its own, stamped just before the write.
+/// on its own, stamped just before the write. Every call's events
+/// alternate across all runs (`sent` counts them), so none repeats.
 fn run_pace(
     out: &mut TcpStream,
     p: &Pace,
     local: &Receiver<Local>,
     frames: &[Vec<u8>],
     probe: &Probe,
+    sent: &mut usize,
 ) -> bool {
-    if frames.is_empty() {
+    if frames.len() < 2 {
         return true;
     }
+    let calls = frames.len() / 2;
     let period = 1e9 / p.rate;
     let start = Instant::now();
     for k in 0..p.count {
@@ -199,9 +209,12 @@ fn run_pace(
         if due > now {
             thread::sleep(due - now);
         }
-        let i = k % frames.len();
+        let n = *sent;
+        *sent += 1;
+        let i = n % calls;
+        let del = (n / calls) % 2;
         probe.stamp(i);
-        if out.write_all(&frames[i]).is_err() {
+        if out.write_all(&frames[2 * i + del]).is_err() {
             return false;
         }
     }

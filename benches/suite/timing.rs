@@ -79,7 +79,6 @@ pub struct Percentiles {
     pub p99: f64,
     pub p999: f64,
     pub max: f64,
-    pub count: usize,
 }
 
 /// Nearest-rank percentiles.
@@ -97,6 +96,5 @@ pub fn percentiles(mut v: Vec<u64>) -> Percentiles {
         p99: at(0.99),
         p999: at(0.999),
         max: at(1.0),
-        count: v.len(),
     }
 }
