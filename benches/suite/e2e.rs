@@ -14,7 +14,8 @@ use crate::capi::{cstr, CEngine};
 use crate::capture::{capture, with_id, Exchange, TEMPLATE};
 use crate::countdown::Countdown;
 use crate::floor::{serve, FloorClient, Replies};
-use crate::report::{per_sec, target, Row};
+use crate::report::{count, per_sec, target, Row};
+use crate::switches::client_switches;
 use crate::timing::median;
 
 /// How much to run.
@@ -34,44 +35,95 @@ fn id(r: usize, i: usize) -> String {
     format!("K{:02}{:05}", r % 100, i)
 }
 
-/// Median seconds per conference over the timed rounds.
-fn engine_rate(port: u16, consult: bool, keys: &[(&str, &str)], load: Load) -> Result<f64, String> {
-    let engine = CEngine::start(port, keys, None)?;
-    engine
-        .ctx
-        .complete_on_established
-        .store(consult, Ordering::SeqCst);
-    let mut per_op = Vec::new();
-    for r in 0..=load.rounds {
-        let ids: Vec<CString> = (0..load.in_flight).map(|i| cstr(&id(r, i))).collect();
+/// One timed batch: seconds per conference, client context switches per
+/// conference.
+struct Batch {
+    secs: f64,
+    switches: f64,
+}
+
+/// Batches summed up: the median time, the mean switches.
+struct Rate {
+    secs: f64,
+    switches: f64,
+}
+
+fn summarise(batches: &[Batch]) -> Rate {
+    let mut secs: Vec<f64> = batches.iter().map(|b| b.secs).collect();
+    let switches = batches.iter().map(|b| b.switches).sum::<f64>() / batches.len().max(1) as f64;
+    Rate {
+        secs: median(&mut secs),
+        switches,
+    }
+}
+
+/// The engine's threads (names truncated to 15 bytes by the kernel).
+const ENGINE_THREADS: &[&str] = &["ivrconf-"];
+/// The floor client's threads (not its server's).
+const FLOOR_CLIENT_THREADS: &[&str] = &["floor-write", "floor-read", "floor-dispatch"];
+
+/// Runs `batch` between two context-switch counts of `threads`.
+fn timed(
+    threads: &[&str],
+    n: usize,
+    batch: impl FnOnce() -> Result<(), String>,
+) -> Result<Batch, String> {
+    let before = client_switches(threads);
+    let t = Instant::now();
+    batch()?;
+    let secs = t.elapsed().as_secs_f64() / n as f64;
+    let switches = (client_switches(threads) - before) as f64 / n as f64;
+    Ok(Batch { secs, switches })
+}
+
+/// The engine through the C API against the simulator.
+struct EngineSide {
+    engine: CEngine,
+    consult: bool,
+    n: usize,
+}
+
+impl EngineSide {
+    fn start(port: u16, consult: bool, keys: &[(&str, &str)], n: usize) -> Result<Self, String> {
+        let engine = CEngine::start(port, keys, None)?;
+        engine
+            .ctx
+            .complete_on_established
+            .store(consult, Ordering::SeqCst);
+        Ok(EngineSide { engine, consult, n })
+    }
+
+    /// `n` conferences of round `r` in flight at once; the calls are
+    /// announced before and ended after the timed part.
+    fn batch(&self, r: usize) -> Result<Batch, String> {
+        let e = &self.engine;
+        let ids: Vec<CString> = (0..self.n).map(|i| cstr(&id(r, i))).collect();
         for c in &ids {
-            engine.call_new(c)?;
+            e.call_new(c)?;
         }
-        engine.ctx.done.reset();
-        let t = Instant::now();
+        e.ctx.done.reset();
+        let batch = timed(ENGINE_THREADS, self.n, || {
+            for c in &ids {
+                e.conference(c, self.consult)?;
+            }
+            if e.ctx.done.wait(self.n, WAIT) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "engine: {} of {} conferences finished",
+                    e.ctx.done.count(),
+                    self.n
+                ))
+            }
+        })?;
         for c in &ids {
-            engine.conference(c, consult)?;
+            e.call_end(c)?;
         }
-        if !engine.ctx.done.wait(load.in_flight, WAIT) {
-            return Err(format!(
-                "engine: {} of {} conferences finished",
-                engine.ctx.done.count(),
-                load.in_flight
-            ));
-        }
-        let took = t.elapsed().as_secs_f64();
-        for c in &ids {
-            engine.call_end(c)?;
-        }
-        if r > 0 {
-            per_op.push(took / load.in_flight as f64);
+        match e.ctx.not_completed.load(Ordering::SeqCst) {
+            0 => Ok(batch),
+            failed => Err(format!("engine: {failed} conferences did not complete")),
         }
     }
-    let failed = engine.ctx.not_completed.load(Ordering::SeqCst);
-    if failed > 0 {
-        return Err(format!("engine: {failed} conferences did not complete"));
-    }
-    Ok(median(&mut per_op))
 }
 
 /// What the floor's dispatcher does on a frame.
@@ -80,70 +132,114 @@ enum Action {
     Done,
 }
 
-/// Median seconds per conference for the floor replaying `x` for
-/// `in_flight` calls.
-fn floor_rate(x: &Exchange, load: Load) -> Result<f64, String> {
-    let mut replies: Replies = HashMap::new();
-    let mut actions: HashMap<Vec<u8>, Action> = HashMap::new();
-    let mut first = Vec::new();
-    for i in 0..load.in_flight {
-        let to = id(0, i);
-        let swap = |f: &[u8]| with_id(f, TEMPLATE.as_bytes(), to.as_bytes());
-        for (s, (request, answer)) in x.steps.iter().enumerate() {
-            let answer: Vec<Vec<u8>> = answer.iter().map(|f| swap(f)).collect();
-            if let Some(last) = answer.last() {
-                let next = match x.steps.get(s + 1) {
-                    Some((req, _)) => Action::Send(swap(req)),
-                    None => Action::Done,
-                };
-                actions.insert(last.clone(), next);
+/// The floor replaying an exchange for `n` calls.
+struct FloorSide {
+    client: FloorClient,
+    first: Vec<Vec<u8>>,
+    done: Arc<Countdown>,
+    n: usize,
+}
+
+impl FloorSide {
+    fn start(x: &Exchange, n: usize) -> Result<Self, String> {
+        let mut replies: Replies = HashMap::new();
+        let mut actions: HashMap<Vec<u8>, Action> = HashMap::new();
+        let mut first = Vec::new();
+        for i in 0..n {
+            let to = id(0, i);
+            let swap = |f: &[u8]| with_id(f, TEMPLATE.as_bytes(), to.as_bytes());
+            for (s, (request, answer)) in x.steps.iter().enumerate() {
+                let answer: Vec<Vec<u8>> = answer.iter().map(|f| swap(f)).collect();
+                if let Some(last) = answer.last() {
+                    let next = match x.steps.get(s + 1) {
+                        Some((req, _)) => Action::Send(swap(req)),
+                        None => Action::Done,
+                    };
+                    actions.insert(last.clone(), next);
+                }
+                if s == 0 {
+                    first.push(swap(request));
+                }
+                replies.insert(swap(request), Arc::new(answer));
             }
-            if s == 0 {
-                first.push(swap(request));
-            }
-            replies.insert(swap(request), Arc::new(answer));
         }
+        let port = serve(Arc::new(replies)).map_err(|e| format!("floor server: {e}"))?;
+        let done = Arc::new(Countdown::default());
+        let d = done.clone();
+        let client = FloorClient::connect(port, move |frame, writer| match actions.get(frame) {
+            Some(Action::Send(f)) => {
+                let _ = writer.send(f.clone());
+            }
+            Some(Action::Done) => d.one(),
+            None => {}
+        })
+        .map_err(|e| format!("floor client: {e}"))?;
+        Ok(FloorSide {
+            client,
+            first,
+            done,
+            n,
+        })
     }
-    let port = serve(Arc::new(replies)).map_err(|e| format!("floor server: {e}"))?;
-    let done = Arc::new(Countdown::default());
-    let d = done.clone();
-    let client = FloorClient::connect(port, move |frame, writer| match actions.get(frame) {
-        Some(Action::Send(f)) => {
-            let _ = writer.send(f.clone());
+
+    fn batch(&self) -> Result<Batch, String> {
+        self.done.reset();
+        timed(FLOOR_CLIENT_THREADS, self.n, || {
+            for f in &self.first {
+                self.client.send(f.clone());
+            }
+            if self.done.wait(self.n, WAIT) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "floor: {} of {} finished",
+                    self.done.count(),
+                    self.n
+                ))
+            }
+        })
+    }
+}
+
+/// Engine and floor batches taken in turn (a load that drifts during the
+/// run weighs on both alike); the first of each is a warm-up.
+fn run(
+    engine: &EngineSide,
+    floor: Option<&FloorSide>,
+    rounds: usize,
+    notes: &mut Vec<String>,
+) -> Result<(Rate, Option<Rate>), String> {
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let mut floor = floor;
+    for r in 0..=rounds {
+        if let Some(f) = floor {
+            match f.batch() {
+                Ok(b) if r > 0 => theirs.push(b),
+                Ok(_) => {}
+                Err(e) => {
+                    notes.push(format!("Floor not run: {e}"));
+                    floor = None;
+                }
+            }
         }
-        Some(Action::Done) => d.one(),
-        None => {}
-    })
-    .map_err(|e| format!("floor client: {e}"))?;
-    let mut per_op = Vec::new();
-    for r in 0..=load.rounds {
-        done.reset();
-        let t = Instant::now();
-        for f in &first {
-            client.send(f.clone());
-        }
-        if !done.wait(load.in_flight, WAIT) {
-            return Err(format!(
-                "floor: {} of {} finished",
-                done.count(),
-                load.in_flight
-            ));
-        }
+        let b = engine.batch(r)?;
         if r > 0 {
-            per_op.push(t.elapsed().as_secs_f64() / load.in_flight as f64);
+            ours.push(b);
         }
     }
-    Ok(median(&mut per_op))
+    let theirs = (floor.is_some() && !theirs.is_empty()).then(|| summarise(&theirs));
+    Ok((summarise(&ours), theirs))
 }
 
 pub fn rows(sim_port: u16, load: Load, notes: &mut Vec<String>) -> Vec<Row> {
+    let section = "End to end (C API)";
     let mut rows = Vec::new();
     let n = load.in_flight;
-    let floors: Vec<Option<f64>> = [true, false]
+    let floors: Vec<Option<FloorSide>> = [true, false]
         .iter()
         .map(|&consult| {
             capture(consult)
-                .and_then(|x| floor_rate(&x, load))
+                .and_then(|x| FloorSide::start(&x, n))
                 .map_err(|e| {
                     notes.push(format!(
                         "Floor ({}) not run: {e}",
@@ -153,42 +249,63 @@ pub fn rows(sim_port: u16, load: Load, notes: &mut Vec<String>) -> Vec<Row> {
                 .ok()
         })
         .collect();
-    /// One engine run: what it is, consult or one-step, extra config keys.
-    type Run = (&'static str, bool, &'static [(&'static str, &'static str)]);
-    let runs: [Run; 3] = [
-        ("consult conferences/s", true, &[]),
+    /// One engine run: the operation, consult or one-step, the variant,
+    /// extra config keys.
+    type Variant = (
+        &'static str,
+        bool,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
+    let variants: [Variant; 3] = [
+        ("consult conference", true, "", &[]),
         (
-            "consult conferences/s, recorder off",
+            "consult conference",
             true,
+            ", recorder off",
             &[("trace_max_entries", "0")],
         ),
-        ("one-step conferences/s", false, &[]),
+        ("one-step conference", false, "", &[]),
     ];
-    for (i, (what, consult, keys)) in runs.into_iter().enumerate() {
-        let floor = floors[usize::from(!consult)];
-        let what = format!("{what}, {n} in flight");
-        let ours = match engine_rate(sim_port, consult, keys, load) {
-            Ok(s) => 1.0 / s,
+    for (i, (what, consult, variant, keys)) in variants.into_iter().enumerate() {
+        let floor = floors[usize::from(!consult)].as_ref();
+        let measured = EngineSide::start(sim_port, consult, keys, n)
+            .and_then(|engine| run(&engine, floor, load.rounds, notes));
+        let (ours, theirs) = match measured {
+            Ok(m) => m,
             Err(e) => {
-                notes.push(format!("{what} not run: {e}"));
+                notes.push(format!("{what}s{variant} not run: {e}"));
                 continue;
             }
         };
-        let mut row = Row::new("End to end (C API)", &what, per_sec(ours));
-        if let Some(f) = floor {
-            row = row.beside("raw loopback floor", per_sec(1.0 / f));
+        let rate = 1.0 / ours.secs;
+        let mut row = Row::new(
+            section,
+            format!("{what}s/s{variant}, {n} in flight"),
+            per_sec(rate),
+        );
+        if let Some(f) = &theirs {
+            row = row.beside("raw loopback floor", per_sec(1.0 / f.secs));
             if i == 0 {
-                let ratio = (1.0 / ours) / f;
-                row = row.target(target("<= 2x floor's time", ratio <= 2.0));
+                row = row.target(target("<= 2x floor's time", ours.secs <= 2.0 * f.secs));
             }
         }
         rows.push(row);
         if i == 0 {
             rows.push(
-                Row::new("End to end (C API)", &what, per_sec(ours))
-                    .target(target(">= 20,000/s", ours >= 20_000.0)),
+                Row::new(section, format!("{what}s/s, {n} in flight"), per_sec(rate))
+                    .target(target(">= 20,000/s", rate >= 20_000.0)),
             );
         }
+        let mut row = Row::new(
+            section,
+            format!("client context switches per {what}{variant}"),
+            count(ours.switches),
+        );
+        if let Some(f) = &theirs {
+            row = row.beside("raw loopback floor", count(f.switches));
+        }
+        rows.push(row);
     }
     rows
 }

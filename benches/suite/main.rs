@@ -21,6 +21,7 @@ mod probe;
 mod report;
 mod scale;
 mod sim_process;
+mod switches;
 mod tick;
 mod timing;
 
