@@ -76,6 +76,30 @@ fn load_average() -> String {
         .join(" ")
 }
 
+/// The first line a command prints, or "unknown".
+fn first_line(cmd: &str, args: &[&str]) -> String {
+    std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().next().map(str::to_string))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The tools and peer libraries the figures depend on.
+fn versions() -> serde_json::Value {
+    let deb = |pkg: &str| first_line("dpkg-query", &["-W", "-f=${Version}", pkg]);
+    json!({
+        "rustc": first_line("rustc", &["-V"]),
+        "c++": first_line("c++", &["--version"]),
+        "pugixml": deb("libpugixml-dev"),
+        "tinyxml2": deb("libtinyxml2-dev"),
+        "expat": deb("libexpat1-dev"),
+    })
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--scale-child") {
@@ -197,6 +221,7 @@ fn main() {
         "load_average_after": load_average(),
         "started_utc": ivrconf::timestamp::rfc3339_utc_ms(started),
         "full_run": full,
+        "versions": versions(),
     });
     println!("\n{}", report.markdown());
     println!(
