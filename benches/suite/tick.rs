@@ -52,7 +52,7 @@ pub struct TickServer {
 
 /// The CallStatus frame at `j` of [`TickServer::frames`].
 fn status_frame(j: usize) -> Vec<u8> {
-    let event = if j % 2 == 0 {
+    let event = if j.is_multiple_of(2) {
         StatusEvent::ConfPartyAdd
     } else {
         StatusEvent::ConfPartyDel
