@@ -26,7 +26,6 @@ pub struct Ctx {
     /// OPERATION_DONE events.
     pub done: Countdown,
     pub not_completed: AtomicUsize,
-    pub statuses: AtomicUsize,
     pub probe: Option<Arc<Probe>>,
 }
 
@@ -56,7 +55,6 @@ unsafe extern "C" fn on_event(userdata: *mut c_void, ev: *const ivrconf_event) {
                 let id = unsafe { CStr::from_ptr(ivrconf_event_call_id(ev)) };
                 probe.received(id.to_bytes());
             }
-            ctx.statuses.fetch_add(1, Ordering::Relaxed);
             if ivrconf_event_status(ev) == IVRCONF_STATUS_ESTABLISHED
                 && ctx.complete_on_established.load(Ordering::Relaxed)
             {
@@ -118,7 +116,6 @@ impl CEngine {
             complete_on_established: AtomicBool::new(false),
             done: Countdown::default(),
             not_completed: AtomicUsize::new(0),
-            statuses: AtomicUsize::new(0),
             probe,
         });
         let userdata = Arc::into_raw(ctx.clone()) as *mut c_void;
