@@ -403,3 +403,64 @@ fn acks_are_written_for_a_reading_server() {
     let _ = TcpStream::connect(("127.0.0.1", port));
     engine.free();
 }
+
+/// While reading is paused for the application, the server's answer may be
+/// sitting unread: the op's request timer must wait, and the op end by that
+/// answer once the application catches up, not TIMEOUT.
+#[test]
+fn request_timers_wait_while_reading_is_paused() {
+    let _one = ONE_AT_A_TIME.lock();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (answer_tx, answer_rx) = crossbeam_channel::bounded::<()>(1);
+    let server = thread::spawn(move || {
+        let mut conn = accept_and_log_in(&listener);
+        // Wait until the engine has sent the OneStepConf, then fill the
+        // application's backlog with statuses of another call, then answer
+        // the op: the answer lies behind the pause.
+        answer_rx.recv().unwrap();
+        let status = encode_frame(&Message::new(
+            "FILL",
+            Body::CallStatus(CallStatus::of(StatusEvent::Held)),
+        ))
+        .unwrap();
+        let done = encode_frame(&Message::new(
+            "OP",
+            Body::CallStatus(CallStatus::of(StatusEvent::ConfPartyAdd)),
+        ))
+        .unwrap();
+        let mut bytes = status.repeat(400);
+        bytes.extend(done);
+        conn.write_all(&bytes).unwrap();
+        thread::sleep(Duration::from_secs(5));
+    });
+    let mut c = Config::default();
+    c.set("server", &format!("127.0.0.1:{port}")).unwrap();
+    c.set("client_name", "IVR_PAUSE").unwrap();
+    c.set("event_queue_max", "100").unwrap();
+    c.set("request_timeout_ms", "300").unwrap();
+    c.set("keepalive_interval_ms", "0").unwrap();
+    c.set("keepalive_timeout_ms", "0").unwrap();
+    // Poll mode: the application takes nothing until it decides to.
+    let engine = Engine::new(c, Handlers::default()).unwrap();
+    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    engine.call_new("FILL", "5000", None, None, Vec::new()).unwrap();
+    engine.call_new("OP", "5000", None, None, Vec::new()).unwrap();
+    let op = engine
+        .start("OP", OpKind::ConferenceOneStep, "7001", Vec::new())
+        .unwrap();
+    answer_tx.send(()).unwrap();
+    // Behind for three request timeouts.
+    thread::sleep(Duration::from_millis(900));
+    let outcome = loop {
+        let e = engine.next_event(Duration::from_secs(10)).unwrap();
+        if let Some(c) = e.call() {
+            if c.kind == CallEventKind::OperationDone && c.op_id == op {
+                break c.outcome;
+            }
+        }
+    };
+    assert_eq!(outcome, Some(Outcome::Completed));
+    engine.free();
+    drop(server);
+}
