@@ -12,6 +12,7 @@ HEADER := include/ivrconf.h
 # their own rules: targets `c-tests`, `demo-run` and `python-tests`.
 include examples-c/examples.mk
 include python/python.mk
+include tests/soak.mk
 
 all: lib
 
