@@ -25,6 +25,8 @@ mod report;
 mod rng;
 #[path = "soak/rss.rs"]
 mod rss;
+#[path = "soak/self_check.rs"]
+mod self_check;
 #[path = "soak/wire_audit.rs"]
 mod wire_audit;
 
@@ -46,6 +48,14 @@ use wire_audit::WireAudit;
 /// that a timer never legitimately races a server answer.
 const REQUEST_TIMEOUT_MS: u64 = 1500;
 const NO_ANSWER_TIMEOUT_MS: u64 = 800;
+
+/// How often the wire audit forgets calls the engine is done with, and
+/// after how long without a frame: a call the server ended, any call. Both
+/// are longer than any gap between a CallError and the RetrieveCall it
+/// could be judged against (the engine's timers are shorter).
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+const SWEEP_ENDED_IDLE: Duration = Duration::from_secs(2);
+const SWEEP_IDLE: Duration = Duration::from_secs(5);
 
 /// The run's parameters.
 pub struct Run {
@@ -83,7 +93,7 @@ fn run_from_env() -> Result<Run, String> {
     let workers = env_number("SOAK_WORKERS")?.unwrap_or(8usize).max(1);
     let ports = env_number("SOAK_PORTS")?.unwrap_or(16usize).max(1);
     // Every phase runs at least once, however short the soak.
-    let phase_seconds = (seconds / PHASES.len() as f64).clamp(0.5, 15.0);
+    let phase_seconds = (seconds / PHASES.len() as f64).clamp(0.5, 10.0);
     Ok(Run {
         seconds,
         seed,
@@ -161,10 +171,12 @@ fn soak(run: &Run) -> Result<bool, String> {
         "soak: {} s, seed {} (repeat with SOAK_SEED={}), {} workers x {} ports, {} phases of {:.1} s, {profile} build",
         run.seconds, run.seed, run.seed, run.workers, run.ports, PHASES.len(), run.phase_seconds
     );
+    let crossing = Duration::from_millis(REQUEST_TIMEOUT_MS.min(NO_ANSWER_TIMEOUT_MS) - 100);
+    let cases = self_check::run(crossing)?;
+    println!("audit self-check: {cases} made-up cases judged as expected");
     let sim = Simulator::start("127.0.0.1:0").map_err(|e| format!("simulator: {e}"))?;
     let (routes, inboxes): (Vec<_>, Vec<_>) = (0..run.workers).map(|_| unbounded()).unzip();
     let hub = Arc::new(Hub::new(routes));
-    let crossing = Duration::from_millis(REQUEST_TIMEOUT_MS.min(NO_ANSWER_TIMEOUT_MS) - 100);
     let audit = Arc::new(WireAudit::new(hub.clone(), crossing));
     apply_phase(&sim, &PHASES[0], run.seed)?;
     let observer = audit.clone();
@@ -215,7 +227,6 @@ fn soak(run: &Run) -> Result<bool, String> {
     let phase_len = Duration::from_secs_f64(run.phase_seconds);
     let mut lines = Vec::new();
     let mut n = 0usize;
-    let sweep_idle = Duration::from_secs(5).max(phase_len * 2);
     while Instant::now() < end {
         let phase = &PHASES[n % PHASES.len()];
         apply_phase(&sim, phase, run.seed.wrapping_add(n as u64))?;
@@ -229,7 +240,6 @@ fn soak(run: &Run) -> Result<bool, String> {
         }
         lines.push(line);
         sim.clear_records();
-        audit.sweep(sweep_idle);
         n += 1;
     }
     let drive = started.elapsed();
@@ -332,6 +342,7 @@ fn run_phase(
     let wire0 = audit.stats();
     let violations0 = hub.violations.count();
     let mut last_action = start;
+    let mut last_sweep = start;
     while Instant::now() < stop {
         std::thread::sleep(Duration::from_millis(20).min(stop - Instant::now().min(stop)));
         if let Some((key, every)) = phase.repeat {
@@ -339,6 +350,10 @@ fn run_phase(
                 let _ = sim.set(key, "now");
                 last_action = Instant::now();
             }
+        }
+        if last_sweep.elapsed() >= SWEEP_EVERY {
+            audit.sweep(SWEEP_ENDED_IDLE, SWEEP_IDLE);
+            last_sweep = Instant::now();
         }
     }
     let wire = audit.stats();

@@ -117,9 +117,19 @@ const KEEP_LIMIT: usize = 200;
 
 /// Every violation found: counted by rule, the first ones kept verbatim
 /// (so a flood of one bug cannot grow memory without bound).
-#[derive(Default)]
 pub struct Violations {
     inner: Mutex<ViolationBook>,
+    /// Print the first ones as they happen.
+    print: bool,
+}
+
+impl Default for Violations {
+    fn default() -> Self {
+        Violations {
+            inner: Mutex::default(),
+            print: true,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -130,11 +140,19 @@ struct ViolationBook {
 }
 
 impl Violations {
+    /// Counts without printing (the audit's self-check).
+    pub fn silent() -> Violations {
+        Violations {
+            print: false,
+            ..Violations::default()
+        }
+    }
+
     pub fn report(&self, rule: &'static str, text: String) {
         let mut book = self.inner.lock();
-        if book.total < PRINT_LIMIT {
+        if self.print && book.total < PRINT_LIMIT {
             println!("VIOLATION [{rule}] {text}");
-        } else if book.total == PRINT_LIMIT {
+        } else if self.print && book.total == PRINT_LIMIT {
             println!("(further violations are counted, not printed)");
         }
         book.total += 1;

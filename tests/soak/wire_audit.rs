@@ -13,12 +13,14 @@
 //!   recorded first. Two crossings are excused and counted: the one
 //!   `RetrieveCall` of a `consult_cancel` the application had accepted for
 //!   that operation, and a `RetrieveCall` written a timer's length after the
-//!   request (the engine's own timeout, which may cross a late answer).
+//!   request when the CallError was written at most `CROSSING_WINDOW`
+//!   before it (the engine's own timeout crossing a late answer).
 //! - `one-retrieve-per-op`: at most one `RetrieveCall`, none in a one-step
 //!   operation.
 //!
-//! Per-call state lives while the call does and is swept once untouched for
-//! a while, so memory stays bounded however long the soak runs.
+//! Per-call state lives while the call does and is swept (every second)
+//! once untouched for a while, so memory stays bounded however long the
+//! soak runs.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -31,6 +33,11 @@ use ivrconf::wire::{Body, FailedReq};
 
 use crate::hub::Hub;
 
+/// How close before the RetrieveCall a CallError must have been written
+/// for the two to have crossed on the wire (the engine could not have had
+/// it). Loopback transit plus scheduling on a loaded machine.
+const CROSSING_WINDOW: Duration = Duration::from_millis(100);
+
 /// A request of the current operation that a CallError may answer.
 #[derive(Debug)]
 struct Request {
@@ -40,6 +47,8 @@ struct Request {
     name: FailedReq,
     /// The CallError that answered it.
     error: Option<String>,
+    /// When the simulator wrote that CallError.
+    error_at: Duration,
 }
 
 #[derive(Debug)]
@@ -77,6 +86,9 @@ struct CallWire {
     retrieves: Vec<Retrieve>,
     tokens: Vec<Token>,
     touched: Instant,
+    /// The server ended the call (`EndCall` from it): only frames already
+    /// in flight can still come.
+    ended_by_server: bool,
     /// The last frames of the call, both ways, for the violation text.
     history: VecDeque<String>,
 }
@@ -94,6 +106,7 @@ impl CallWire {
             retrieves: Vec::new(),
             tokens: Vec::new(),
             touched: Instant::now(),
+            ended_by_server: false,
             history: VecDeque::new(),
         }
     }
@@ -207,6 +220,9 @@ impl WireAudit {
             Dir::FromServer => {
                 if let Some(call) = inner.calls.get_mut(call_id) {
                     call.remember(rec.dir, &msg.body, rec.at);
+                    if let Body::EndCall(_) = msg.body {
+                        call.ended_by_server = true;
+                    }
                 }
                 if let Body::CallError(err) = &msg.body {
                     inner.stats.call_errors += 1;
@@ -230,6 +246,7 @@ impl WireAudit {
                             if req.error.is_none() {
                                 inner.stats.errored_requests += 1;
                                 req.error = Some(text);
+                                req.error_at = rec.at;
                                 self.judge(&mut inner.stats, call_id, call);
                             }
                         }
@@ -273,6 +290,7 @@ impl WireAudit {
                     req_id: req_id(&r.req_id),
                     name,
                     error: None,
+                    error_at: Duration::ZERO,
                 }];
                 call.retrieves.clear();
                 let op = call.op;
@@ -284,6 +302,7 @@ impl WireAudit {
                 req_id: req_id(&r.req_id),
                 name: FailedReq::parse(body.name()),
                 error: None,
+                error_at: Duration::ZERO,
             }),
             Body::RetrieveCall(_) => {
                 inner.stats.retrieves += 1;
@@ -333,7 +352,9 @@ impl WireAudit {
                 req.error.as_deref().unwrap_or(""),
                 history.join(", ")
             );
-            if ret.at.saturating_sub(req.at) >= self.timer_crossing {
+            let timer_fired = ret.at.saturating_sub(req.at) >= self.timer_crossing;
+            let error_late = req.error_at + CROSSING_WINDOW >= ret.at;
+            if timer_fired && error_late {
                 stats.excused_timer += 1;
                 continue;
             }
@@ -397,11 +418,14 @@ impl WireAudit {
         }
     }
 
-    /// Forgets calls untouched for `idle` (ended by the server, or locally
-    /// while disconnected) unless a cancel is still being settled.
-    pub fn sweep(&self, idle: Duration) {
+    /// Forgets calls the engine will write nothing more for: untouched for
+    /// `ended_idle` after the server ended them, or for `idle` otherwise
+    /// (ended by a `Released`, or locally while disconnected), unless a
+    /// cancel is still being settled.
+    pub fn sweep(&self, ended_idle: Duration, idle: Duration) {
         self.inner.lock().calls.retain(|_, c| {
-            c.touched.elapsed() < idle || c.tokens.iter().any(|t| t.state == TokenState::Pending)
+            let limit = if c.ended_by_server { ended_idle } else { idle };
+            c.touched.elapsed() < limit || c.tokens.iter().any(|t| t.state == TokenState::Pending)
         });
     }
 }
