@@ -64,6 +64,8 @@ pub struct Run {
     pub workers: usize,
     pub ports: usize,
     pub phase_seconds: f64,
+    /// The phases to cycle through: all, or those `SOAK_PHASES` names.
+    pub phases: Vec<&'static FaultPhase>,
 }
 
 fn env_number<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
@@ -92,14 +94,32 @@ fn run_from_env() -> Result<Run, String> {
     };
     let workers = env_number("SOAK_WORKERS")?.unwrap_or(8usize).max(1);
     let ports = env_number("SOAK_PORTS")?.unwrap_or(16usize).max(1);
+    let phases: Vec<&'static FaultPhase> = match std::env::var("SOAK_PHASES") {
+        Ok(list) if !list.trim().is_empty() => {
+            let mut chosen = Vec::new();
+            for name in list.split(',').map(str::trim) {
+                let phase = PHASES.iter().find(|p| p.name == name).ok_or_else(|| {
+                    let names: Vec<&str> = PHASES.iter().map(|p| p.name).collect();
+                    format!(
+                        "SOAK_PHASES: no phase {name:?} (phases: {})",
+                        names.join(", ")
+                    )
+                })?;
+                chosen.push(phase);
+            }
+            chosen
+        }
+        _ => PHASES.iter().collect(),
+    };
     // Every phase runs at least once, however short the soak.
-    let phase_seconds = (seconds / PHASES.len() as f64).clamp(0.5, 10.0);
+    let phase_seconds = (seconds / phases.len() as f64).clamp(0.5, 10.0);
     Ok(Run {
         seconds,
         seed,
         workers,
         ports,
         phase_seconds,
+        phases,
     })
 }
 
@@ -169,7 +189,7 @@ fn soak(run: &Run) -> Result<bool, String> {
     };
     println!(
         "soak: {} s, seed {} (repeat with SOAK_SEED={}), {} workers x {} ports, {} phases of {:.1} s, {profile} build",
-        run.seconds, run.seed, run.seed, run.workers, run.ports, PHASES.len(), run.phase_seconds
+        run.seconds, run.seed, run.seed, run.workers, run.ports, run.phases.len(), run.phase_seconds
     );
     let crossing = Duration::from_millis(REQUEST_TIMEOUT_MS.min(NO_ANSWER_TIMEOUT_MS) - 100);
     let cases = self_check::run(crossing)?;
@@ -228,7 +248,7 @@ fn soak(run: &Run) -> Result<bool, String> {
     let mut lines = Vec::new();
     let mut n = 0usize;
     while Instant::now() < end {
-        let phase = &PHASES[n % PHASES.len()];
+        let phase = run.phases[n % run.phases.len()];
         apply_phase(&sim, phase, run.seed.wrapping_add(n as u64))?;
         let line = run_phase(&sim, &hub, &audit, &rss, phase, n, end, phase_len);
         println!("{line}");

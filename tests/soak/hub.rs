@@ -6,6 +6,7 @@
 //! The callbacks run on the engine's dispatcher thread and must stay short:
 //! they count, mark a bit and forward; decisions are the workers'.
 
+use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,8 +19,9 @@ use crate::capi::{self, RawEvent};
 /// How many violations are printed as they happen (all are counted).
 const PRINT_LIMIT: usize = 40;
 
-/// Op ids above this are not tracked by the bit ledger (and reported).
-const MAX_OP_ID: u64 = 1 << 28;
+/// How far past the oldest op in flight an op id may be (a stuck op keeps
+/// the ledger's window open; this bounds it).
+const MAX_OP_WINDOW: u64 = 1 << 26;
 
 /// An event for a call, as the owning worker needs it.
 #[derive(Debug, Clone, Copy)]
@@ -49,28 +51,55 @@ pub fn parse_call_id(id: &[u8]) -> Option<(usize, usize, u64)> {
 }
 
 /// Two bits per op id: started (the start function returned it) and done
-/// (its OPERATION_DONE arrived). Either may come first.
-#[derive(Default)]
+/// (its OPERATION_DONE arrived). Either may come first. Op ids below
+/// `base` had both and are forgotten, so memory follows the ops in flight,
+/// not the length of the run.
 pub struct Ledger {
-    bits: Vec<u8>,
+    base: u64,
+    bits: VecDeque<u8>,
     pub started: u64,
     pub done: u64,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger {
+            base: 1,
+            bits: VecDeque::new(),
+            started: 0,
+            done: 0,
+        }
+    }
 }
 
 const STARTED: u8 = 1;
 const DONE: u8 = 2;
 
 impl Ledger {
+    /// Sets `bit` for `op`; whether it was set already.
     fn mark(&mut self, op: u64, bit: u8) -> Result<bool, String> {
-        if op == 0 || op > MAX_OP_ID {
-            return Err(format!("op id {op} out of the tracked range"));
+        if op == 0 {
+            return Err("op id 0".into());
         }
-        let i = op as usize;
+        if op < self.base {
+            return Ok(true);
+        }
+        let i = op - self.base;
+        if i > MAX_OP_WINDOW {
+            return Err(format!(
+                "op id {op} is {i} ids past the oldest op in flight"
+            ));
+        }
+        let i = i as usize;
         if self.bits.len() <= i {
-            self.bits.resize((i + 1).next_power_of_two(), 0);
+            self.bits.resize(i + 1, 0);
         }
         let already = self.bits[i] & bit != 0;
         self.bits[i] |= bit;
+        while self.bits.front() == Some(&(STARTED | DONE)) {
+            self.bits.pop_front();
+            self.base += 1;
+        }
         Ok(already)
     }
 
@@ -102,12 +131,17 @@ impl Ledger {
         self.ids(|b| b == DONE)
     }
 
+    /// Op ids still remembered (from the oldest one not both started and done).
+    pub fn window(&self) -> usize {
+        self.bits.len()
+    }
+
     fn ids(&self, want: impl Fn(u8) -> bool) -> Vec<u64> {
         self.bits
             .iter()
             .enumerate()
             .filter(|(_, b)| want(**b))
-            .map(|(i, _)| i as u64)
+            .map(|(i, _)| self.base + i as u64)
             .collect()
     }
 }

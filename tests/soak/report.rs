@@ -101,7 +101,9 @@ pub fn print(s: &Summary) -> bool {
     println!();
     println!("== soak report (seed {}) ==", s.run.seed);
     let names: Vec<&str> = s.phases.iter().map(|p| p.name).collect();
-    let distinct = crate::phases::PHASES
+    let distinct = s
+        .run
+        .phases
         .iter()
         .filter(|p| names.contains(&p.name))
         .count();
@@ -110,7 +112,7 @@ pub fn print(s: &Summary) -> bool {
         secs,
         s.phases.len(),
         distinct,
-        crate::phases::PHASES.len(),
+        s.run.phases.len(),
         s.settle.as_secs_f64()
     );
     println!(
