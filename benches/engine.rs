@@ -20,7 +20,7 @@ fn engine(sim: &Simulator) -> (Engine, crossbeam_channel::Receiver<u64>) {
     cfg.set("client_name", "BENCH").ok();
     let (tx, rx) = unbounded();
     let handlers = Handlers {
-        on_event: Some(Box::new(move |e: &Event| {
+        on_event: Some(Box::new(move |e: Event| {
             if let Some(c) = e.call() {
                 if c.kind == CallEventKind::OperationDone {
                     let _ = tx.send(c.op_id);

@@ -11,6 +11,9 @@
 pub mod engine;
 pub mod ffi;
 pub mod flow;
+pub mod machine;
+pub mod session;
+pub mod timestamp;
 pub mod sim;
 pub mod wire;
 

@@ -99,7 +99,7 @@ fn free_from_inside_a_callback_runs_on_free_once_after_the_last_callback() {
         let frees = frees.clone();
         let freed_in_cb = freed_in_cb.clone();
         Handlers {
-            on_event: Some(Box::new(move |e: &Event| {
+            on_event: Some(Box::new(move |e: Event| {
                 if frees_seen.load(Ordering::SeqCst) > 0 {
                     after_free.fetch_add(1, Ordering::SeqCst);
                 }

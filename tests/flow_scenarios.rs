@@ -216,6 +216,110 @@ fn c5_busy_retrieve_refused() {
     busy_retrieve_refused(OpKind::ConferenceConsult);
 }
 
+/// InitConf/InitXfer, Held, Dialing, a blind complete, then Busy (M1): the
+/// call is HELD and nothing more is sent, because the server answers the
+/// complete with a CallError and restores the call itself (R3).
+fn blind_complete_busy(kind: OpKind, complete: OpKind) -> Harness {
+    let mut h = Harness::with_call();
+    h.start(kind);
+    h.statuses(&[Held, Dialing]);
+    h.complete(complete);
+    h.status(Busy);
+    let complete_msg = match complete {
+        OpKind::ConferenceComplete => complete_conf_msg(2),
+        _ => complete_xfer_msg(2),
+    };
+    assert_eq!(
+        h.take_sent(),
+        [start_msg(kind, 1), complete_msg],
+        "no RetrieveCall while the complete is outstanding (R4)"
+    );
+    h.assert_events(&[
+        "S:Held/CONSULTING/2",
+        "S:Dialing/CONSULTING/2",
+        "S:Busy/HELD/2",
+    ]);
+    assert_eq!(
+        h.next_timer(),
+        Some(h.now + 10_000),
+        "the complete's own timer runs on"
+    );
+    assert!(matches!(
+        h.flow.can(CALL, OpKind::ConsultCancel),
+        Err(Refusal::InvalidState(_))
+    ));
+    h
+}
+
+/// The server's CallError for the complete ends the op BUSY, ACTIVE, with
+/// its TLibErrCode, and the engine never retrieves.
+fn blind_complete_busy_call_error(kind: OpKind, complete: OpKind, failed: &str, want: FailedReq) {
+    let mut h = blind_complete_busy(kind, complete);
+    h.error(failed, Some("43"), Some("2"));
+    let events = h.take_events();
+    assert_eq!(briefs(&events), ["D:BUSY/ACTIVE/2"]);
+    let d = done(&events);
+    assert_eq!((d.op_id, d.op_kind), (1, Some(kind)));
+    assert_eq!(d.failed_request, Some(want));
+    assert_eq!(d.tlib_error, Some(43));
+    assert!(
+        h.take_sent().is_empty(),
+        "R4: no RetrieveCall after the CallError"
+    );
+    assert!(h.timers.is_empty());
+    // The server's own Retrieved is absorbed.
+    h.status(Retrieved);
+    h.assert_events(&["S:Retrieved/ACTIVE/2"]);
+    h.assert_settled(CallState::Active);
+}
+
+/// Neither the CallError nor the terminal status within
+/// request_timeout_ms of the complete: now the engine retrieves, once.
+fn blind_complete_busy_timeout(kind: OpKind, complete: OpKind) {
+    let mut h = blind_complete_busy(kind, complete);
+    h.advance(9_999);
+    assert!(h.take_sent().is_empty());
+    h.advance(1);
+    assert_eq!(h.take_sent(), [retrieve_msg(3)]);
+    assert!(h.take_events().is_empty(), "BUSY waits for Retrieved");
+    h.statuses(&[Released, Retrieved]);
+    h.assert_events(&[
+        "S:Released/HELD/2",
+        "S:Retrieved/ACTIVE/2",
+        "D:BUSY/ACTIVE/2",
+    ]);
+    h.assert_settled(CallState::Active);
+}
+
+/// The server restores the call before it sends the CallError: Retrieved
+/// changes nothing while the complete is outstanding; the CallError ends
+/// the op BUSY.
+fn blind_complete_busy_retrieved_first(kind: OpKind, complete: OpKind, failed: &str) {
+    let mut h = blind_complete_busy(kind, complete);
+    h.statuses(&[Released, Retrieved]);
+    h.assert_events(&["S:Released/HELD/2", "S:Retrieved/HELD/2"]);
+    assert!(h.take_sent().is_empty());
+    h.error(failed, None, None);
+    h.assert_events(&["D:BUSY/ACTIVE/2"]);
+    h.assert_settled(CallState::Active);
+}
+
+#[test]
+fn c4_blind_complete_busy() {
+    use OpKind::{ConferenceComplete as Complete, ConferenceConsult as Consult};
+    blind_complete_busy_call_error(Consult, Complete, "CompleteConf", FailedReq::CompleteConf);
+    blind_complete_busy_timeout(Consult, Complete);
+    blind_complete_busy_retrieved_first(Consult, Complete, "CompleteConf");
+}
+
+#[test]
+fn t2_blind_complete_busy() {
+    use OpKind::{TransferComplete as Complete, TransferConsult as Consult};
+    blind_complete_busy_call_error(Consult, Complete, "CompleteXfer", FailedReq::CompleteXfer);
+    blind_complete_busy_timeout(Consult, Complete);
+    blind_complete_busy_retrieved_first(Consult, Complete, "CompleteXfer");
+}
+
 fn failed_at_init(kind: OpKind, failed: &str, want: FailedReq) {
     let mut h = Harness::with_call();
     h.start(kind);

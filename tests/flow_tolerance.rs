@@ -144,6 +144,13 @@ fn scenarios() -> Vec<Scenario> {
         s("c4_hang_up", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Opt(Ringing), Status(Established),
                      Status(Released), Status(Retrieved)],
           O::ConsultReleased, S::Active, 2, &["InitConf", "RetrieveCall"], true),
+        s("c4_blind_busy", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Complete(ConferenceComplete),
+                     Status(Busy), Opt(Released), Error("CompleteConf", "2"), Opt(Retrieved)],
+          O::Busy, S::Active, 2, &["InitConf", "CompleteConf"], true),
+        s("c4_blind_busy_restored_first", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing),
+                     Complete(ConferenceComplete), Status(Busy), Opt(Released), Status(Retrieved),
+                     Error("CompleteConf", "2")],
+          O::Busy, S::Active, 2, &["InitConf", "CompleteConf"], true),
         s("c5", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Status(Busy), Opt(Released), Status(Retrieved)],
           O::Busy, S::Active, 2, &["InitConf", "RetrieveCall"], true),
         s("c5_refused", vec![Start(ConferenceConsult), Opt(Held), Opt(Dialing), Status(Busy), Error("RetrieveCall", "2")],
@@ -168,6 +175,12 @@ fn scenarios() -> Vec<Scenario> {
         s("t2_end_timer", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Established),
                      Complete(TransferComplete), Status(XferComplete), Advance(10_000)],
           O::Completed, S::Ended, 2, &["InitXfer", "CompleteXfer", "EndCall"], true),
+        s("t2_blind_busy", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Complete(TransferComplete),
+                     Status(Busy), Opt(Released), Error("CompleteXfer", "2"), Opt(Retrieved)],
+          O::Busy, S::Active, 2, &["InitXfer", "CompleteXfer"], true),
+        s("t2_blind_busy_timeout", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Complete(TransferComplete),
+                     Status(Busy), Advance(10_000), Opt(Released), Status(Retrieved)],
+          O::Busy, S::Active, 2, &["InitXfer", "CompleteXfer", "RetrieveCall"], true),
         s("t3", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Busy), Opt(Released), Status(Retrieved)],
           O::Busy, S::Active, 2, &["InitXfer", "RetrieveCall"], true),
         s("t3_refused", vec![Start(TransferConsult), Opt(Held), Opt(Dialing), Status(Busy), Error("RetrieveCall", "2")],
@@ -340,6 +353,8 @@ enum Situation {
     Init,
     /// InitConf 1, CompleteConf 2.
     Completing,
+    /// InitConf 1, CompleteConf 2 before Established, Busy (HELD, M1).
+    CompletingBusy,
     /// InitConf 1, Busy, RetrieveCall 2 (HELD).
     RetrieveAfterBusy,
     /// InitConf 1, CompleteConf 2, complete timed out, RetrieveCall 3.
@@ -362,6 +377,12 @@ fn situation(config: FlowConfig, s: Situation) -> Harness {
             h.start(OpKind::ConferenceConsult);
             h.statuses(&[Held, Dialing, Established]);
             h.complete(OpKind::ConferenceComplete);
+        }
+        Situation::CompletingBusy => {
+            h.start(OpKind::ConferenceConsult);
+            h.statuses(&[Held, Dialing]);
+            h.complete(OpKind::ConferenceComplete);
+            h.status(Busy);
         }
         Situation::RetrieveAfterBusy => {
             h.start(OpKind::ConferenceConsult);
@@ -395,6 +416,7 @@ fn m5_call_error_matching() {
     use Situation::*;
     let failed = |s| Some((Outcome::Failed, CallState::Active, s));
     let retrieve_failed = |s| Some((Outcome::RetrieveFailed, CallState::Held, s));
+    let busy = |s| Some((Outcome::Busy, CallState::Active, s));
     // (situation, FailedReq, ReqId, send_req_id, expected)
     #[rustfmt::skip]
     let cases: Vec<M5Case> = vec![
@@ -422,6 +444,13 @@ fn m5_call_error_matching() {
         (Completing, Some("InitConf"), Some("1"), true, failed(FailedReq::InitConf)),
         (Completing, Some("Unknown"), None, true, failed(FailedReq::Unknown)),
         (Completing, Some("RetrieveCall"), None, true, None),
+        (CompletingBusy, Some("CompleteConf"), Some("2"), true, busy(FailedReq::CompleteConf)),
+        (CompletingBusy, Some("CompleteConf"), None, true, busy(FailedReq::CompleteConf)),
+        (CompletingBusy, Some("CompleteConf"), Some("2"), false, busy(FailedReq::CompleteConf)),
+        (CompletingBusy, Some("Unknown"), None, true, busy(FailedReq::Unknown)),
+        (CompletingBusy, Some("NoSuchCall"), None, true, failed(FailedReq::NoSuchCall)),
+        (CompletingBusy, Some("RetrieveCall"), None, true, None),
+        (CompletingBusy, Some("CompleteConf"), Some("3"), true, None),
         (RetrieveAfterBusy, Some("RetrieveCall"), Some("2"), true, retrieve_failed(FailedReq::RetrieveCall)),
         (RetrieveAfterBusy, Some("RetrieveCall"), None, true, retrieve_failed(FailedReq::RetrieveCall)),
         (RetrieveAfterBusy, Some("Unknown"), None, true, retrieve_failed(FailedReq::Unknown)),
@@ -705,6 +734,62 @@ fn m4_timers() {
         assert_eq!(names(&h.take_sent()), c.sends, "{}", c.name);
         assert_eq!(briefs(&h.take_events()), c.events, "{}", c.name);
         h.ok();
+    }
+}
+
+/// M4: a consult the server never reacts to ends TIMEOUT whichever of
+/// `request_timeout_ms` and `no_answer_timeout_ms` is the shorter; after a
+/// reaction but no Established it ends NO_ANSWER. The expiry comes at the
+/// earlier bound either way.
+#[test]
+fn m4_silent_consult_is_timeout_in_either_timer_order() {
+    use Outcome::{NoAnswer, Timeout};
+    // (request_timeout_ms, no_answer_timeout_ms, first reaction 1 s after
+    // the init, deadline counted from the init, outcome)
+    #[rustfmt::skip]
+    let cases: &[(u64, u64, Option<StatusEvent>, u64, Outcome)] = &[
+        (10_000, 30_000, None, 10_000, Timeout),
+        (10_000, 4_000, None, 4_000, Timeout),
+        (5_000, 5_000, None, 5_000, Timeout),
+        (4_000, 10_000, None, 4_000, Timeout),
+        (10_000, 30_000, Some(Dialing), 30_000, NoAnswer),
+        (10_000, 4_000, Some(Dialing), 4_000, NoAnswer),
+        (10_000, 4_000, Some(Held), 4_000, NoAnswer),
+        (5_000, 5_000, Some(Ringing), 5_000, NoAnswer),
+        (4_000, 10_000, Some(Ringing), 10_000, NoAnswer),
+    ];
+    for kind in [OpKind::ConferenceConsult, OpKind::TransferConsult] {
+        for &(request, no_answer, reaction, deadline, outcome) in cases {
+            let label = format!("{kind:?} request={request} no_answer={no_answer} {reaction:?}");
+            let mut h = Harness::with_config(FlowConfig {
+                request_timeout_ms: request,
+                no_answer_timeout_ms: no_answer,
+                ..FlowConfig::default()
+            });
+            h.new_call(CALL);
+            let t0 = h.now;
+            h.start(kind);
+            if let Some(e) = reaction {
+                h.advance(1_000);
+                h.status(e);
+            }
+            h.take_events();
+            h.take_sent();
+            assert_eq!(h.next_timer(), Some(t0 + deadline), "{label}");
+            h.advance_to(t0 + deadline - 1);
+            assert!(h.take_sent().is_empty(), "{label}");
+            h.advance(1);
+            assert_eq!(names(&h.take_sent()), ["RetrieveCall"], "{label}");
+            assert!(h.take_events().is_empty(), "{label}: the outcome waits");
+            h.status(Retrieved);
+            let want = format!("D:{}/ACTIVE/2", outcome.name());
+            assert_eq!(
+                briefs(&h.take_events()),
+                ["S:Retrieved/ACTIVE/2", want.as_str()],
+                "{label}"
+            );
+            h.assert_settled(CallState::Active);
+        }
     }
 }
 

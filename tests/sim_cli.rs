@@ -155,3 +155,134 @@ fn stdin_lines_change_settings_while_running() {
         Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset),
     }
 }
+
+#[test]
+fn version_prints_the_crate_version() {
+    let out = Command::new(BIN).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("ivrconf-sim {}\n", ivrconf::VERSION)
+    );
+}
+
+#[test]
+fn dash_h_is_the_same_help_as_dash_dash_help() {
+    let long = Command::new(BIN).arg("--help").output().unwrap();
+    let short = Command::new(BIN).arg("-h").output().unwrap();
+    assert!(short.status.success());
+    assert!(String::from_utf8_lossy(&short.stdout).contains("--listen HOST:PORT"));
+    assert_eq!(short.stdout, long.stdout);
+}
+
+/// Milliseconds since 1970 of a `YYYY-MM-DDTHH:MM:SS.mmmZ` time (checked
+/// to be exactly that form).
+fn parse_utc_ms(text: &str) -> u64 {
+    let b = text.as_bytes();
+    assert_eq!(b.len(), 24, "{text}");
+    for (i, c) in b.iter().enumerate() {
+        let want = match i {
+            4 | 7 => b'-',
+            10 => b'T',
+            13 | 16 => b':',
+            19 => b'.',
+            23 => b'Z',
+            _ => {
+                assert!(c.is_ascii_digit(), "{text}");
+                continue;
+            }
+        };
+        assert_eq!(*c, want, "{text}");
+    }
+    let n = |r: std::ops::Range<usize>| text[r].parse::<u64>().unwrap();
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    assert!((1..=12).contains(&m) && (1..=31).contains(&d), "{text}");
+    // Days since 1970 by counting whole years and months.
+    let leap = |y: u64| y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+    let mut days: u64 = (1970..y).map(|y| if leap(y) { 366 } else { 365 }).sum();
+    let months = [
+        31,
+        if leap(y) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    days += months[..(m - 1) as usize].iter().sum::<u64>() + d - 1;
+    let secs = days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19);
+    secs * 1000 + n(20..23)
+}
+
+fn now_ms() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    u64::try_from(since.as_millis()).unwrap()
+}
+
+impl Running {
+    /// Skips lines until one about connection `conn`; returns its time and
+    /// the rest after `conn N `.
+    fn conn_line(&self, conn: u64) -> (u64, String) {
+        let tag = format!(" conn {conn} ");
+        let mut seen = vec![];
+        loop {
+            match self.lines.recv_timeout(WAIT) {
+                Ok(l) => match l.split_once(&tag) {
+                    Some((time, rest)) => return (parse_utc_ms(time), rest.to_string()),
+                    None => seen.push(l),
+                },
+                Err(_) => panic!("no line for conn {conn}; saw {seen:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn each_connection_is_announced_and_closed_with_utc_time() {
+    // No test below logs in before the third connection, which the fault
+    // closes.
+    let mut run = Running::start(&["--listen", "127.0.0.1:0", "--drop-at", "LoginReq"]);
+    let first = run.line();
+    let addr = first.strip_prefix("listening on ").unwrap().to_string();
+
+    // Closed by the client.
+    let before = now_ms();
+    let a = TcpStream::connect(&addr).unwrap();
+    let (at, what) = run.conn_line(1);
+    assert_eq!(what, format!("accepted from {}", a.local_addr().unwrap()));
+    assert!(before <= at && at <= now_ms(), "{at} not within the test");
+    drop(a);
+    let (closed_at, what) = run.conn_line(1);
+    assert_eq!(what, "closed: end of stream");
+    assert!(at <= closed_at && closed_at <= now_ms());
+
+    // Closed by close_connections.
+    let b = TcpStream::connect(&addr).unwrap();
+    assert_eq!(
+        run.conn_line(2).1,
+        format!("accepted from {}", b.local_addr().unwrap())
+    );
+    {
+        let stdin = run.child.stdin.as_mut().unwrap();
+        stdin.write_all(b"close_connections=now\n").unwrap();
+        stdin.flush().unwrap();
+    }
+    assert_eq!(run.conn_line(2).1, "closed: close_connections");
+
+    // Closed by a fault.
+    let mut c = TcpStream::connect(&addr).unwrap();
+    assert!(run.conn_line(3).1.starts_with("accepted from 127.0.0.1:"));
+    c.write_all(&xml(
+        "login-1",
+        r#"<LoginReq Version="4.0" ClientName="IVR_01"/>"#,
+    ))
+    .unwrap();
+    assert_eq!(run.conn_line(3).1, "closed: drop_at fault at LoginReq");
+}

@@ -129,6 +129,90 @@ fn drop_after_n_frames_and_at_a_named_message() {
     assert_eq!(c.labels(4).len(), 4);
 }
 
+/// Logs in as `client` and expects a LoginResp.
+fn login_as(c: &mut Client, client: &str) {
+    c.send(
+        "login-1",
+        &format!(r#"<LoginReq Version="4.0" ClientName="{client}"/>"#),
+    );
+    assert_eq!(label(&c.next_message().expect("LoginResp")), "LoginResp");
+}
+
+/// What the server says to `CallInfoReq` for `call`: `CallInfoResp <CalledNum>`
+/// or the CallError label.
+fn call_info(c: &mut Client, call: &str) -> String {
+    c.send(call, "<CallInfoReq/>");
+    let m = c.next_message().expect("an answer to CallInfoReq");
+    assert_eq!(m.call_id.as_deref(), Some(call));
+    match m.body {
+        Body::CallInfoResp(r) => format!("CallInfoResp {}", r.called_num.unwrap_or_default()),
+        _ => label(&m),
+    }
+}
+
+/// Client `IVR_01` announces C1 and C2, ends C2, and its link is dropped by
+/// the `drop_at` fault.
+fn calls_then_link_drop(sim: &Simulator) {
+    sim.set("drop_at", "RouteRequest").unwrap();
+    let mut a = client_with_call(sim);
+    a.new_call("C2");
+    a.send("C2", r#"<EndCall EndCause="Normal"/>"#);
+    assert_eq!(call_info(&mut a, "C1"), "CallInfoResp 5001");
+    a.send("C1", r#"<RouteRequest RouteDN="9000"/>"#);
+    assert!(a.closed_by_server());
+    sim.set("drop_at", "").unwrap();
+}
+
+#[test]
+fn a_dropped_link_forgets_its_calls_by_default() {
+    let sim = start();
+    assert!(sim.settings().drop_forgets_calls);
+    calls_then_link_drop(&sim);
+    let mut b = Client::connect(&sim);
+    b.login();
+    assert_eq!(call_info(&mut b, "C1"), "CallError NoSuchCall - -");
+    assert_eq!(call_info(&mut b, "C2"), "CallError NoSuchCall - -");
+}
+
+#[test]
+fn a_dropped_link_can_keep_its_calls_for_the_next_login_of_the_client() {
+    let sim = start();
+    sim.set("drop_forgets_calls", "false").unwrap();
+    calls_then_link_drop(&sim);
+    // Another client does not see them.
+    let mut other = Client::connect(&sim);
+    login_as(&mut other, "IVR_02");
+    assert_eq!(call_info(&mut other, "C1"), "CallError NoSuchCall - -");
+    // The same client, re-logged in on a new connection, does; a call
+    // it announced before logging in joins them.
+    let mut b = Client::connect(&sim);
+    b.new_call("C3");
+    b.login();
+    assert_eq!(call_info(&mut b, "C1"), "CallInfoResp 5001");
+    assert_eq!(call_info(&mut b, "C3"), "CallInfoResp 5001");
+    assert_eq!(call_info(&mut b, "C2"), "CallError NoSuchCall - -", "ended");
+    assert_eq!(
+        call_info(&mut b, "C9"),
+        "CallError NoSuchCall - -",
+        "never known"
+    );
+    // The kept call goes on where it was: idle, so a consultation works.
+    b.send("C1", r#"<InitConf DestDN="busy" ReqId="1"/>"#);
+    assert_eq!(b.labels(3), ["Held", "Dialing", "Busy"]);
+    assert_eq!(sim.connection_count(), 3);
+}
+
+#[test]
+fn drop_forgets_calls_is_read_at_the_next_login() {
+    let sim = start();
+    sim.set("drop_forgets_calls", "false").unwrap();
+    calls_then_link_drop(&sim);
+    sim.set("drop_forgets_calls", "true").unwrap();
+    let mut b = Client::connect(&sim);
+    b.login();
+    assert_eq!(call_info(&mut b, "C1"), "CallError NoSuchCall - -");
+}
+
 #[test]
 fn duplicate_swap_and_omit() {
     let sim = start();
@@ -413,4 +497,73 @@ fn shutdown_joins_and_is_idempotent() {
     sim.shutdown();
     assert!(c.closed_by_server());
     assert!(std::net::TcpStream::connect(sim.local_addr()).is_err());
+}
+
+#[test]
+fn connection_notices_say_who_connected_and_why_each_closed() {
+    use ivrconf::sim::{Change, CloseReason, ConnectionEvent};
+    use std::sync::{mpsc, Arc, Mutex};
+
+    let sim = start();
+    let (tx, rx) = mpsc::channel::<ConnectionEvent>();
+    let tx = Mutex::new(tx);
+    sim.set_connection_observer(Some(Arc::new(move |ev: &ConnectionEvent| {
+        let _ = tx.lock().unwrap().send(ev.clone());
+    })));
+    let next = |conn: u64| {
+        let ev = rx.recv_timeout(WAIT).expect("a connection notice");
+        assert_eq!(ev.conn, conn, "{ev:?}");
+        ev.change
+    };
+    // Accepted from the client's address, then closed by the server.
+    let closes = |c: &mut Client, conn: u64, reason: CloseReason| {
+        assert_eq!(
+            next(conn),
+            Change::Accepted {
+                peer: c.stream.local_addr().unwrap()
+            }
+        );
+        assert!(c.closed_by_server());
+        assert_eq!(next(conn), Change::Closed { reason });
+    };
+
+    let c = Client::connect(&sim);
+    assert!(matches!(next(1), Change::Accepted { .. }));
+    c.stream.shutdown(std::net::Shutdown::Both).unwrap();
+    assert_eq!(
+        next(1),
+        Change::Closed {
+            reason: CloseReason::EndOfStream
+        }
+    );
+
+    let mut c = Client::connect(&sim);
+    c.send_raw(&[0, 3, 0, 1, 2, 0]);
+    assert!(matches!(next(2), Change::Accepted { .. }));
+    assert!(c.closed_by_server());
+    match next(2) {
+        Change::Closed {
+            reason: CloseReason::ProtocolError(text),
+        } => assert!(!text.is_empty()),
+        other => panic!("{other:?}"),
+    }
+
+    sim.set("drop_after_frames", "2").unwrap();
+    let mut c = Client::connect(&sim);
+    c.send_raw(&wire::KEEPALIVE_REQUEST);
+    c.send_raw(&wire::KEEPALIVE_REQUEST);
+    closes(&mut c, 3, CloseReason::DropAfterFrames(2));
+    sim.set("drop_after_frames", "0").unwrap();
+
+    let mut c = Client::connect(&sim);
+    c.send_raw(&wire::KEEPALIVE_REQUEST);
+    assert_eq!(c.next_frame_within(WAIT), Some(Frame::KeepAliveAck));
+    sim.close_connections();
+    closes(&mut c, 4, CloseReason::CloseConnections);
+
+    let mut c = Client::connect(&sim);
+    c.send_raw(&wire::KEEPALIVE_REQUEST);
+    assert_eq!(c.next_frame_within(WAIT), Some(Frame::KeepAliveAck));
+    sim.shutdown();
+    closes(&mut c, 5, CloseReason::Shutdown);
 }

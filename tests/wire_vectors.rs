@@ -546,7 +546,7 @@ fn drain(reader: &mut FrameReader, out: &mut Vec<Seen>) {
                 out.push(Seen::Message(raw_frame_json("#error_ack", &payload)))
             }
             Ok(Inbound::Message(m)) => out.push(Seen::Message(message_to_json(&m))),
-            Ok(Inbound::DecodeError(e)) => out.push(Seen::Decode(e)),
+            Ok(Inbound::DecodeError { error, .. }) => out.push(Seen::Decode(error)),
         }
     }
 }

@@ -44,6 +44,18 @@ class ConfigErrors(unittest.TestCase):
             cfg.set("send_req_id", "TRUE").set("keepalive_interval_ms", 0).set("report_status", False)
             cfg.set("server", ["127.0.0.1:7001", "127.0.0.1:7002"])
 
+    def test_values_that_can_never_be_sent_are_refused(self):
+        with Config() as cfg:
+            for key, limit in [("client_name", 255), ("protocol_version", 64), ("call_control_mode", 64)]:
+                with self.subTest(key=key):
+                    cfg.set(key, "v" * limit)
+                    self.assertRefused(
+                        Result.INVALID_ARGUMENT, cfg.set, key, "v" * (limit + 1), mentions=[key, str(limit)]
+                    )
+            self.assertRefused(
+                Result.INVALID_ARGUMENT, cfg.set, "client_name", "n" * 70_000, mentions=["client_name", "255"]
+            )
+
     def test_python_values_are_formatted(self):
         with Config(request_timeout_ms=500, send_req_id=True, log_level="debug") as cfg:
             with self.assertRaises(TypeError):

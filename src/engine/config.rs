@@ -5,42 +5,10 @@
 
 use std::fmt;
 
-use crate::flow::FlowConfig;
+use crate::flow::{FlowConfig, ReconcileCalls};
+use crate::session::SessionConfig;
 
-/// Log levels, in increasing verbosity; the values are the C constants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u32)]
-pub enum LogLevel {
-    Error = 1,
-    Warn = 2,
-    Info = 3,
-    Debug = 4,
-    Trace = 5,
-}
-
-impl LogLevel {
-    fn parse(text: &str) -> Option<LogLevel> {
-        match text.to_ascii_lowercase().as_str() {
-            "error" => Some(LogLevel::Error),
-            "warn" => Some(LogLevel::Warn),
-            "info" => Some(LogLevel::Info),
-            "debug" => Some(LogLevel::Debug),
-            "trace" => Some(LogLevel::Trace),
-            _ => None,
-        }
-    }
-
-    /// Lower-case name, as in the config key.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogLevel::Error => "error",
-            LogLevel::Warn => "warn",
-            LogLevel::Info => "info",
-            LogLevel::Debug => "debug",
-            LogLevel::Trace => "trace",
-        }
-    }
-}
+pub use crate::machine::LogLevel;
 
 /// Why a key or value was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +71,10 @@ pub struct Config {
     pub request_timeout_ms: u64,
     pub no_answer_timeout_ms: u64,
     pub log_level: LogLevel,
+    /// Events and log lines the application may leave untaken before the
+    /// engine stops reading from the server.
+    pub event_queue_max: usize,
+    pub reconcile_calls: ReconcileCalls,
 }
 
 impl Default for Config {
@@ -123,6 +95,8 @@ impl Default for Config {
             request_timeout_ms: 10000,
             no_answer_timeout_ms: 30000,
             log_level: LogLevel::Info,
+            event_queue_max: 65536,
+            reconcile_calls: ReconcileCalls::None,
         }
     }
 }
@@ -153,6 +127,28 @@ fn parse_ms(key: &str, value: &str, zero_allowed: bool) -> Result<u64, ConfigErr
     Ok(n)
 }
 
+/// A count 1..2147483647 (like the millisecond values, it fits a C int).
+fn parse_count(key: &str, value: &str) -> Result<usize, ConfigError> {
+    let n = value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (1..=MAX_MS).contains(n) && !value.starts_with('+'))
+        .ok_or_else(|| invalid(key, format!("'{value}' is not a whole number 1..{MAX_MS}")))?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// Most characters a text key may hold, for the keys sent to the server
+/// (`LoginReq ClientName`, `Version`, `NewCall CallControlMode`): a longer
+/// value could never be sent, so it is refused when set rather than at
+/// every login or call.
+fn max_chars(key: &str) -> Option<usize> {
+    match key {
+        "client_name" => Some(255),
+        "protocol_version" | "call_control_mode" => Some(64),
+        _ => None,
+    }
+}
+
 fn parse_text(key: &str, value: &str, may_be_empty: bool) -> Result<String, ConfigError> {
     if value.is_empty() {
         return if may_be_empty {
@@ -160,6 +156,15 @@ fn parse_text(key: &str, value: &str, may_be_empty: bool) -> Result<String, Conf
         } else {
             Err(invalid(key, "must not be empty"))
         };
+    }
+    if let Some(max) = max_chars(key) {
+        let count = value.chars().count();
+        if count > max {
+            return Err(invalid(
+                key,
+                format!("{count} characters, at most {max} allowed (1..{max})"),
+            ));
+        }
     }
     crate::wire::validate_text(key, value).map_err(|e| invalid(key, e.to_string()))?;
     Ok(value.to_string())
@@ -225,6 +230,12 @@ impl Config {
             }
             "request_timeout_ms" => self.request_timeout_ms = parse_ms(key, value, false)?,
             "no_answer_timeout_ms" => self.no_answer_timeout_ms = parse_ms(key, value, false)?,
+            "event_queue_max" => self.event_queue_max = parse_count(key, value)?,
+            "reconcile_calls" => {
+                self.reconcile_calls = ReconcileCalls::parse(value).ok_or_else(|| {
+                    invalid(key, format!("'{value}' is not one of none, callinfo, end"))
+                })?
+            }
             "log_level" => {
                 self.log_level = LogLevel::parse(value).ok_or_else(|| {
                     invalid(
@@ -263,6 +274,23 @@ impl Config {
             send_req_id: self.send_req_id,
             protocol_version: self.protocol_version.clone(),
             call_control_mode: self.call_control_mode.clone(),
+            reconcile_calls: self.reconcile_calls,
+        }
+    }
+
+    /// The keys the session machine needs.
+    pub fn session_config(&self) -> SessionConfig {
+        SessionConfig {
+            servers: self.servers.iter().map(ToString::to_string).collect(),
+            client_name: self.client_name.clone().unwrap_or_default(),
+            protocol_version: self.protocol_version.clone(),
+            report_status: self.report_status.clone(),
+            server_monitor: self.server_monitor.clone(),
+            connect_timeout_ms: self.connect_timeout_ms,
+            reconnect_min_ms: self.reconnect_min_ms,
+            reconnect_max_ms: self.reconnect_max_ms,
+            keepalive_interval_ms: self.keepalive_interval_ms,
+            keepalive_timeout_ms: self.keepalive_timeout_ms,
         }
     }
 }
@@ -326,6 +354,47 @@ mod tests {
             Err(ConfigError::UnknownKey("nope".into()))
         );
         assert_eq!(c, Config::default(), "refused values change nothing");
+    }
+
+    /// Values that could never be sent are refused, naming key and limit;
+    /// values at the limit are taken (characters, not bytes).
+    #[test]
+    fn wire_texts_are_bounded() {
+        let mut c = Config::default();
+        for (key, max) in [
+            ("client_name", 255),
+            ("protocol_version", 64),
+            ("call_control_mode", 64),
+        ] {
+            for (value, ok) in [
+                ("é".repeat(max), true),
+                ("x".repeat(max + 1), false),
+                ("é".repeat(max + 1), false),
+                (String::new(), false),
+                (format!("a\u{1}{}", "b".repeat(max - 2)), false),
+            ] {
+                match c.set(key, &value) {
+                    Ok(()) => assert!(ok, "{key} accepted {} characters", value.len()),
+                    Err(e) => {
+                        assert!(!ok, "{key} refused {value:?}: {e}");
+                        assert!(matches!(e, ConfigError::InvalidValue { .. }), "{e:?}");
+                        assert!(e.to_string().contains(key), "{e}");
+                    }
+                }
+            }
+            let err = c.set(key, &"v".repeat(max + 1)).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(&format!("at most {max}")), "{text}");
+        }
+        let before = c.clone();
+        let err = c.set("client_name", &"n".repeat(70_000)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value for config key 'client_name': 70000 characters, at most 255 allowed (1..255)"
+        );
+        assert_eq!(c, before, "a refused value changes nothing");
+        // Keys without a wire limit are not bounded here.
+        c.set("report_status", &"t".repeat(1_000)).unwrap();
     }
 
     #[test]

@@ -2,27 +2,29 @@
 //! (blocking `std::net`), and a writer thread fed by a channel, so the core
 //! thread never blocks on the socket.
 //!
-//! Reports everything to the core as `Input::Conn` tagged with the
-//! connection's generation; decides nothing about the session.
+//! Moves bytes only: it reports everything to the core as `Input::Conn`
+//! tagged with the session's link id, and writes what the core hands it.
+//! Decides nothing about the session (that is `crate::session`).
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
+use super::backlog::ReadGate;
 use super::core::Input;
 use super::panic_text;
+use crate::session::LinkId;
 use crate::wire::{FrameReader, Inbound, ProtocolError, KEEPALIVE_ACK};
 
 /// What a connection reports to the core.
 pub(crate) enum ConnEvent {
-    /// TCP is up; frames go to `writer`; `stream` is kept to close it.
-    Connected {
-        stream: TcpStream,
-        writer: Sender<Vec<u8>>,
-    },
+    /// TCP is up; frames go to `writer`.
+    Connected(LinkIo),
     /// The connect attempt failed.
     ConnectFailed(String),
     /// Bytes arrived (any byte counts for supervision); the frames they
@@ -35,46 +37,92 @@ pub(crate) enum ConnEvent {
     Panicked(String),
 }
 
+/// What the writer thread writes.
+enum Outgoing {
+    Frame(Vec<u8>),
+    /// One keep-alive ack, standing for every request received since the
+    /// last one was written.
+    KeepAliveAck,
+}
+
+/// The core's handle on an open connection. Dropping it closes the socket,
+/// which ends the reader and (once its queue is dropped) the writer.
+pub(crate) struct LinkIo {
+    pub(crate) link: LinkId,
+    stream: TcpStream,
+    writer: Sender<Outgoing>,
+    /// An ack is queued and not yet written.
+    ack_pending: Arc<AtomicBool>,
+    /// Where the reader waits while the application is behind.
+    pub(crate) gate: Arc<ReadGate>,
+}
+
+impl LinkIo {
+    /// Queues a frame. The queue holds what the core decided to send: API
+    /// requests (one per API call, whose callers wait for each answer),
+    /// probes (one per keep-alive interval) and the flow's own replies (at
+    /// most one per server message for an op), so it is bounded by what the
+    /// application does, not by what the server sends; a write blocked past
+    /// the write timeout ends the link and frees it.
+    pub(crate) fn write(&self, frame: Vec<u8>) {
+        let _ = self.writer.send(Outgoing::Frame(frame));
+    }
+
+    /// Queues a keep-alive ack unless one is already waiting to be written:
+    /// a server flooding requests cannot grow the queue.
+    pub(crate) fn ack_keep_alive(&self) {
+        if !self.ack_pending.swap(true, Ordering::SeqCst) {
+            let _ = self.writer.send(Outgoing::KeepAliveAck);
+        }
+    }
+}
+
+impl Drop for LinkIo {
+    fn drop(&mut self) {
+        // Whatever ends the link (loss, refusal, shutdown, a panic
+        // unwinding the core) also ends the reader and writer threads.
+        self.gate.close();
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
 /// Runs `body`, turning a panic into a `Panicked` report to the core.
-fn guarded(gen: u64, core: Sender<Input>, body: impl FnOnce()) {
+fn guarded(link: LinkId, core: Sender<Input>, body: impl FnOnce()) {
     if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
         let _ = core.send(Input::Conn {
-            gen,
+            link,
             event: ConnEvent::Panicked(panic_text(&*payload)),
         });
     }
 }
 
-/// One connection attempt, as the core asks for it.
+/// One connection attempt, as the session asks for it.
 pub(crate) struct Attempt {
-    pub gen: u64,
+    pub link: LinkId,
     /// `host:port`.
     pub target: String,
     pub connect_timeout: Duration,
     /// A write blocked this long is a link loss (a server that stopped
     /// reading); `None` = no limit.
     pub write_timeout: Option<Duration>,
-    /// Written before anything else, the ack of a keep-alive request
-    /// included: the `LoginReq` (PROTOCOL 4.2).
-    pub first_frame: Vec<u8>,
 }
 
 /// Starts a connection attempt in its own thread; the handle is joined when
 /// the engine is freed.
 pub(crate) fn spawn(attempt: Attempt, core: Sender<Input>) -> Option<thread::JoinHandle<()>> {
-    let gen = attempt.gen;
+    let link = attempt.link;
     let core2 = core.clone();
     let spawned = thread::Builder::new()
-        .name(format!("ivrconf-conn-{gen}"))
+        .name(format!("ivrconf-conn-{link}"))
         .spawn(move || {
             let guard = core.clone();
-            guarded(gen, guard, || run(attempt, &core))
+            guarded(link, guard, || run(attempt, &core))
         });
     match spawned {
         Ok(handle) => Some(handle),
         Err(e) => {
             let event = ConnEvent::ConnectFailed(format!("cannot spawn thread: {e}"));
-            let _ = core2.send(Input::Conn { gen, event });
+            let _ = core2.send(Input::Conn { link, event });
             None
         }
     }
@@ -96,8 +144,8 @@ fn connect(target: &str, timeout: Duration) -> Result<TcpStream, String> {
 }
 
 fn run(attempt: Attempt, core: &Sender<Input>) {
-    let gen = attempt.gen;
-    let report = |event| core.send(Input::Conn { gen, event }).is_ok();
+    let link = attempt.link;
+    let report = |event| core.send(Input::Conn { link, event }).is_ok();
     let stream = match connect(&attempt.target, attempt.connect_timeout) {
         Ok(s) => s,
         Err(e) => {
@@ -107,7 +155,7 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
     };
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(attempt.write_timeout);
-    let (writer_tx, writer_rx) = unbounded::<Vec<u8>>();
+    let (writer_tx, writer_rx) = unbounded::<Outgoing>();
     let (for_writer, for_core) = match (stream.try_clone(), stream.try_clone()) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
@@ -117,16 +165,15 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
             return;
         }
     };
-    // Queued before the reader starts, so nothing (not even a keep-alive
-    // ack) can be written ahead of it.
-    let _ = writer_tx.send(attempt.first_frame);
+    let ack_pending = Arc::new(AtomicBool::new(false));
     let core_w = core.clone();
+    let ack_w = ack_pending.clone();
     let writer = thread::Builder::new()
-        .name(format!("ivrconf-write-{gen}"))
+        .name(format!("ivrconf-write-{link}"))
         .spawn(move || {
             let guard = core_w.clone();
-            guarded(gen, guard, || {
-                write_loop(gen, for_writer, writer_rx, core_w)
+            guarded(link, guard, || {
+                write_loop(link, for_writer, writer_rx, &ack_w, core_w)
             })
         });
     let writer = match writer {
@@ -138,23 +185,30 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
             return;
         }
     };
-    if report(ConnEvent::Connected {
+    let gate = Arc::new(ReadGate::default());
+    let io = LinkIo {
+        link,
         stream: for_core,
-        writer: writer_tx.clone(),
-    }) {
-        read_loop(stream, &writer_tx, report);
+        writer: writer_tx,
+        ack_pending,
+        gate: gate.clone(),
+    };
+    // Reported before the first read, so the core has queued the LoginReq
+    // before it can see (and answer) anything the server sends.
+    if report(ConnEvent::Connected(io)) {
+        read_loop(stream, &gate, report);
     }
-    // The writer ends once the core has dropped its sender too (it closes
-    // the link after our report); joining it here lets the engine join
-    // just this thread.
-    drop(writer_tx);
+    // The writer ends once the core has dropped the link (it closes it
+    // after our report); joining it here lets the engine join just this
+    // thread.
     let _ = writer.join();
 }
 
-fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(ConnEvent) -> bool) {
+fn read_loop(mut stream: TcpStream, gate: &ReadGate, report: impl Fn(ConnEvent) -> bool) {
     let mut reader = FrameReader::new();
     let mut buf = vec![0u8; 64 * 1024];
-    loop {
+    // Waiting here (not reading) is what pushes back on the server.
+    while gate.enter() {
         let n = match stream.read(&mut buf) {
             Ok(0) => {
                 let left = reader.buffered_len();
@@ -167,7 +221,10 @@ fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(Co
                 return;
             }
             Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                gate.batch_done();
+                continue;
+            }
             Err(e) => {
                 report(ConnEvent::Closed(format!("read error: {e}")));
                 return;
@@ -177,15 +234,7 @@ fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(Co
         let mut items = Vec::new();
         let mut dead = false;
         for item in reader.by_ref() {
-            match &item {
-                // Answered here, at once, before the core even sees it
-                // (PROTOCOL 1.7): the ack must not wait behind other work.
-                Ok(Inbound::KeepAliveRequest { .. }) => {
-                    let _ = writer.send(KEEPALIVE_ACK.to_vec());
-                }
-                Err(_) => dead = true,
-                Ok(_) => {}
-            }
+            dead = item.is_err();
             items.push(item);
             if dead {
                 break;
@@ -197,12 +246,35 @@ fn read_loop(mut stream: TcpStream, writer: &Sender<Vec<u8>>, report: impl Fn(Co
     }
 }
 
-fn write_loop(gen: u64, mut stream: TcpStream, rx: Receiver<Vec<u8>>, core: Sender<Input>) {
-    while let Ok(frame) = rx.recv() {
-        if let Err(e) = stream.write_all(&frame) {
+fn write_loop(
+    link: LinkId,
+    mut stream: TcpStream,
+    rx: Receiver<Outgoing>,
+    ack_pending: &AtomicBool,
+    core: Sender<Input>,
+) {
+    while let Ok(item) = rx.recv() {
+        let written = match &item {
+            Outgoing::Frame(frame) => stream.write_all(frame),
+            Outgoing::KeepAliveAck => {
+                // Cleared before writing: a request that arrives while this
+                // ack is on its way gets an ack of its own.
+                ack_pending.store(false, Ordering::SeqCst);
+                stream.write_all(&KEEPALIVE_ACK)
+            }
+        };
+        if let Err(e) = written {
+            let why = if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) {
+                format!("write error: the server is not reading ({e})")
+            } else {
+                format!("write error: {e}")
+            };
             let _ = core.send(Input::Conn {
-                gen,
-                event: ConnEvent::Closed(format!("write error: {e}")),
+                link,
+                event: ConnEvent::Closed(why),
             });
             return;
         }

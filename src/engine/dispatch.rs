@@ -15,10 +15,12 @@ use parking_lot::{Condvar, Mutex};
 
 use super::config::LogLevel;
 use super::event::Event;
+use super::Taken;
 
 /// Application event callback (Rust form; the C API wraps its function
-/// pointer in one of these).
-pub type EventFn = Box<dyn FnMut(&Event) + Send>;
+/// pointer in one of these). Each event is moved into it: the callback owns
+/// it and keeps or takes it apart without a copy.
+pub type EventFn = Box<dyn FnMut(Event) + Send>;
 /// Application log callback.
 pub type LogFn = Box<dyn FnMut(LogLevel, &str) + Send>;
 /// Run once, after the last callback.
@@ -109,6 +111,7 @@ pub(crate) fn run(
     mut handlers: Handlers,
     poll: Arc<PollQueue>,
     on_free: Arc<Mutex<Option<FreeFn>>>,
+    taken: Taken,
 ) {
     while let Ok(item) = rx.recv() {
         match item {
@@ -116,14 +119,18 @@ pub(crate) fn run(
                 // A panicking Rust callback must not kill the dispatcher:
                 // later events (and on_free) are still owed to the application.
                 Some(f) => {
-                    let _ = catch_unwind(AssertUnwindSafe(|| f(&event)));
+                    let _ = catch_unwind(AssertUnwindSafe(|| f(event)));
+                    taken.one();
                 }
+                // Taken when `next_event` returns it (or when the queue is
+                // discarded at free, when nothing counts any more).
                 None => poll.push(event),
             },
             Item::Log(level, text) => {
                 if let Some(f) = handlers.on_log.as_mut() {
                     let _ = catch_unwind(AssertUnwindSafe(|| f(level, &text)));
                 }
+                taken.one();
             }
             Item::Seal => poll.seal(),
             Item::Stop => break,

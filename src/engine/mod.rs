@@ -10,6 +10,7 @@
 //! writer (`conn`). API calls send a command to the core and wait for its
 //! answer, which never depends on the network or on the application.
 
+mod backlog;
 pub mod config;
 mod conn;
 mod core;
@@ -26,12 +27,13 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded, Sender};
 use parking_lot::{Condvar, Mutex};
 
+use self::backlog::{Backlog, Outbox};
 pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
-use self::core::{ApiCmd, ApiReply, ApiValue, Core, Input};
+use self::core::{Core, Input, Request};
 pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
 use self::dispatch::{Item, PollQueue, Polled};
 pub use self::event::{Event, EventKind};
-use crate::flow::{CallState, OpId, OpKind, Refusal};
+use crate::flow::{CallState, Flow, Millis, OpId, OpKind, Refusal};
 use crate::wire::KeyValue;
 
 /// Why an API call was not carried out.
@@ -81,7 +83,7 @@ impl From<ConfigError> for StartError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::Refused(r) => write!(f, "{r:?}"),
+            ApiError::Refused(r) => r.fmt(f),
             ApiError::ShutDown => f.write_str("the engine has been shut down"),
             ApiError::Dead => f.write_str("the engine's core thread has failed"),
             ApiError::Timeout => f.write_str("timed out"),
@@ -104,6 +106,21 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic payload".into())
 }
 
+/// Counts items out of the backlog as the application takes them, and asks
+/// the core to read again when it has caught up.
+pub(crate) struct Taken {
+    backlog: Arc<Backlog>,
+    input: Sender<Input>,
+}
+
+impl Taken {
+    pub(crate) fn one(&self) {
+        if self.backlog.taken() {
+            let _ = self.input.send(Input::Resume);
+        }
+    }
+}
+
 /// State other threads must read without asking the core.
 pub(crate) struct Shared {
     ready: Mutex<bool>,
@@ -116,6 +133,8 @@ pub(crate) struct Shared {
     shutting_down: Mutex<()>,
     /// Connection threads, joined when the engine is freed.
     pub(crate) conn_threads: Mutex<Vec<JoinHandle<()>>>,
+    /// What the application has not taken yet (back-pressure).
+    pub(crate) backlog: Arc<Backlog>,
 }
 
 impl Shared {
@@ -130,7 +149,7 @@ impl Shared {
 pub struct Engine {
     shared: Arc<Shared>,
     input: Sender<Input>,
-    dispatch: Sender<Item>,
+    outbox: Outbox,
     poll: Arc<PollQueue>,
     poll_mode: bool,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -151,6 +170,7 @@ impl Engine {
             dispatcher: OnceLock::new(),
             shutting_down: Mutex::new(()),
             conn_threads: Mutex::new(Vec::new()),
+            backlog: Arc::new(Backlog::new(config.event_queue_max)),
         });
         let poll_mode = handlers.on_event.is_none();
         let poll = Arc::new(PollQueue::default());
@@ -158,22 +178,22 @@ impl Engine {
         let (dispatch_tx, dispatch_rx) = unbounded();
         let (input_tx, input_rx) = unbounded();
 
+        let outbox = Outbox::new(dispatch_tx.clone(), shared.backlog.clone());
         let poll2 = poll.clone();
         let on_free2 = on_free.clone();
+        let taken = Taken {
+            backlog: shared.backlog.clone(),
+            input: input_tx.clone(),
+        };
         let dispatcher = thread::Builder::new()
             .name("ivrconf-dispatch".into())
-            .spawn(move || dispatch::run(dispatch_rx, handlers, poll2, on_free2))
+            .spawn(move || dispatch::run(dispatch_rx, handlers, poll2, on_free2, taken))
             .map_err(StartError::Thread)?;
         let _ = shared.dispatcher.set(dispatcher.thread().id());
 
-        let core = Core::new(
-            config,
-            shared.clone(),
-            dispatch_tx.clone(),
-            input_tx.clone(),
-        );
+        let core = Core::new(config, shared.clone(), outbox.clone(), input_tx.clone());
         let shared2 = shared.clone();
-        let dispatch2 = dispatch_tx.clone();
+        let outbox2 = outbox.clone();
         let core_thread = thread::Builder::new()
             .name("ivrconf-core".into())
             .spawn(move || {
@@ -183,11 +203,11 @@ impl Engine {
                     shared2.dead.store(true, Ordering::SeqCst);
                     shared2.set_ready(false);
                     let what = panic_text(&*payload);
-                    let _ = dispatch2.send(Item::Event(Event::EngineError {
+                    outbox2.event(Event::EngineError {
                         text: format!("core thread failed: {what}"),
-                    }));
+                    });
                     // Poll readers must not wait for events that cannot come.
-                    let _ = dispatch2.send(Item::Seal);
+                    outbox2.control(Item::Seal);
                 }
             });
         let core_thread = match core_thread {
@@ -195,7 +215,7 @@ impl Engine {
             Err(e) => {
                 // Not started: the application keeps its userdata.
                 on_free.lock().take();
-                let _ = dispatch_tx.send(Item::Stop);
+                outbox.control(Item::Stop);
                 let _ = dispatcher.join();
                 return Err(StartError::Thread(e));
             }
@@ -203,7 +223,7 @@ impl Engine {
         Ok(Engine {
             shared,
             input: input_tx,
-            dispatch: dispatch_tx,
+            outbox,
             poll,
             poll_mode,
             threads: Mutex::new(vec![core_thread, dispatcher]),
@@ -221,10 +241,18 @@ impl Engine {
         }
     }
 
-    fn ask(&self, cmd: ApiCmd) -> Result<ApiValue, ApiError> {
+    /// Runs `request` on the core thread against the flow machine and
+    /// waits for its answer: the one way every API call reaches the core.
+    fn ask<T: Send + 'static>(
+        &self,
+        request: impl FnOnce(&mut Flow, Millis) -> Result<T, Refusal> + Send + 'static,
+    ) -> Result<T, ApiError> {
         self.gate()?;
-        let (tx, rx) = bounded::<ApiReply>(1);
-        if self.input.send(Input::Api(cmd, tx)).is_err() {
+        let (tx, rx) = bounded::<Result<T, Refusal>>(1);
+        let request: Request = Box::new(move |flow, now| {
+            let _ = tx.send(request(flow, now));
+        });
+        if self.input.send(Input::Api(request)).is_err() {
             return Err(self.gone());
         }
         match rx.recv() {
@@ -275,41 +303,29 @@ impl Engine {
         ani: Option<&str>,
         udata: Vec<KeyValue>,
     ) -> Result<(), ApiError> {
-        self.ask(ApiCmd::CallNew {
-            call_id: call_id.into(),
-            called_num: called_num.into(),
-            dnis: dnis.map(Into::into),
-            ani: ani.map(Into::into),
-            udata,
+        let (id, called) = (call_id.to_string(), called_num.to_string());
+        let (dnis, ani) = (dnis.map(str::to_string), ani.map(str::to_string));
+        self.ask(move |flow, now| {
+            flow.call_new(now, &id, &called, dnis.as_deref(), ani.as_deref(), udata)
         })
-        .map(|_| ())
     }
 
     /// Ends a call (`EndCall`, or locally when not logged in).
     pub fn call_end(&self, call_id: &str) -> Result<(), ApiError> {
-        self.ask(ApiCmd::CallEnd {
-            call_id: call_id.into(),
-        })
-        .map(|_| ())
+        let id = call_id.to_string();
+        self.ask(move |flow, now| flow.call_end(now, &id))
     }
 
     /// The call's current state.
     pub fn call_state(&self, call_id: &str) -> Result<CallState, ApiError> {
-        match self.ask(ApiCmd::CallState {
-            call_id: call_id.into(),
-        })? {
-            ApiValue::State(s) => Ok(s),
-            _ => Err(ApiError::Dead),
-        }
+        let id = call_id.to_string();
+        self.ask(move |flow, _| flow.call_state(&id))
     }
 
     /// Whether `kind` may start now, or the refusal it would get.
     pub fn call_can(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
-        self.ask(ApiCmd::Can {
-            call_id: call_id.into(),
-            kind,
-        })
-        .map(|_| ())
+        let id = call_id.to_string();
+        self.ask(move |flow, _| flow.can(&id, kind))
     }
 
     /// Starts a one-step or consult conference/transfer; returns its op id.
@@ -320,32 +336,20 @@ impl Engine {
         dest: &str,
         udata: Vec<KeyValue>,
     ) -> Result<OpId, ApiError> {
-        match self.ask(ApiCmd::Start {
-            call_id: call_id.into(),
-            kind,
-            dest: dest.into(),
-            udata,
-        })? {
-            ApiValue::Op(id) => Ok(id),
-            _ => Err(ApiError::Dead),
-        }
+        let (id, dest) = (call_id.to_string(), dest.to_string());
+        self.ask(move |flow, now| flow.start(now, &id, kind, &dest, udata))
     }
 
     /// Completes the consult op (`kind`: conference or transfer complete).
     pub fn complete(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
-        self.ask(ApiCmd::Complete {
-            call_id: call_id.into(),
-            kind,
-        })
-        .map(|_| ())
+        let id = call_id.to_string();
+        self.ask(move |flow, now| flow.complete(now, &id, kind))
     }
 
     /// Cancels the consult op (`RetrieveCall`).
     pub fn consult_cancel(&self, call_id: &str) -> Result<(), ApiError> {
-        self.ask(ApiCmd::Cancel {
-            call_id: call_id.into(),
-        })
-        .map(|_| ())
+        let id = call_id.to_string();
+        self.ask(move |flow, now| flow.consult_cancel(now, &id))
     }
 
     /// Poll mode: the oldest event, waiting up to `timeout`. After
@@ -358,7 +362,14 @@ impl Engine {
             return Err(ApiError::InCallback);
         }
         match self.poll.pop(timeout) {
-            Polled::Event(e) => Ok(e),
+            Polled::Event(e) => {
+                Taken {
+                    backlog: self.shared.backlog.clone(),
+                    input: self.input.clone(),
+                }
+                .one();
+                Ok(e)
+            }
             Polled::Timeout => Err(ApiError::Timeout),
             Polled::Drained => Err(self.gone()),
         }
@@ -382,7 +393,7 @@ impl Engine {
             let _ = rx.recv();
         }
         // Queued behind the CANCELLED events the core just emitted.
-        let _ = self.dispatch.send(Item::Seal);
+        self.outbox.control(Item::Seal);
         Ok(())
     }
 
@@ -414,7 +425,7 @@ impl Engine {
             return;
         }
         self.begin_free();
-        let _ = self.dispatch.send(Item::Stop);
+        self.outbox.control(Item::Stop);
         let mut threads = std::mem::take(&mut *self.threads.lock());
         threads.append(&mut self.shared.conn_threads.lock());
         if self.in_callback() {

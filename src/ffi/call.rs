@@ -4,58 +4,11 @@
 use std::ffi::c_char;
 
 use super::args::{ivrconf_kv, kv_arg, kv_non_null, non_null, opt_str_arg, str_arg};
-use super::boundary::fail;
-use super::engine::{api_fail, engine_ref, ivrconf_engine};
+use super::boundary::Failure;
+use super::engine::{engine_arg, engine_error, ivrconf_engine};
 use super::event::ivrconf_op_id;
 use super::result::*;
-use crate::engine::{ApiError, Engine};
 use crate::flow::OpKind;
-
-macro_rules! try_code {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(code) => return code,
-        }
-    };
-}
-
-/// Why a per-call function failed: a code already decided (NULL, UTF-8...)
-/// or the engine's refusal, which becomes a code naming the call.
-enum Failure {
-    Code(ivrconf_result),
-    Engine(ApiError),
-}
-
-impl From<ivrconf_result> for Failure {
-    fn from(code: ivrconf_result) -> Self {
-        Failure::Code(code)
-    }
-}
-
-impl From<ApiError> for Failure {
-    fn from(err: ApiError) -> Self {
-        Failure::Engine(err)
-    }
-}
-
-/// The common part of every per-call function, run after its NULL checks
-/// (so NULL keeps precedence): reads the call id, runs `body` with the
-/// engine and the id, and turns a failure into its code and last error.
-fn per_call(
-    e: *mut ivrconf_engine,
-    call_id: *const c_char,
-    body: impl FnOnce(&Engine, &str) -> Result<(), Failure>,
-) -> ivrconf_result {
-    let engine = try_code!(engine_ref(e));
-    // SAFETY: checked non-NULL by the caller; NUL-terminated per contract.
-    let id = try_code!(unsafe { str_arg(call_id, "call_id") });
-    match body(&engine, id) {
-        Ok(()) => IVRCONF_OK,
-        Err(Failure::Code(code)) => code,
-        Err(Failure::Engine(err)) => api_fail(err, Some(id)),
-    }
-}
 
 /// Announces a call on an IVR port (`NewCall`). `call_id` is chosen by the
 /// driver (1-64 printable Latin-1 characters, unique among live calls);
@@ -71,25 +24,31 @@ pub extern "C" fn ivrconf_call_new(
     udata: *const ivrconf_kv,
     udata_len: usize,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id"), (called_num.is_null(), "called_num")]));
-        // SAFETY: pointers valid per the API contract (NULL handled inside).
-        try_code!(unsafe { kv_non_null(udata, udata_len) });
-        per_call(e, call_id, |engine, id| {
-            // SAFETY: as above.
-            let (num, dnis, ani, kv) = unsafe {
-                (
-                    str_arg(called_num, "called_num")?,
-                    opt_str_arg(dnis, "dnis")?,
-                    opt_str_arg(ani, "ani")?,
-                    kv_arg(udata, udata_len)?,
-                )
-            };
-            let dnis = dnis.filter(|s| !s.is_empty());
-            let ani = ani.filter(|s| !s.is_empty());
-            Ok(engine.call_new(id, num, dnis, ani, kv)?)
-        })
-    }
+    ffi_boundary!(ivrconf_call_new, {
+        non_null(&[
+            (e.is_null(), "engine"),
+            (call_id.is_null(), "call_id"),
+            (called_num.is_null(), "called_num"),
+        ])?;
+        // SAFETY: every pointer NULL or valid per the API contract.
+        unsafe { kv_non_null(udata, udata_len) }?;
+        // SAFETY: as above.
+        let (engine, id, num, dnis, ani, kv) = unsafe {
+            (
+                engine_arg(e)?,
+                str_arg(call_id, "call_id")?,
+                str_arg(called_num, "called_num")?,
+                opt_str_arg(dnis, "dnis")?,
+                opt_str_arg(ani, "ani")?,
+                kv_arg(udata, udata_len)?,
+            )
+        };
+        let dnis = dnis.filter(|s| !s.is_empty());
+        let ani = ani.filter(|s| !s.is_empty());
+        engine
+            .call_new(id, num, dnis, ani, kv)
+            .map_err(engine_error(Some(id)))
+    })
 }
 
 /// Ends a call: sends `EndCall` (or ends it locally when not logged in); an
@@ -100,10 +59,12 @@ pub extern "C" fn ivrconf_call_end(
     e: *mut ivrconf_engine,
     call_id: *const c_char,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")]));
-        per_call(e, call_id, |engine, id| Ok(engine.call_end(id)?))
-    }
+    ffi_boundary!(ivrconf_call_end, {
+        non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")])?;
+        // SAFETY: a live handle and a NUL-terminated string (the API contract).
+        let (engine, id) = unsafe { (engine_arg(e)?, str_arg(call_id, "call_id")?) };
+        engine.call_end(id).map_err(engine_error(Some(id)))
+    })
 }
 
 /// The call's current state (`IVRCONF_CALL_STATE_*`), from local state
@@ -114,15 +75,19 @@ pub extern "C" fn ivrconf_call_state(
     call_id: *const c_char,
     state_out: *mut u32,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id"), (state_out.is_null(), "state_out")]));
-        per_call(e, call_id, |engine, id| {
-            let state = engine.call_state(id)?;
-            // SAFETY: checked non-NULL.
-            unsafe { *state_out = state as u32 };
-            Ok(())
-        })
-    }
+    ffi_boundary!(ivrconf_call_state, {
+        non_null(&[
+            (e.is_null(), "engine"),
+            (call_id.is_null(), "call_id"),
+            (state_out.is_null(), "state_out"),
+        ])?;
+        // SAFETY: a live handle and a NUL-terminated string (the API contract).
+        let (engine, id) = unsafe { (engine_arg(e)?, str_arg(call_id, "call_id")?) };
+        let state = engine.call_state(id).map_err(engine_error(Some(id)))?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { *state_out = state as u32 };
+        Ok(())
+    })
 }
 
 /// `IVRCONF_OK` when `op_kind` (`IVRCONF_OP_*`) may start now, else the code
@@ -134,17 +99,22 @@ pub extern "C" fn ivrconf_call_can(
     call_id: *const c_char,
     op_kind: u32,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        try_code!(non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")]));
-        per_call(e, call_id, |engine, id| {
-            let Some(kind) = OpKind::from_u32(op_kind) else {
-                return Err(fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("unknown op kind {op_kind}")).into());
-            };
-            Ok(engine.call_can(id, kind)?)
-        })
-    }
+    ffi_boundary!(ivrconf_call_can, {
+        non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")])?;
+        // SAFETY: a live handle and a NUL-terminated string (the API contract).
+        let (engine, id) = unsafe { (engine_arg(e)?, str_arg(call_id, "call_id")?) };
+        let kind = OpKind::from_u32(op_kind).ok_or_else(|| {
+            Failure::new(
+                IVRCONF_ERR_INVALID_ARGUMENT,
+                format!("unknown op kind {op_kind}"),
+            )
+        })?;
+        engine.call_can(id, kind).map_err(engine_error(Some(id)))
+    })
 }
 
+/// The body of the four functions that start an operation (they differ in
+/// `kind` only).
 fn start(
     e: *mut ivrconf_engine,
     call_id: *const c_char,
@@ -153,38 +123,47 @@ fn start(
     udata_len: usize,
     op_out: *mut ivrconf_op_id,
     kind: OpKind,
-) -> ivrconf_result {
-    try_code!(non_null(&[
+) -> Result<(), Failure> {
+    non_null(&[
         (e.is_null(), "engine"),
         (call_id.is_null(), "call_id"),
         (dest.is_null(), "dest"),
         (op_out.is_null(), "op_out"),
-    ]));
-    // SAFETY: pointers valid per the API contract.
-    try_code!(unsafe { kv_non_null(udata, udata_len) });
-    per_call(e, call_id, |engine, id| {
-        // SAFETY: as above.
-        let (dest, kv) = unsafe { (str_arg(dest, "dest")?, kv_arg(udata, udata_len)?) };
-        let op = engine.start(id, kind, dest, kv)?;
-        // SAFETY: checked non-NULL.
-        unsafe { *op_out = op };
-        Ok(())
-    })
+    ])?;
+    // SAFETY: every pointer NULL or valid per the API contract.
+    unsafe { kv_non_null(udata, udata_len) }?;
+    // SAFETY: as above.
+    let (engine, id, dest, kv) = unsafe {
+        (
+            engine_arg(e)?,
+            str_arg(call_id, "call_id")?,
+            str_arg(dest, "dest")?,
+            kv_arg(udata, udata_len)?,
+        )
+    };
+    let op = engine
+        .start(id, kind, dest, kv)
+        .map_err(engine_error(Some(id)))?;
+    // SAFETY: checked non-NULL; writable per the contract.
+    unsafe { *op_out = op };
+    Ok(())
 }
 
+/// The body of the three functions that continue a consult: complete it
+/// (`kind` a `*Complete`) or cancel it.
 fn continue_consult(
     e: *mut ivrconf_engine,
     call_id: *const c_char,
     kind: OpKind,
-) -> ivrconf_result {
-    try_code!(non_null(&[
-        (e.is_null(), "engine"),
-        (call_id.is_null(), "call_id")
-    ]));
-    per_call(e, call_id, |engine, id| match kind {
-        OpKind::ConsultCancel => Ok(engine.consult_cancel(id)?),
-        _ => Ok(engine.complete(id, kind)?),
-    })
+) -> Result<(), Failure> {
+    non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")])?;
+    // SAFETY: a live handle and a NUL-terminated string (the API contract).
+    let (engine, id) = unsafe { (engine_arg(e)?, str_arg(call_id, "call_id")?) };
+    match kind {
+        OpKind::ConsultCancel => engine.consult_cancel(id),
+        _ => engine.complete(id, kind),
+    }
+    .map_err(engine_error(Some(id)))
 }
 
 /// One-step conference (`OneStepConf`): adds `dest` to the call. The op id
@@ -198,7 +177,17 @@ pub extern "C" fn ivrconf_conference_one_step(
     udata_len: usize,
     op_out: *mut ivrconf_op_id,
 ) -> ivrconf_result {
-    ffi_boundary! { start(e, call_id, dest, udata, udata_len, op_out, OpKind::ConferenceOneStep) }
+    ffi_boundary!(ivrconf_conference_one_step, {
+        start(
+            e,
+            call_id,
+            dest,
+            udata,
+            udata_len,
+            op_out,
+            OpKind::ConferenceOneStep,
+        )
+    })
 }
 
 /// Consult conference (`InitConf`): holds the caller and dials `dest`;
@@ -212,7 +201,17 @@ pub extern "C" fn ivrconf_conference_init(
     udata_len: usize,
     op_out: *mut ivrconf_op_id,
 ) -> ivrconf_result {
-    ffi_boundary! { start(e, call_id, dest, udata, udata_len, op_out, OpKind::ConferenceConsult) }
+    ffi_boundary!(ivrconf_conference_init, {
+        start(
+            e,
+            call_id,
+            dest,
+            udata,
+            udata_len,
+            op_out,
+            OpKind::ConferenceConsult,
+        )
+    })
 }
 
 /// Completes the consult conference (`CompleteConf`); allowed before the
@@ -222,7 +221,9 @@ pub extern "C" fn ivrconf_conference_complete(
     e: *mut ivrconf_engine,
     call_id: *const c_char,
 ) -> ivrconf_result {
-    ffi_boundary! { continue_consult(e, call_id, OpKind::ConferenceComplete) }
+    ffi_boundary!(ivrconf_conference_complete, {
+        continue_consult(e, call_id, OpKind::ConferenceComplete)
+    })
 }
 
 /// One-step (blind) transfer (`OneStepXfer`) to `dest`.
@@ -235,7 +236,17 @@ pub extern "C" fn ivrconf_transfer_one_step(
     udata_len: usize,
     op_out: *mut ivrconf_op_id,
 ) -> ivrconf_result {
-    ffi_boundary! { start(e, call_id, dest, udata, udata_len, op_out, OpKind::TransferOneStep) }
+    ffi_boundary!(ivrconf_transfer_one_step, {
+        start(
+            e,
+            call_id,
+            dest,
+            udata,
+            udata_len,
+            op_out,
+            OpKind::TransferOneStep,
+        )
+    })
 }
 
 /// Consult transfer (`InitXfer`): holds the caller and dials `dest`;
@@ -249,7 +260,17 @@ pub extern "C" fn ivrconf_transfer_init(
     udata_len: usize,
     op_out: *mut ivrconf_op_id,
 ) -> ivrconf_result {
-    ffi_boundary! { start(e, call_id, dest, udata, udata_len, op_out, OpKind::TransferConsult) }
+    ffi_boundary!(ivrconf_transfer_init, {
+        start(
+            e,
+            call_id,
+            dest,
+            udata,
+            udata_len,
+            op_out,
+            OpKind::TransferConsult,
+        )
+    })
 }
 
 /// Completes the consult transfer (`CompleteXfer`). No new op id.
@@ -258,7 +279,9 @@ pub extern "C" fn ivrconf_transfer_complete(
     e: *mut ivrconf_engine,
     call_id: *const c_char,
 ) -> ivrconf_result {
-    ffi_boundary! { continue_consult(e, call_id, OpKind::TransferComplete) }
+    ffi_boundary!(ivrconf_transfer_complete, {
+        continue_consult(e, call_id, OpKind::TransferComplete)
+    })
 }
 
 /// Cancels the consult in progress (`RetrieveCall`); the op ends `CANCELLED`
@@ -268,5 +291,7 @@ pub extern "C" fn ivrconf_consult_cancel(
     e: *mut ivrconf_engine,
     call_id: *const c_char,
 ) -> ivrconf_result {
-    ffi_boundary! { continue_consult(e, call_id, OpKind::ConsultCancel) }
+    ffi_boundary!(ivrconf_consult_cancel, {
+        continue_consult(e, call_id, OpKind::ConsultCancel)
+    })
 }

@@ -4,8 +4,8 @@
 
 use std::ffi::c_char;
 
-use super::args::{non_null, str_arg};
-use super::boundary::fail;
+use super::args::{handle_mut_arg, non_null, str_arg};
+use super::boundary::Failure;
 use super::result::*;
 use crate::engine::{Config, ConfigError};
 
@@ -18,15 +18,15 @@ pub struct ivrconf_config {
 /// Creates a configuration with every default of the contract.
 #[no_mangle]
 pub extern "C" fn ivrconf_config_new(out: *mut *mut ivrconf_config) -> ivrconf_result {
-    ffi_boundary! {
-        if let Err(code) = non_null(&[(out.is_null(), "out")]) {
-            return code;
-        }
-        let cfg = Box::new(ivrconf_config { inner: Config::default() });
+    ffi_boundary!(ivrconf_config_new, {
+        non_null(&[(out.is_null(), "out")])?;
+        let cfg = Box::new(ivrconf_config {
+            inner: Config::default(),
+        });
         // SAFETY: checked non-NULL; the caller gives a writable pointer.
         unsafe { *out = Box::into_raw(cfg) };
-        IVRCONF_OK
-    }
+        Ok(())
+    })
 }
 
 /// Sets `key` to `value` (text). Unknown key: `IVRCONF_ERR_UNKNOWN_KEY`; a
@@ -38,38 +38,36 @@ pub extern "C" fn ivrconf_config_set(
     key: *const c_char,
     value: *const c_char,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        if let Err(code) = non_null(&[(cfg.is_null(), "cfg"), (key.is_null(), "key"), (value.is_null(), "value")]) {
-            return code;
-        }
-        // SAFETY: non-NULL, NUL-terminated per the API contract.
-        let key = match unsafe { str_arg(key, "key") } {
-            Ok(k) => k,
-            Err(c) => return c,
-        };
+    ffi_boundary!(ivrconf_config_set, {
+        non_null(&[
+            (cfg.is_null(), "cfg"),
+            (key.is_null(), "key"),
+            (value.is_null(), "value"),
+        ])?;
+        // SAFETY: a live config from ivrconf_config_new used by one thread,
+        // and NUL-terminated strings (the API contract).
+        let (cfg, key) = unsafe { (handle_mut_arg(cfg, "cfg")?, str_arg(key, "key")?) };
         // SAFETY: as above.
-        let value = match unsafe { str_arg(value, &format!("value for config key '{key}'")) } {
-            Ok(v) => v,
-            Err(c) => return c,
-        };
-        // SAFETY: a live config from ivrconf_config_new, used by one thread.
-        let cfg = unsafe { &mut *cfg };
-        match cfg.inner.set(key, value) {
-            Ok(()) => IVRCONF_OK,
-            Err(e @ ConfigError::UnknownKey(_)) => fail(IVRCONF_ERR_UNKNOWN_KEY, e.to_string()),
-            Err(e @ ConfigError::InvalidValue { .. }) => fail(IVRCONF_ERR_INVALID_ARGUMENT, e.to_string()),
-            Err(e @ ConfigError::Inconsistent(_)) => fail(IVRCONF_ERR_CONFIG, e.to_string()),
-        }
-    }
+        let value = unsafe { str_arg(value, &format!("value for config key '{key}'")) }?;
+        cfg.inner.set(key, value).map_err(|e| {
+            let code = match e {
+                ConfigError::UnknownKey(_) => IVRCONF_ERR_UNKNOWN_KEY,
+                ConfigError::InvalidValue { .. } => IVRCONF_ERR_INVALID_ARGUMENT,
+                ConfigError::Inconsistent(_) => IVRCONF_ERR_CONFIG,
+            };
+            Failure::new(code, e.to_string())
+        })
+    })
 }
 
 /// Frees a configuration; NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ivrconf_config_free(cfg: *mut ivrconf_config) {
-    ffi_boundary_or! { (), {
+    ffi_boundary!(ivrconf_config_free, {
         if !cfg.is_null() {
             // SAFETY: created by ivrconf_config_new and not freed before.
             drop(unsafe { Box::from_raw(cfg) });
         }
-    }}
+        Ok(())
+    })
 }

@@ -6,12 +6,14 @@
 use std::ffi::{c_char, c_void, CString};
 use std::time::Duration;
 
-use super::args::non_null;
-use super::boundary::fail;
+use super::args::{handle_arg, non_null};
+use super::boundary::Failure;
 use super::config::ivrconf_config;
 use super::event::ivrconf_event;
 use super::result::*;
-use crate::engine::{ApiError, Engine, Handlers, LogLevel, StartError};
+use crate::engine::{
+    ApiError, Engine, Event, EventFn, FreeFn, Handlers, LogFn, LogLevel, StartError,
+};
 use crate::flow::Refusal;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -61,51 +63,62 @@ struct UserData(*mut c_void);
 // passing it) that its callbacks may use it from the dispatcher thread.
 unsafe impl Send for UserData {}
 
-/// Maps an engine error to its result code and last-error text.
-pub(crate) fn api_fail(err: ApiError, call_id: Option<&str>) -> ivrconf_result {
-    let who = call_id.map(|c| format!("call '{c}': ")).unwrap_or_default();
-    match err {
-        ApiError::Refused(r) => match r {
-            Refusal::InvalidArgument(why) => {
-                fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("{who}{why}"))
+/// Turns an engine error into its failure; the text names the call when
+/// there is one. Used as `.map_err(engine_error(Some(id)))`.
+pub(crate) fn engine_error(call_id: Option<&str>) -> impl FnOnce(ApiError) -> Failure + '_ {
+    move |err| {
+        let who = call_id.map(|c| format!("call '{c}': ")).unwrap_or_default();
+        match err {
+            ApiError::Refused(r) => match r {
+                Refusal::InvalidArgument(why) => {
+                    Failure::new(IVRCONF_ERR_INVALID_ARGUMENT, format!("{who}{why}"))
+                }
+                Refusal::UnknownCall => {
+                    Failure::new(IVRCONF_ERR_UNKNOWN_CALL, format!("{who}no such call"))
+                }
+                Refusal::CallExists => Failure::new(
+                    IVRCONF_ERR_CALL_EXISTS,
+                    format!("{who}a live call already has this id"),
+                ),
+                Refusal::NotConnected => Failure::new(
+                    IVRCONF_ERR_NOT_CONNECTED,
+                    format!("{who}not logged in to IVR Server"),
+                ),
+                Refusal::OperationPending => Failure::new(
+                    IVRCONF_ERR_OPERATION_PENDING,
+                    format!("{who}an operation is already in flight"),
+                ),
+                Refusal::InvalidState(why) => {
+                    Failure::new(IVRCONF_ERR_INVALID_STATE, format!("{who}{why}"))
+                }
+            },
+            ApiError::ShutDown => {
+                Failure::new(IVRCONF_ERR_SHUT_DOWN, "the engine has been shut down")
             }
-            Refusal::UnknownCall => fail(IVRCONF_ERR_UNKNOWN_CALL, format!("{who}no such call")),
-            Refusal::CallExists => fail(
-                IVRCONF_ERR_CALL_EXISTS,
-                format!("{who}a live call already has this id"),
+            ApiError::Dead => {
+                Failure::new(IVRCONF_ERR_PANIC, "the engine's core thread has failed")
+            }
+            ApiError::Timeout => Failure::new(IVRCONF_ERR_TIMEOUT, "timed out"),
+            ApiError::InCallback => Failure::new(
+                IVRCONF_ERR_INVALID_STATE,
+                "cannot be called from inside the engine's own callback",
             ),
-            Refusal::NotConnected => fail(
-                IVRCONF_ERR_NOT_CONNECTED,
-                format!("{who}not logged in to IVR Server"),
+            ApiError::CallbackMode => Failure::new(
+                IVRCONF_ERR_INVALID_STATE,
+                "for poll mode only; this engine has an event callback",
             ),
-            Refusal::OperationPending => fail(
-                IVRCONF_ERR_OPERATION_PENDING,
-                format!("{who}an operation is already in flight"),
-            ),
-            Refusal::InvalidState(why) => fail(IVRCONF_ERR_INVALID_STATE, format!("{who}{why}")),
-        },
-        ApiError::ShutDown => fail(IVRCONF_ERR_SHUT_DOWN, "the engine has been shut down"),
-        ApiError::Dead => fail(IVRCONF_ERR_PANIC, "the engine's core thread has failed"),
-        ApiError::Timeout => fail(IVRCONF_ERR_TIMEOUT, "timed out"),
-        ApiError::InCallback => fail(
-            IVRCONF_ERR_INVALID_STATE,
-            "ivrconf_engine_next_event cannot be called from inside the engine's own callback",
-        ),
-        ApiError::CallbackMode => fail(
-            IVRCONF_ERR_INVALID_STATE,
-            "ivrconf_engine_next_event is for poll mode; this engine has an event callback",
-        ),
+        }
     }
 }
 
-/// Borrows the engine behind a handle.
-pub(crate) fn engine_ref<'a>(e: *const ivrconf_engine) -> Result<InUse<'a>, ivrconf_result> {
-    if e.is_null() {
-        return Err(fail(IVRCONF_ERR_NULL_ARGUMENT, "engine is NULL"));
-    }
-    // SAFETY: a live handle from ivrconf_engine_new (the caller's contract:
-    // not used after ivrconf_engine_free has returned).
-    let handle = unsafe { &*e };
+/// Borrows the engine behind a handle for the length of one call.
+///
+/// # Safety
+/// `e` is NULL or a live handle from `ivrconf_engine_new` (the C caller's
+/// contract: not used after `ivrconf_engine_free` has returned).
+pub(crate) unsafe fn engine_arg<'a>(e: *const ivrconf_engine) -> Result<InUse<'a>, Failure> {
+    // SAFETY: forwarded contract.
+    let handle = unsafe { handle_arg(e, "engine") }?;
     handle.calls.fetch_add(1, Ordering::SeqCst);
     Ok(InUse { handle })
 }
@@ -124,21 +137,20 @@ pub extern "C" fn ivrconf_engine_new(
     free_userdata: ivrconf_free_fn,
     out: *mut *mut ivrconf_engine,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        if let Err(code) = non_null(&[(cfg.is_null(), "cfg"), (out.is_null(), "out")]) {
-            return code;
-        }
-        // SAFETY: a live config (caller's contract).
-        let config = unsafe { &(*cfg).inner }.clone();
+    ffi_boundary!(ivrconf_engine_new, {
+        non_null(&[(cfg.is_null(), "cfg"), (out.is_null(), "out")])?;
+        // SAFETY: a live config (the API contract).
+        let config = unsafe { handle_arg(cfg, "cfg") }?.inner.clone();
         let data = UserData(userdata);
         let handlers = Handlers {
             on_event: on_event.map(|f| {
-                Box::new(move |event: &crate::engine::Event| {
-                    let ev = ivrconf_event::new(event.clone());
+                Box::new(move |event: Event| {
+                    // The event moves into its C view: no copy per delivery.
+                    let ev = ivrconf_event::new(event);
                     let ud = data;
                     // SAFETY: the application's callback with its own pointer.
                     unsafe { f(ud.0, &ev) };
-                }) as crate::engine::EventFn
+                }) as EventFn
             }),
             on_log: on_log.map(|f| {
                 Box::new(move |level: LogLevel, text: &str| {
@@ -146,27 +158,28 @@ pub extern "C" fn ivrconf_engine_new(
                     let ud = data;
                     // SAFETY: as above.
                     unsafe { f(ud.0, level as u32, line.as_ptr()) };
-                }) as crate::engine::LogFn
+                }) as LogFn
             }),
             on_free: free_userdata.map(|f| {
                 Box::new(move || {
                     let ud = data;
                     // SAFETY: as above; run exactly once by the dispatcher.
                     unsafe { f(ud.0) };
-                }) as crate::engine::FreeFn
+                }) as FreeFn
             }),
         };
-        match Engine::new(config, handlers) {
-            Ok(engine) => {
-                let handle = ivrconf_engine { engine, calls: AtomicUsize::new(0) };
-                // SAFETY: checked non-NULL.
-                unsafe { *out = Box::into_raw(Box::new(handle)) };
-                IVRCONF_OK
-            }
-            Err(e @ StartError::Config(_)) => fail(IVRCONF_ERR_CONFIG, e.to_string()),
-            Err(e @ StartError::Thread(_)) => fail(IVRCONF_ERR_IO, e.to_string()),
-        }
-    }
+        let engine = Engine::new(config, handlers).map_err(|e| match e {
+            StartError::Config(_) => Failure::new(IVRCONF_ERR_CONFIG, e.to_string()),
+            StartError::Thread(_) => Failure::new(IVRCONF_ERR_IO, e.to_string()),
+        })?;
+        let handle = ivrconf_engine {
+            engine,
+            calls: AtomicUsize::new(0),
+        };
+        // SAFETY: checked non-NULL.
+        unsafe { *out = Box::into_raw(Box::new(handle)) };
+        Ok(())
+    })
 }
 
 /// Blocks until the engine is logged in (`IVRCONF_OK`) or `timeout_ms`
@@ -176,14 +189,22 @@ pub extern "C" fn ivrconf_engine_wait_ready(
     e: *mut ivrconf_engine,
     timeout_ms: u32,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        let engine = match engine_ref(e) { Ok(x) => x, Err(c) => return c };
-        match engine.wait_ready(Duration::from_millis(u64::from(timeout_ms))) {
-            Ok(true) => IVRCONF_OK,
-            Ok(false) => fail(IVRCONF_ERR_TIMEOUT, format!("not logged in within {timeout_ms} ms")),
-            Err(err) => api_fail(err, None),
+    ffi_boundary!(ivrconf_engine_wait_ready, {
+        non_null(&[(e.is_null(), "engine")])?;
+        // SAFETY: a live handle (the API contract).
+        let engine = unsafe { engine_arg(e) }?;
+        let ready = engine
+            .wait_ready(Duration::from_millis(u64::from(timeout_ms)))
+            .map_err(engine_error(None))?;
+        if ready {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                IVRCONF_ERR_TIMEOUT,
+                format!("not logged in within {timeout_ms} ms"),
+            ))
         }
-    }
+    })
 }
 
 /// Stops intake (later calls get `IVRCONF_ERR_SHUT_DOWN`); every operation
@@ -191,13 +212,12 @@ pub extern "C" fn ivrconf_engine_wait_ready(
 /// `CALL_ENDED` or `SESSION_DOWN` follows. Safe from inside a callback.
 #[no_mangle]
 pub extern "C" fn ivrconf_engine_shutdown(e: *mut ivrconf_engine) -> ivrconf_result {
-    ffi_boundary! {
-        let engine = match engine_ref(e) { Ok(x) => x, Err(c) => return c };
-        match engine.shutdown() {
-            Ok(()) => IVRCONF_OK,
-            Err(err) => api_fail(err, None),
-        }
-    }
+    ffi_boundary!(ivrconf_engine_shutdown, {
+        non_null(&[(e.is_null(), "engine")])?;
+        // SAFETY: a live handle (the API contract).
+        let engine = unsafe { engine_arg(e) }?;
+        engine.shutdown().map_err(engine_error(None))
+    })
 }
 
 /// Shuts down if needed, delivers the remaining events (callback mode; in
@@ -211,23 +231,25 @@ pub extern "C" fn ivrconf_engine_shutdown(e: *mut ivrconf_engine) -> ivrconf_res
 /// the application (the handle may already be gone).
 #[no_mangle]
 pub extern "C" fn ivrconf_engine_free(e: *mut ivrconf_engine) {
-    ffi_boundary_or! { (), {
-        if !e.is_null() {
-            // SAFETY: from ivrconf_engine_new, not freed before.
-            let handle = unsafe { &*e };
-            // Wake whoever is blocked inside (wait_ready, next_event) and
-            // make every later call fail fast, then wait for them to leave:
-            // the memory must outlive every call that began before free.
-            handle.engine.begin_free();
-            while handle.calls.load(Ordering::SeqCst) > 0 {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            // SAFETY: from ivrconf_engine_new, not freed before, and no
-            // call is inside it any more.
-            let handle = unsafe { Box::from_raw(e) };
-            handle.engine.free();
+    ffi_boundary!(ivrconf_engine_free, {
+        if e.is_null() {
+            return Ok(());
         }
-    }}
+        // SAFETY: from ivrconf_engine_new, not freed before.
+        let handle = unsafe { &*e };
+        // Wake whoever is blocked inside (wait_ready, next_event) and make
+        // every later call fail fast, then wait for them to leave: the
+        // memory must outlive every call that began before free.
+        handle.engine.begin_free();
+        while handle.calls.load(Ordering::SeqCst) > 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // SAFETY: from ivrconf_engine_new, not freed before, and no call is
+        // inside it any more.
+        let handle = unsafe { Box::from_raw(e) };
+        handle.engine.free();
+        Ok(())
+    })
 }
 
 /// Poll mode: the oldest queued event (`IVRCONF_OK`, free it with
@@ -241,19 +263,21 @@ pub extern "C" fn ivrconf_engine_next_event(
     timeout_ms: u32,
     out: *mut *mut ivrconf_event,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        if let Err(code) = non_null(&[(e.is_null(), "engine"), (out.is_null(), "out")]) {
-            return code;
-        }
-        let engine = match engine_ref(e) { Ok(x) => x, Err(c) => return c };
-        match engine.next_event(Duration::from_millis(u64::from(timeout_ms))) {
-            Ok(event) => {
-                // SAFETY: checked non-NULL.
-                unsafe { *out = Box::into_raw(Box::new(ivrconf_event::new(event))) };
-                IVRCONF_OK
-            }
-            Err(ApiError::Timeout) => fail(IVRCONF_ERR_TIMEOUT, format!("no event within {timeout_ms} ms")),
-            Err(err) => api_fail(err, None),
-        }
-    }
+    ffi_boundary!(ivrconf_engine_next_event, {
+        non_null(&[(e.is_null(), "engine"), (out.is_null(), "out")])?;
+        // SAFETY: a live handle (the API contract).
+        let engine = unsafe { engine_arg(e) }?;
+        let event = engine
+            .next_event(Duration::from_millis(u64::from(timeout_ms)))
+            .map_err(|err| match err {
+                ApiError::Timeout => Failure::new(
+                    IVRCONF_ERR_TIMEOUT,
+                    format!("no event within {timeout_ms} ms"),
+                ),
+                err => engine_error(None)(err),
+            })?;
+        // SAFETY: checked non-NULL.
+        unsafe { *out = Box::into_raw(Box::new(ivrconf_event::new(event))) };
+        Ok(())
+    })
 }

@@ -1,132 +1,330 @@
 //! `ivrconf_event` and its accessors. An event is borrowed during a callback
 //! and owned (free with `ivrconf_event_free`) in poll mode.
+//!
+//! The handle is the C view of one `engine::Event`, built once from the
+//! owned event: its strings move into `CString`s and every field is already
+//! the number C reads, so accessors only read. Must not decide anything.
 
 #![allow(non_camel_case_types)]
 
 use std::ffi::{c_char, CString};
 
+use super::args::{handle_arg, non_null};
 use crate::engine::Event;
-use crate::flow::{request_code, status_code};
+use crate::flow::{request_code, status_code, CallEvent};
 
 /// One application event (opaque). Strings it returns live as long as it.
 pub struct ivrconf_event {
-    event: Event,
+    kind: u32,
     call_id: Option<CString>,
     text: CString,
+    /// The call fields as C reads them; `None` for session and engine events.
+    call: Option<CallFields>,
+}
+
+/// The numeric fields of a call event, in their C encoding.
+struct CallFields {
+    op_id: ivrconf_op_id,
+    op_kind: u32,
+    status: u32,
+    outcome: u32,
+    failed_request: u32,
+    tlib_error: Option<i32>,
+    state: u32,
+    party_count: u32,
 }
 
 /// Operation id: never 0.
 pub type ivrconf_op_id = u64;
 
-fn c_text(s: &str) -> CString {
-    CString::new(s.replace('\0', "")).unwrap_or_default()
+/// A C string made from `text` without copying it (only the terminating NUL
+/// may grow the buffer). Interior NUL bytes, which no C reader could see
+/// past, are dropped.
+fn c_string(text: String) -> CString {
+    CString::new(text).unwrap_or_else(|e| {
+        let mut bytes = e.into_vec();
+        bytes.retain(|b| *b != 0);
+        CString::new(bytes).unwrap_or_default()
+    })
 }
 
 impl ivrconf_event {
+    /// Takes the event apart: no string is copied.
     pub(crate) fn new(event: Event) -> ivrconf_event {
-        let call_id = event.call().map(|c| c_text(&c.call_id));
-        let text = c_text(event.text());
-        ivrconf_event {
-            event,
-            call_id,
-            text,
+        let kind = event.kind() as u32;
+        match event {
+            Event::SessionUp { text }
+            | Event::SessionDown { text }
+            | Event::EngineError { text } => ivrconf_event {
+                kind,
+                call_id: None,
+                text: c_string(text),
+                call: None,
+            },
+            Event::Call(CallEvent {
+                kind: _,
+                call_id,
+                op_id,
+                op_kind,
+                status,
+                outcome,
+                failed_request,
+                tlib_error,
+                state,
+                party_count,
+                text,
+            }) => ivrconf_event {
+                kind,
+                call_id: Some(c_string(call_id)),
+                text: c_string(text),
+                call: Some(CallFields {
+                    op_id,
+                    op_kind: op_kind.map_or(0, |k| k as u32),
+                    status: status.map_or(0, status_code),
+                    outcome: outcome.map_or(0, |o| o as u32),
+                    failed_request: failed_request.map_or(0, request_code),
+                    tlib_error,
+                    state: state as u32,
+                    party_count,
+                }),
+            },
         }
     }
-}
-
-/// Runs `f` on a non-NULL event, `default` otherwise.
-fn with<T>(ev: *const ivrconf_event, default: T, f: impl FnOnce(&ivrconf_event) -> T) -> T {
-    if ev.is_null() {
-        return default;
-    }
-    // SAFETY: a live event handed out by this library (callback or poll).
-    f(unsafe { &*ev })
 }
 
 /// The event kind (`IVRCONF_EVENT_*`); 0 for NULL.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_kind(ev: *const ivrconf_event) -> u32 {
-    ffi_boundary_or! { 0, with(ev, 0, |e| e.event.kind() as u32) }
+    ffi_boundary!(ivrconf_event_kind, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: a live event handed out by this library (callback or poll).
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.kind)
+    })
 }
 
 /// The call id; NULL for session and engine events (and for NULL).
 #[no_mangle]
 pub extern "C" fn ivrconf_event_call_id(ev: *const ivrconf_event) -> *const c_char {
-    ffi_boundary_or! { std::ptr::null(), with(ev, std::ptr::null(), |e| {
-        e.call_id.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
-    })}
+    ffi_boundary!(ivrconf_event_call_id, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call_id.as_deref())
+    })
 }
 
 /// The op id: for `OPERATION_DONE` the op that ended; for `CALL_STATUS` the
 /// op in flight on the call when the status arrived; 0 when none.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_op_id(ev: *const ivrconf_event) -> ivrconf_op_id {
-    ffi_boundary_or! { 0, with(ev, 0, |e| e.event.call().map_or(0, |c| c.op_id)) }
+    ffi_boundary!(ivrconf_event_op_id, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call.as_ref().map_or(0, |c| c.op_id))
+    })
 }
 
 /// The kind (`IVRCONF_OP_*`) of the op `ivrconf_event_op_id` names; 0 when
 /// none.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_op_kind(ev: *const ivrconf_event) -> u32 {
-    ffi_boundary_or! { 0, with(ev, 0, |e| {
-        e.event.call().and_then(|c| c.op_kind).map_or(0, |k| k as u32)
-    })}
+    ffi_boundary!(ivrconf_event_op_kind, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call.as_ref().map_or(0, |c| c.op_kind))
+    })
 }
 
 /// The `IVRCONF_STATUS_*` of a `CALL_STATUS`; 0 otherwise.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_status(ev: *const ivrconf_event) -> u32 {
-    ffi_boundary_or! { 0, with(ev, 0, |e| e.event.call().and_then(|c| c.status).map_or(0, status_code)) }
+    ffi_boundary!(ivrconf_event_status, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call.as_ref().map_or(0, |c| c.status))
+    })
 }
 
 /// The `IVRCONF_OUTCOME_*` of an `OPERATION_DONE`; 0 otherwise.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_outcome(ev: *const ivrconf_event) -> u32 {
-    ffi_boundary_or! { 0, with(ev, 0, |e| e.event.call().and_then(|c| c.outcome).map_or(0, |o| o as u32)) }
+    ffi_boundary!(ivrconf_event_outcome, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call.as_ref().map_or(0, |c| c.outcome))
+    })
 }
 
 /// The `IVRCONF_REQUEST_*` named by the `CallError` that ended the op; 0 none.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_failed_request(ev: *const ivrconf_event) -> u32 {
-    ffi_boundary_or! { 0, with(ev, 0, |e| {
-        e.event.call().and_then(|c| c.failed_request).map_or(0, request_code)
-    })}
+    ffi_boundary!(ivrconf_event_failed_request, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call.as_ref().map_or(0, |c| c.failed_request))
+    })
 }
 
 /// The `TLibErrCode` of that `CallError`; -1 when absent.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_tlib_error(ev: *const ivrconf_event) -> i32 {
-    ffi_boundary_or! { -1, with(ev, -1, |e| e.event.call().and_then(|c| c.tlib_error).unwrap_or(-1)) }
+    ffi_boundary!(ivrconf_event_tlib_error, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call.as_ref().and_then(|c| c.tlib_error))
+    })
 }
 
 /// The call's state after the event (`IVRCONF_CALL_STATE_*`); 0 for
 /// session events.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_call_state(ev: *const ivrconf_event) -> u32 {
-    ffi_boundary_or! { 0, with(ev, 0, |e| e.event.call().map_or(0, |c| c.state as u32)) }
+    ffi_boundary!(ivrconf_event_call_state, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call.as_ref().map_or(0, |c| c.state))
+    })
 }
 
 /// Parties in the call after the event, the IVR port included; 0 for
 /// session events.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_party_count(ev: *const ivrconf_event) -> u32 {
-    ffi_boundary_or! { 0, with(ev, 0, |e| e.event.call().map_or(0, |c| c.party_count)) }
+    ffi_boundary!(ivrconf_event_party_count, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call.as_ref().map_or(0, |c| c.party_count))
+    })
 }
 
 /// One readable line describing the event; "" for NULL. Never NULL.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_text(ev: *const ivrconf_event) -> *const c_char {
-    ffi_boundary_or! { c"".as_ptr(), with(ev, c"".as_ptr(), |e| e.text.as_ptr()) }
+    ffi_boundary!(ivrconf_event_text, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.text.as_c_str())
+    })
 }
 
 /// Frees an event returned by `ivrconf_engine_next_event`; NULL is a no-op.
 /// Never call it on the event passed to a callback.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_free(ev: *mut ivrconf_event) {
-    ffi_boundary_or! { (), {
+    ffi_boundary!(ivrconf_event_free, {
         if !ev.is_null() {
             // SAFETY: handed out by ivrconf_engine_next_event, not freed before.
             drop(unsafe { Box::from_raw(ev) });
         }
-    }}
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{CallEventKind, CallState, OpKind, Outcome};
+    use crate::wire::{FailedReq, StatusEvent};
+    use std::ffi::CStr;
+
+    fn text(p: *const c_char) -> Option<String> {
+        // SAFETY: NULL or a string of a live event.
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    }
+
+    fn call_event() -> CallEvent {
+        CallEvent {
+            kind: CallEventKind::OperationDone,
+            call_id: "c\0x7".into(),
+            op_id: 42,
+            op_kind: Some(OpKind::TransferConsult),
+            status: None,
+            outcome: Some(Outcome::Failed),
+            failed_request: Some(FailedReq::ALL[1]),
+            tlib_error: Some(56),
+            state: CallState::Active,
+            party_count: 2,
+            text: "op 42 failed".into(),
+        }
+    }
+
+    /// Every accessor reads what the owned event carried, in C encoding.
+    #[test]
+    fn accessors_read_the_moved_event() {
+        let ev = ivrconf_event::new(Event::Call(call_event()));
+        let p = &ev as *const ivrconf_event;
+        assert_eq!(
+            ivrconf_event_kind(p),
+            crate::engine::EventKind::OperationDone as u32
+        );
+        assert_eq!(text(ivrconf_event_call_id(p)).as_deref(), Some("cx7"));
+        assert_eq!(text(ivrconf_event_text(p)).as_deref(), Some("op 42 failed"));
+        assert_eq!(ivrconf_event_op_id(p), 42);
+        assert_eq!(ivrconf_event_op_kind(p), OpKind::TransferConsult as u32);
+        assert_eq!(ivrconf_event_status(p), 0);
+        assert_eq!(ivrconf_event_outcome(p), Outcome::Failed as u32);
+        assert_eq!(
+            ivrconf_event_failed_request(p),
+            request_code(FailedReq::ALL[1])
+        );
+        assert_eq!(ivrconf_event_tlib_error(p), 56);
+        assert_eq!(ivrconf_event_call_state(p), CallState::Active as u32);
+        assert_eq!(ivrconf_event_party_count(p), 2);
+
+        let status = ivrconf_event::new(Event::Call(CallEvent {
+            kind: CallEventKind::CallStatus,
+            status: Some(StatusEvent::ALL[2]),
+            tlib_error: None,
+            ..call_event()
+        }));
+        assert_eq!(
+            ivrconf_event_status(&status),
+            status_code(StatusEvent::ALL[2])
+        );
+        assert_eq!(ivrconf_event_tlib_error(&status), -1);
+    }
+
+    #[test]
+    fn session_events_have_no_call_fields() {
+        let ev = ivrconf_event::new(Event::SessionUp {
+            text: "logged in".into(),
+        });
+        let p = &ev as *const ivrconf_event;
+        assert_eq!(
+            ivrconf_event_kind(p),
+            crate::engine::EventKind::SessionUp as u32
+        );
+        assert!(ivrconf_event_call_id(p).is_null());
+        assert_eq!(text(ivrconf_event_text(p)).as_deref(), Some("logged in"));
+        assert_eq!(ivrconf_event_op_id(p), 0);
+        assert_eq!(ivrconf_event_tlib_error(p), -1);
+        assert_eq!(ivrconf_event_call_state(p), 0);
+    }
+
+    /// NULL is reported like in every function, with the accessor's "none".
+    #[test]
+    fn null_event_gives_none_and_names_the_argument() {
+        assert_eq!(ivrconf_event_party_count(std::ptr::null()), 0);
+        let last = text(crate::ffi::result::ivrconf_last_error());
+        assert_eq!(
+            last.as_deref(),
+            Some("ivrconf_event_party_count: event is NULL")
+        );
+        assert_eq!(ivrconf_event_tlib_error(std::ptr::null()), -1);
+        assert!(ivrconf_event_call_id(std::ptr::null()).is_null());
+        assert_eq!(
+            text(ivrconf_event_text(std::ptr::null())).as_deref(),
+            Some("")
+        );
+    }
 }

@@ -2,7 +2,7 @@
 
 #![allow(non_camel_case_types)]
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CStr};
 
 /// Outcome of a fallible call: `IVRCONF_OK` (0) or one of `IVRCONF_ERR_*`.
 pub type ivrconf_result = u32;
@@ -38,7 +38,7 @@ pub const IVRCONF_ERR_PANIC: ivrconf_result = 12;
 pub const IVRCONF_ERR_IO: ivrconf_result = 13;
 
 /// Every code with its constant's name, in value order.
-const NAMES: &[(ivrconf_result, &std::ffi::CStr)] = &[
+const NAMES: &[(ivrconf_result, &CStr)] = &[
     (IVRCONF_OK, c"IVRCONF_OK"),
     (IVRCONF_ERR_NULL_ARGUMENT, c"IVRCONF_ERR_NULL_ARGUMENT"),
     (
@@ -62,7 +62,7 @@ const NAMES: &[(ivrconf_result, &std::ffi::CStr)] = &[
 ];
 
 /// The name of a result code's constant (Rust side of `ivrconf_result_str`).
-pub fn result_name(code: ivrconf_result) -> &'static std::ffi::CStr {
+pub fn result_name(code: ivrconf_result) -> &'static CStr {
     NAMES
         .iter()
         .find(|(c, _)| *c == code)
@@ -75,7 +75,7 @@ pub fn result_name(code: ivrconf_result) -> &'static std::ffi::CStr {
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn ivrconf_result_str(code: ivrconf_result) -> *const c_char {
-    ffi_boundary_or! { c"IVRCONF_ERR_PANIC".as_ptr(), result_name(code).as_ptr() }
+    ffi_boundary!(ivrconf_result_str, { Ok(result_name(code)) })
 }
 
 /// A one-line message describing the most recent failed call on the calling
@@ -83,7 +83,11 @@ pub extern "C" fn ivrconf_result_str(code: ivrconf_result) -> *const c_char {
 /// thread. Never NULL.
 #[no_mangle]
 pub extern "C" fn ivrconf_last_error() -> *const c_char {
-    ffi_boundary_or! { c"".as_ptr(), super::boundary::last_error_ptr() }
+    ffi_boundary!(ivrconf_last_error, {
+        // SAFETY: NUL-terminated and alive until this thread's next failing
+        // call, which is as long as the contract lets C keep it.
+        Ok(unsafe { CStr::from_ptr(super::boundary::last_error_ptr()) })
+    })
 }
 
 #[cfg(test)]

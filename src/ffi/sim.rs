@@ -2,19 +2,21 @@
 //! listen address, change its behaviour with keys, read its port and its
 //! traffic counts, free it.
 //!
-//! Thin: every decision is in `crate::sim`; this file only checks pointers
-//! and strings, maps errors to result codes with a precise last-error text,
-//! and keeps panics on the Rust side of the boundary.
+//! Thin: every decision is in `crate::sim`; this file only reads arguments
+//! (with the helpers of `args.rs`, NULL checks first) and maps errors to
+//! result codes with a precise last-error text, in the boundary pattern of
+//! the other ffi files.
 
 #![allow(non_camel_case_types)]
 
-use std::ffi::{c_char, CStr};
+use std::ffi::c_char;
 use std::time::Duration;
 
-use super::boundary::fail;
+use super::args::{handle_arg, non_null, opt_str_arg, str_arg};
+use super::boundary::Failure;
 use super::result::{
-    ivrconf_result, IVRCONF_ERR_INVALID_ARGUMENT, IVRCONF_ERR_IO, IVRCONF_ERR_NULL_ARGUMENT,
-    IVRCONF_ERR_TIMEOUT, IVRCONF_ERR_UNKNOWN_KEY, IVRCONF_OK,
+    ivrconf_result, IVRCONF_ERR_INVALID_ARGUMENT, IVRCONF_ERR_IO, IVRCONF_ERR_TIMEOUT,
+    IVRCONF_ERR_UNKNOWN_KEY,
 };
 use crate::sim::{SimError, Simulator};
 
@@ -23,27 +25,6 @@ use crate::sim::{SimError, Simulator};
 /// synchronised: every function may be called from any thread.
 pub struct ivrconf_sim {
     sim: Simulator,
-}
-
-/// Reads a required NUL-terminated UTF-8 argument.
-///
-/// # Safety
-/// `ptr` is NULL or points to a NUL-terminated string.
-unsafe fn text<'a>(ptr: *const c_char, func: &str, arg: &str) -> Result<&'a str, ivrconf_result> {
-    if ptr.is_null() {
-        return Err(fail(
-            IVRCONF_ERR_NULL_ARGUMENT,
-            format!("{func}: {arg} is NULL"),
-        ));
-    }
-    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
-    let c = unsafe { CStr::from_ptr(ptr) };
-    c.to_str().map_err(|e| {
-        fail(
-            IVRCONF_ERR_INVALID_ARGUMENT,
-            format!("{func}: {arg} is not valid UTF-8 ({e})"),
-        )
-    })
 }
 
 /// Starts a simulator listening on `listen`, `"HOST:PORT"` (port 0 picks a
@@ -61,37 +42,25 @@ unsafe fn text<'a>(ptr: *const c_char, func: &str, arg: &str) -> Result<&'a str,
 /// `listen` is NULL or a NUL-terminated string; `out` is NULL or valid for
 /// writing one pointer.
 #[no_mangle]
-pub unsafe extern "C" fn ivrconf_sim_new(
+pub extern "C" fn ivrconf_sim_new(
     listen: *const c_char,
     out: *mut *mut ivrconf_sim,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        const F: &str = "ivrconf_sim_new";
-        // SAFETY: per this function's contract.
-        let listen = match unsafe { text(listen, F, "listen") } {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
-        if out.is_null() {
-            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: out is NULL"));
-        }
-        match Simulator::start(listen) {
-            Ok(sim) => {
-                let handle = Box::into_raw(Box::new(ivrconf_sim { sim }));
-                // SAFETY: `out` is non-NULL and writable per the contract.
-                unsafe { *out = handle };
-                IVRCONF_OK
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => fail(
+    ffi_boundary!(ivrconf_sim_new, {
+        non_null(&[(listen.is_null(), "listen"), (out.is_null(), "out")])?;
+        // SAFETY: NUL-terminated per this function's contract.
+        let listen = unsafe { str_arg(listen, "listen") }?;
+        let sim = Simulator::start(listen).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidInput => Failure::new(
                 IVRCONF_ERR_INVALID_ARGUMENT,
-                format!("{F}: `{listen}` is not a HOST:PORT listen address ({e})"),
+                format!("`{listen}` is not a HOST:PORT listen address ({e})"),
             ),
-            Err(e) => fail(
-                IVRCONF_ERR_IO,
-                format!("{F}: cannot listen on `{listen}`: {e}"),
-            ),
-        }
-    }
+            _ => Failure::new(IVRCONF_ERR_IO, format!("cannot listen on `{listen}`: {e}")),
+        })?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { *out = Box::into_raw(Box::new(ivrconf_sim { sim })) };
+        Ok(())
+    })
 }
 
 /// Changes one setting of the simulator. It takes effect at once, for
@@ -122,7 +91,9 @@ pub unsafe extern "C" fn ivrconf_sim_new(
 /// `noanswer`, `hangup`, `slow`, `silent`, `retrievefail`.
 ///
 /// Faults: `seed` (u64) [0]; `drop_after_frames` (0 = off) [0]; `drop_at`
-/// (message name, empty = off) []; `duplicate_events`, `swap_held_dialing`,
+/// (message name, empty = off) []; `drop_forgets_calls` bool, false = a
+/// LoginReq continues the calls of the client's dropped connection [true];
+/// `duplicate_events`, `swap_held_dialing`,
 /// `omit_optional`, `unknown_call_events` (probabilities) [0];
 /// `caller_hangup_ms` (0 = off) [0]; `spelling` = `canonical` | `all` |
 /// `random` | comma list of `single_quotes`, `child_elements`, `tlib_lower`,
@@ -141,31 +112,31 @@ pub unsafe extern "C" fn ivrconf_sim_new(
 /// `sim` is NULL or a live handle; `key` and `value` are NULL or
 /// NUL-terminated strings.
 #[no_mangle]
-pub unsafe extern "C" fn ivrconf_sim_set(
+pub extern "C" fn ivrconf_sim_set(
     sim: *mut ivrconf_sim,
     key: *const c_char,
     value: *const c_char,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        const F: &str = "ivrconf_sim_set";
-        if sim.is_null() {
-            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
-        }
-        // SAFETY: per this function's contract.
-        let (key, value) = match unsafe { (text(key, F, "key"), text(value, F, "value")) } {
-            (Ok(k), Ok(v)) => (k, v),
-            (Err(code), _) | (_, Err(code)) => return code,
+    ffi_boundary!(ivrconf_sim_set, {
+        non_null(&[
+            (sim.is_null(), "sim"),
+            (key.is_null(), "key"),
+            (value.is_null(), "value"),
+        ])?;
+        // SAFETY: a live handle (only shared access) and NUL-terminated
+        // strings, per this function's contract.
+        let (sim, key, value) = unsafe {
+            (
+                handle_arg(sim, "sim")?,
+                str_arg(key, "key")?,
+                str_arg(value, "value")?,
+            )
         };
-        // SAFETY: non-NULL and live per the contract; only shared access.
-        let sim = unsafe { &(*sim).sim };
-        match sim.set(key, value) {
-            Ok(()) => IVRCONF_OK,
-            Err(e @ SimError::UnknownKey(_)) => {
-                fail(IVRCONF_ERR_UNKNOWN_KEY, format!("{F}: {e}"))
-            }
-            Err(e) => fail(IVRCONF_ERR_INVALID_ARGUMENT, format!("{F}: {e}")),
-        }
-    }
+        sim.sim.set(key, value).map_err(|e| match e {
+            SimError::UnknownKey(_) => Failure::new(IVRCONF_ERR_UNKNOWN_KEY, e.to_string()),
+            _ => Failure::new(IVRCONF_ERR_INVALID_ARGUMENT, e.to_string()),
+        })
+    })
 }
 
 /// Writes the TCP port the simulator listens on to `*port_out`.
@@ -174,22 +145,15 @@ pub unsafe extern "C" fn ivrconf_sim_set(
 /// # Safety
 /// `sim` is NULL or a live handle; `port_out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn ivrconf_sim_port(
-    sim: *const ivrconf_sim,
-    port_out: *mut u16,
-) -> ivrconf_result {
-    ffi_boundary! {
-        const F: &str = "ivrconf_sim_port";
-        if sim.is_null() {
-            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
-        }
-        if port_out.is_null() {
-            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: port_out is NULL"));
-        }
-        // SAFETY: both non-NULL and valid per the contract.
-        unsafe { *port_out = (*sim).sim.port() };
-        IVRCONF_OK
-    }
+pub extern "C" fn ivrconf_sim_port(sim: *const ivrconf_sim, port_out: *mut u16) -> ivrconf_result {
+    ffi_boundary!(ivrconf_sim_port, {
+        non_null(&[(sim.is_null(), "sim"), (port_out.is_null(), "port_out")])?;
+        // SAFETY: a live handle per this function's contract.
+        let sim = unsafe { handle_arg(sim, "sim") }?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { *port_out = sim.sim.port() };
+        Ok(())
+    })
 }
 
 /// Writes to `*count_out` how many XML messages named `name` (canonical
@@ -204,32 +168,20 @@ pub unsafe extern "C" fn ivrconf_sim_port(
 /// `sim` is NULL or a live handle; `name` is NULL or a NUL-terminated
 /// string; `count_out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn ivrconf_sim_received_count(
+pub extern "C" fn ivrconf_sim_received_count(
     sim: *const ivrconf_sim,
     name: *const c_char,
     count_out: *mut u64,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        const F: &str = "ivrconf_sim_received_count";
-        if sim.is_null() {
-            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
-        }
-        let name = if name.is_null() {
-            None
-        } else {
-            // SAFETY: non-NULL and NUL-terminated per the contract.
-            match unsafe { text(name, F, "name") } {
-                Ok(n) => Some(n),
-                Err(code) => return code,
-            }
-        };
-        if count_out.is_null() {
-            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: count_out is NULL"));
-        }
-        // SAFETY: both non-NULL and valid per the contract.
-        unsafe { *count_out = (*sim).sim.received_count(name) };
-        IVRCONF_OK
-    }
+    ffi_boundary!(ivrconf_sim_received_count, {
+        non_null(&[(sim.is_null(), "sim"), (count_out.is_null(), "count_out")])?;
+        // SAFETY: a live handle and NULL or a NUL-terminated string, per
+        // this function's contract.
+        let (sim, name) = unsafe { (handle_arg(sim, "sim")?, opt_str_arg(name, "name")?) };
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { *count_out = sim.sim.received_count(name) };
+        Ok(())
+    })
 }
 
 /// Blocks until the simulator has received at least `count` XML messages
@@ -242,36 +194,32 @@ pub unsafe extern "C" fn ivrconf_sim_received_count(
 /// `sim` is NULL or a live handle; `name` is NULL or a NUL-terminated
 /// string.
 #[no_mangle]
-pub unsafe extern "C" fn ivrconf_sim_wait_received(
+pub extern "C" fn ivrconf_sim_wait_received(
     sim: *const ivrconf_sim,
     name: *const c_char,
     count: u64,
     timeout_ms: u32,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        const F: &str = "ivrconf_sim_wait_received";
-        if sim.is_null() {
-            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
-        }
-        // SAFETY: per this function's contract.
-        let name = match unsafe { text(name, F, "name") } {
-            Ok(n) => n,
-            Err(code) => return code,
-        };
-        // SAFETY: non-NULL and live per the contract.
-        let sim = unsafe { &(*sim).sim };
-        if sim.wait_received(name, count, Duration::from_millis(u64::from(timeout_ms))) {
-            IVRCONF_OK
+    ffi_boundary!(ivrconf_sim_wait_received, {
+        non_null(&[(sim.is_null(), "sim"), (name.is_null(), "name")])?;
+        // SAFETY: a live handle and a NUL-terminated string, per this
+        // function's contract.
+        let (sim, name) = unsafe { (handle_arg(sim, "sim")?, str_arg(name, "name")?) };
+        if sim
+            .sim
+            .wait_received(name, count, Duration::from_millis(u64::from(timeout_ms)))
+        {
+            Ok(())
         } else {
-            fail(
+            Err(Failure::new(
                 IVRCONF_ERR_TIMEOUT,
                 format!(
-                    "{F}: {} of {count} `{name}` received within {timeout_ms} ms",
-                    sim.received_count(Some(name))
+                    "{} of {count} `{name}` received within {timeout_ms} ms",
+                    sim.sim.received_count(Some(name))
                 ),
-            )
+            ))
         }
-    }
+    })
 }
 
 /// Writes to `*count_out` how many connections the simulator has accepted
@@ -280,22 +228,18 @@ pub unsafe extern "C" fn ivrconf_sim_wait_received(
 /// # Safety
 /// `sim` is NULL or a live handle; `count_out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn ivrconf_sim_connection_count(
+pub extern "C" fn ivrconf_sim_connection_count(
     sim: *const ivrconf_sim,
     count_out: *mut u64,
 ) -> ivrconf_result {
-    ffi_boundary! {
-        const F: &str = "ivrconf_sim_connection_count";
-        if sim.is_null() {
-            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: sim is NULL"));
-        }
-        if count_out.is_null() {
-            return fail(IVRCONF_ERR_NULL_ARGUMENT, format!("{F}: count_out is NULL"));
-        }
-        // SAFETY: both non-NULL and valid per the contract.
-        unsafe { *count_out = (*sim).sim.connection_count() };
-        IVRCONF_OK
-    }
+    ffi_boundary!(ivrconf_sim_connection_count, {
+        non_null(&[(sim.is_null(), "sim"), (count_out.is_null(), "count_out")])?;
+        // SAFETY: a live handle per this function's contract.
+        let sim = unsafe { handle_arg(sim, "sim") }?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { *count_out = sim.sim.connection_count() };
+        Ok(())
+    })
 }
 
 /// Stops the simulator (closes every connection, joins its threads) and
@@ -305,14 +249,15 @@ pub unsafe extern "C" fn ivrconf_sim_connection_count(
 /// `sim` is NULL or a live handle from `ivrconf_sim_new`, not used by any
 /// other thread during or after this call.
 #[no_mangle]
-pub unsafe extern "C" fn ivrconf_sim_free(sim: *mut ivrconf_sim) {
-    ffi_boundary_or! { (),
+pub extern "C" fn ivrconf_sim_free(sim: *mut ivrconf_sim) {
+    ffi_boundary!(ivrconf_sim_free, {
         if !sim.is_null() {
             // SAFETY: created by Box::into_raw in ivrconf_sim_new; the caller
             // gives up the handle here.
             drop(unsafe { Box::from_raw(sim) });
         }
-    }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -325,9 +270,7 @@ mod tests {
     fn set_doc_names_every_key() {
         let src = include_str!("sim.rs");
         let start = src.find("/// Changes one setting").unwrap_or(0);
-        let end = src
-            .find("pub unsafe extern \"C\" fn ivrconf_sim_set")
-            .unwrap_or(0);
+        let end = src.find("pub extern \"C\" fn ivrconf_sim_set").unwrap_or(0);
         let doc = &src[start..end];
         for k in KEYS {
             assert!(doc.contains(&format!("`{}`", k.key)), "{}", k.key);

@@ -1,4 +1,4 @@
-//! Version functions; the `IVRCONF_VERSION_*` macros come from build.rs.
+//! Version of the library. The `IVRCONF_VERSION_*` macros in the header are written by `make header` (tools/header) from Cargo.toml.
 
 use std::ffi::c_char;
 
@@ -27,13 +27,13 @@ const VERSION_NUMBER: u32 = (parse_u32(env!("CARGO_PKG_VERSION_MAJOR")) << 16)
 /// The library version as text, e.g. "0.1.0". Static, never NULL.
 #[no_mangle]
 pub extern "C" fn ivrconf_version() -> *const c_char {
-    VERSION_C.as_ptr()
+    ffi_boundary!(ivrconf_version, { Ok(VERSION_C) })
 }
 
 /// The library version as `major << 16 | minor << 8 | patch`.
 #[no_mangle]
 pub extern "C" fn ivrconf_version_number() -> u32 {
-    VERSION_NUMBER
+    ffi_boundary!(ivrconf_version_number, { Ok(VERSION_NUMBER) })
 }
 
 #[cfg(test)]

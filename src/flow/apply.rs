@@ -8,7 +8,7 @@
 
 use super::call::Call;
 use super::calls::Slot;
-use super::machine::{self, Done, Effects, Input, Note, Request};
+use super::machine::{self, Done, Effects, Input, Note, Reconciled, Request};
 use super::timers;
 use super::types::{CallEvent, CallEventKind, CallState, LogLevel, Millis, OpId, OpKind, Output};
 use super::Flow;
@@ -189,6 +189,12 @@ fn end_reason(input: &Input, connected: bool) -> &'static str {
         Input::AppEnd if connected => "ended by the application",
         Input::AppEnd => "ended locally by the application: not connected",
         Input::Timer(_) if connected => "EndCall sent: the server kept the transferred call",
+        Input::Reconciled(Reconciled::Ended) => {
+            "ended locally: live when the link was lost (reconcile_calls=end)"
+        }
+        Input::Reconciled(Reconciled::Unknown) => {
+            "ended locally: after the reconnect the server answered CallInfoReq with CallError"
+        }
         _ => "ended locally: the transferred call outlived its timer while not connected",
     }
 }

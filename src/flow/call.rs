@@ -18,6 +18,10 @@ pub(crate) enum Phase {
     Init,
     /// `CompleteConf` / `CompleteXfer` sent.
     Completing,
+    /// A blind complete answered by `Busy`: the server will answer the
+    /// complete with a `CallError` and restore the call itself (R3), so no
+    /// `RetrieveCall` is sent unless the complete times out (M1).
+    CompletingBusy,
     /// Our `RetrieveCall` sent; `Retrieved` will end the op with this outcome.
     Retrieving(super::types::Outcome),
 }
@@ -104,6 +108,9 @@ pub(crate) struct Call {
     pub transferred_at: Millis,
     /// The one timer the call has armed, with its due time.
     pub armed: Option<(TimerId, Millis)>,
+    /// The link was lost while the call was live and `reconcile_calls`
+    /// asks for a check: the server has not confirmed the call since.
+    pub unconfirmed: bool,
 }
 
 impl Call {
@@ -116,6 +123,7 @@ impl Call {
             op: None,
             transferred_at: 0,
             armed: None,
+            unconfirmed: false,
         }
     }
 
@@ -182,7 +190,7 @@ impl Call {
             None => ", no operation",
             Some(Phase::OneStep) => ", one-step operation in flight",
             Some(Phase::Init) => ", consult of the other kind in flight",
-            Some(Phase::Completing) => ", completion outstanding",
+            Some(Phase::Completing | Phase::CompletingBusy) => ", completion outstanding",
             Some(Phase::Retrieving(_)) => ", RetrieveCall outstanding",
         }
     }

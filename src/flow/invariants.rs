@@ -20,7 +20,11 @@
 //!    once; a call ends only after its op; ops in flight when the link drops
 //!    end LINK_LOST before anything else is observed.
 //! 2. no `RetrieveCall` after a `CallError` that M5 gives to the op, and
-//!    such an error ends the op FAILED or RETRIEVE_FAILED.
+//!    such an error ends the op FAILED or RETRIEVE_FAILED (or BUSY, when
+//!    the server sent `Busy` after a complete: M1). Nor a `RetrieveCall`
+//!    while a complete is outstanding and not yet timed out: the server
+//!    answers the complete first, and a CallError for it restores the call
+//!    (R3), so the retrieve would reach the server after that CallError.
 //! 3. at most one `RetrieveCall` per op, none for one-step ops, and exactly
 //!    one before BUSY, NO_ANSWER, CONSULT_RELEASED, a consult TIMEOUT or
 //!    RETRIEVE_FAILED, unless the server had already sent `Retrieved`
@@ -34,6 +38,10 @@
 //!    CALL_STATUS, in order, before the next server message, and before the
 //!    op's OPERATION_DONE or the CALL_ENDED it causes; no event for a call
 //!    that was not announced or has ended.
+//!
+//! And M4's naming of a silent consult: NO_ANSWER only after the server
+//! sent some CallStatus for the op (with none at all it is TIMEOUT,
+//! whichever timer fired first).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -58,6 +66,13 @@ struct OpTrack {
     errored: bool,
     /// The server sent Retrieved while the op was in flight.
     retrieved: bool,
+    /// The server sent some documented CallStatus before the op's second
+    /// request (the reaction to its start request).
+    reacted: bool,
+    /// When the op's complete went out.
+    complete_at: Option<Millis>,
+    /// The server sent Busy after the complete went out.
+    busy_after_complete: bool,
     /// The link dropped while the op was in flight.
     link_lost: bool,
     overdue_reported: bool,
@@ -188,8 +203,15 @@ impl Checker {
             Body::CallStatus(status) => {
                 if let Some(event) = status.event() {
                     call.unreported.push_back(event);
-                    if let (StatusEvent::Retrieved, Some(op)) = (event, call.op.as_mut()) {
-                        op.retrieved = true;
+                    if let Some(op) = call.op.as_mut().filter(|op| op.requests.len() == 1) {
+                        op.reacted = true;
+                    }
+                    match (event, call.op.as_mut()) {
+                        (StatusEvent::Retrieved, Some(op)) => op.retrieved = true,
+                        (StatusEvent::Busy, Some(op)) if op.complete_at.is_some() => {
+                            op.busy_after_complete = true;
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -322,6 +344,9 @@ impl Checker {
                 retrieves: 0,
                 errored: false,
                 retrieved: false,
+                reacted: false,
+                complete_at: None,
+                busy_after_complete: false,
                 link_lost: false,
                 overdue_reported: false,
             });
@@ -334,7 +359,19 @@ impl Checker {
                     op.requests.push((parse_req_id(req_id), req));
                     op.since = now;
                     op.waiting = false;
+                    if matches!(req, FailedReq::CompleteConf | FailedReq::CompleteXfer) {
+                        op.complete_at = Some(now);
+                    }
                     if req == FailedReq::RetrieveCall {
+                        let complete_due = op
+                            .complete_at
+                            .map(|at| at.saturating_add(self.request_timeout_ms));
+                        if complete_due.is_some_and(|due| now < due) {
+                            found.push(format!(
+                                "inv 2: RetrieveCall for {call_id} while the complete of op {} is outstanding (its CallError would come first, R3/R4)",
+                                op.id
+                            ));
+                        }
                         op.retrieves += 1;
                         if op.errored {
                             found.push(format!(
@@ -466,13 +503,17 @@ impl Checker {
 /// The outcome of an op against what it sent and received (inv. 1-3).
 fn check_outcome(op: &OpTrack, ev: &CallEvent, call_id: &str, found: &mut Vec<String>) {
     let outcome = ev.outcome;
+    // M1: after Busy on a blind complete the complete's CallError ends
+    // the op BUSY; the server restored the call, no retrieve is owed.
+    let busy_by_error = outcome == Some(Outcome::Busy) && op.errored && op.busy_after_complete;
     if op.link_lost && outcome != Some(Outcome::LinkLost) {
         found.push(format!(
             "inv 1: op {} on {call_id} ended {outcome:?} after the link dropped",
             op.id
         ));
     }
-    let by_error = matches!(outcome, Some(Outcome::Failed | Outcome::RetrieveFailed));
+    let by_error =
+        matches!(outcome, Some(Outcome::Failed | Outcome::RetrieveFailed)) || busy_by_error;
     if op.errored != by_error {
         found.push(format!(
             "inv 2: op {} on {call_id} ended {outcome:?}; a CallError of it was {}received",
@@ -490,7 +531,13 @@ fn check_outcome(op: &OpTrack, ev: &CallEvent, call_id: &str, found: &mut Vec<St
                 | Outcome::RetrieveFailed
         )
     );
-    if op.is_consult() && retrieving {
+    if outcome == Some(Outcome::NoAnswer) && !op.reacted {
+        found.push(format!(
+            "M4: op {} on {call_id} ended NO_ANSWER though the server never reacted (TIMEOUT)",
+            op.id
+        ));
+    }
+    if op.is_consult() && retrieving && !busy_by_error {
         let needed = u32::from(!op.retrieved || outcome == Some(Outcome::RetrieveFailed));
         if op.retrieves < needed {
             found.push(format!(
@@ -652,6 +699,82 @@ mod tests {
         );
         c.observe_output(&retrieve());
         assert!(found(&c, "inv 2"), "{:?}", c.violations());
+    }
+
+    fn complete(c: &mut Checker) {
+        c.observe_output(&send(Body::CompleteConf(PlainRequest {
+            req_id: Some("3".into()),
+        })));
+    }
+
+    /// M1: Busy after a blind complete; a retrieve now would reach the
+    /// server after its CallError for the complete.
+    #[test]
+    fn inv2_retrieve_while_a_complete_is_outstanding() {
+        let mut c = checker();
+        init(&mut c);
+        complete(&mut c);
+        status(&mut c, StatusEvent::Busy);
+        c.observe_output(&retrieve());
+        assert!(
+            found(&c, "complete of op 1 is outstanding"),
+            "{:?}",
+            c.violations()
+        );
+
+        // Once the complete has timed out the retrieve is owed.
+        let mut c = checker();
+        init(&mut c);
+        complete(&mut c);
+        status(&mut c, StatusEvent::Busy);
+        c.advance(10_000);
+        c.observe_output(&retrieve());
+        c.assert_ok();
+    }
+
+    /// The complete's CallError after Busy ends the op BUSY, with no
+    /// retrieve; BUSY without that CallError still needs one.
+    #[test]
+    fn busy_by_the_completes_call_error() {
+        let mut c = checker();
+        init(&mut c);
+        complete(&mut c);
+        status(&mut c, StatusEvent::Busy);
+        received(
+            &mut c,
+            Body::CallError(CallError {
+                failed_req: Some("CompleteConf".into()),
+                req_id: Some("3".into()),
+                ..CallError::default()
+            }),
+        );
+        c.observe_output(&done(Outcome::Busy));
+        c.assert_ok();
+
+        let mut c = checker();
+        init(&mut c);
+        complete(&mut c);
+        status(&mut c, StatusEvent::Busy);
+        c.observe_output(&done(Outcome::Busy));
+        assert!(found(&c, "inv 3"), "{:?}", c.violations());
+    }
+
+    #[test]
+    fn no_answer_needs_a_reaction() {
+        let mut c = checker();
+        init(&mut c);
+        c.observe_output(&retrieve());
+        status(&mut c, StatusEvent::Retrieved);
+        c.observe_output(&done(Outcome::NoAnswer));
+        assert!(found(&c, "never reacted"), "{:?}", c.violations());
+
+        let mut c = checker();
+        init(&mut c);
+        status(&mut c, StatusEvent::Ringing);
+        c.observe_output(&retrieve());
+        status(&mut c, StatusEvent::Retrieved);
+        c.observe_output(&done(Outcome::NoAnswer));
+        c.assert_ok();
     }
 
     #[test]

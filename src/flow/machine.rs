@@ -37,6 +37,18 @@ pub(crate) enum Input {
     Timer(Expiry),
     LinkLost,
     Shutdown,
+    /// After a reconnect, `reconcile_calls` ends the call locally.
+    Reconciled(Reconciled),
+}
+
+/// Why `reconcile_calls` ended a call after a reconnect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reconciled {
+    /// `reconcile_calls = end`.
+    Ended,
+    /// `reconcile_calls = callinfo` and the server answered the
+    /// `CallInfoReq` with a `CallError`.
+    Unknown,
 }
 
 /// Which request a matched `CallError` hits (M5).
@@ -128,9 +140,18 @@ pub(crate) fn step(call: &mut Call, now: Millis, input: Input) -> Effects {
             ..
         } => {
             // M5: a failed retrieve leaves the caller held; any other failure
-            // means the server restored the call itself (R1, R3).
+            // means the server restored the call itself (R1, R3). After a
+            // blind complete met Busy, that CallError is how the server
+            // answers the busy party (M1): the op ends BUSY.
+            let busy = call
+                .op
+                .as_ref()
+                .is_some_and(|op| op.phase == Phase::CompletingBusy);
             let (outcome, state) = match target {
                 ErrorTarget::Retrieve => (Outcome::RetrieveFailed, CallState::Held),
+                ErrorTarget::Request if busy && failed != FailedReq::NoSuchCall => {
+                    (Outcome::Busy, call.base_state())
+                }
                 ErrorTarget::Request => (Outcome::Failed, call.base_state()),
             };
             call.state = state;
@@ -160,6 +181,7 @@ pub(crate) fn step(call: &mut Call, now: Millis, input: Input) -> Effects {
             finish(call, Outcome::LinkLost)
         }
         Input::Shutdown => finish(call, Outcome::Cancelled),
+        Input::Reconciled(_) => end(call, None),
     }
 }
 
@@ -206,8 +228,19 @@ fn status(call: &mut Call, now: Millis, event: StatusEvent) -> Effects {
             Effects::note(Note::Applied)
         }
         // R2: Busy on a consult is no error; the engine retrieves.
-        (Phase::Init | Phase::Completing, Busy) if call.state != CallState::ConsultEstablished => {
+        (Phase::Init, Busy) if call.state != CallState::ConsultEstablished => {
             retrieve_or_finish(call, Outcome::Busy, true)
+        }
+        // M1: Busy after a blind complete. The server answers the complete
+        // with a CallError and restores the call itself (R3); a
+        // RetrieveCall now would reach it after that CallError (R4), so
+        // none is sent unless the complete times out.
+        (Phase::Completing, Busy) if call.state != CallState::ConsultEstablished => {
+            if let Some(op) = call.op.as_mut() {
+                op.phase = Phase::CompletingBusy;
+            }
+            call.state = CallState::Held;
+            Effects::note(Note::Applied)
         }
         // M3: the consulted party hung up before completion.
         (Phase::Init, Released) => retrieve_or_finish(call, Outcome::ConsultReleased, true),
@@ -217,15 +250,18 @@ fn status(call: &mut Call, now: Millis, event: StatusEvent) -> Effects {
             call.state = base;
             Effects::note(Note::Applied)
         }
-        // M1: during a merge Released and Retrieved change nothing.
-        (Phase::Completing, Released) => Effects::note(Note::Reported),
-        (Phase::Completing, Retrieved) => {
+        // M1: during a merge Released and Retrieved change nothing, also
+        // after Busy; the terminal message still completes.
+        (Phase::Completing | Phase::CompletingBusy, Released) => Effects::note(Note::Reported),
+        (Phase::Completing | Phase::CompletingBusy, Retrieved) => {
             mark_original_back(call);
             Effects::note(Note::Reported)
         }
-        (Phase::Completing, ConfPartyAdd) if conference => join(call),
-        (Phase::Completing, XferComplete) if !conference => transferred(call, now),
-        (Phase::Init | Phase::Completing, _) => Effects::note(Note::Misfit),
+        (Phase::Completing | Phase::CompletingBusy, ConfPartyAdd) if conference => join(call),
+        (Phase::Completing | Phase::CompletingBusy, XferComplete) if !conference => {
+            transferred(call, now)
+        }
+        (Phase::Init | Phase::Completing | Phase::CompletingBusy, _) => Effects::note(Note::Misfit),
 
         // Our RetrieveCall: only Retrieved ends it; the rest is reported.
         (Phase::Retrieving(outcome), Retrieved) => {
@@ -287,6 +323,8 @@ fn timer(call: &mut Call, expiry: Expiry) -> Effects {
     match (phase, expiry) {
         (Phase::OneStep, _) => finish(call, Outcome::Timeout),
         (Phase::Init, Expiry::NoAnswer) => retrieve_or_finish(call, Outcome::NoAnswer, false),
+        // M1: the busy party's complete got no answer in time: now retrieve.
+        (Phase::CompletingBusy, _) => retrieve_or_finish(call, Outcome::Busy, true),
         (Phase::Init | Phase::Completing, _) => retrieve_or_finish(call, Outcome::Timeout, false),
         (Phase::Retrieving(_), _) => {
             call.state = CallState::Held;

@@ -39,13 +39,15 @@ use std::collections::VecDeque;
 
 pub use types::{
     request_code, status_code, CallEvent, CallEventKind, CallState, FlowConfig, LogLevel,
-    LogRecord, Millis, OpId, OpKind, Outcome, Output, Refusal, TimerId,
+    LogRecord, Millis, OpId, OpKind, Outcome, Output, ReconcileCalls, Refusal, TimerId,
 };
 pub use validate::MAX_CALL_ID;
 
 /// Log records kept for [`Flow::poll_log`] before the oldest are dropped,
 /// so a caller that never reads them cannot make memory grow.
 const LOG_CAPACITY: usize = 1024;
+
+use crate::machine::LogQueue;
 
 /// The call table plus one state machine per call.
 pub struct Flow {
@@ -59,7 +61,7 @@ pub struct Flow {
     /// The next ReqId (1..=2147483647, then 1 again; PROTOCOL 5.2).
     next_req: u32,
     out: VecDeque<Output>,
-    log: VecDeque<LogRecord>,
+    log: LogQueue,
 }
 
 impl Flow {
@@ -72,7 +74,7 @@ impl Flow {
             next_op: 1,
             next_req: 1,
             out: VecDeque::new(),
-            log: VecDeque::new(),
+            log: LogQueue::new(LOG_CAPACITY),
         }
     }
 
@@ -105,18 +107,11 @@ impl Flow {
     /// application event (unknown calls, undocumented statuses, stray
     /// CallErrors, statuses that do not fit). At most 1024 are kept.
     pub fn poll_log(&mut self) -> Option<LogRecord> {
-        self.log.pop_front()
+        self.log.pop()
     }
 
     fn log(&mut self, level: LogLevel, call_id: Option<&str>, text: String) {
-        if self.log.len() >= LOG_CAPACITY {
-            self.log.pop_front();
-        }
-        self.log.push_back(LogRecord {
-            level,
-            call_id: call_id.map(str::to_string),
-            text,
-        });
+        self.log.push(level, call_id, text);
     }
 
     /// Takes the next ReqId.

@@ -6,23 +6,45 @@
 
 use super::callerror;
 use super::calls::{Calls, Slot};
-use super::machine::Input;
+use super::machine::{Input, Reconciled};
 use super::timers;
-use super::types::{LogLevel, Millis, TimerId};
+use super::types::{LogLevel, Millis, Output, ReconcileCalls, TimerId};
 use super::Flow;
 use crate::wire::{Body, Message};
 
 impl Flow {
-    /// The session is logged in (READY): requests are allowed.
-    pub fn link_up(&mut self, _now: Millis) {
+    /// The session is logged in (READY): requests are allowed. The calls
+    /// that were live at the last link loss are checked or ended as
+    /// `reconcile_calls` says.
+    pub fn link_up(&mut self, now: Millis) {
         self.connected = true;
+        let mode = self.config.reconcile_calls;
+        for slot in self.calls.slots() {
+            if !self.calls.get(slot).is_some_and(|call| call.unconfirmed) {
+                continue;
+            }
+            match mode {
+                ReconcileCalls::None => {}
+                ReconcileCalls::End => self.apply(slot, now, Input::Reconciled(Reconciled::Ended)),
+                ReconcileCalls::CallInfo => {
+                    if let Some(call) = self.calls.get(slot) {
+                        let msg = Message::new(&*call.id, Body::CallInfoReq);
+                        self.out.push_back(Output::Send(msg));
+                    }
+                }
+            }
+        }
     }
 
     /// The link is lost: every op in flight ends LINK_LOST (consults leave
     /// the call HELD); calls stay known; nothing is sent.
     pub fn link_down(&mut self, now: Millis) {
         self.connected = false;
+        let check = self.config.reconcile_calls != ReconcileCalls::None;
         for slot in self.calls.slots() {
+            if let Some(call) = self.calls.get_mut(slot) {
+                call.unconfirmed |= check;
+            }
             if self.calls.get(slot).is_some_and(|call| call.op.is_some()) {
                 self.apply(slot, now, Input::LinkLost);
             }
@@ -37,7 +59,7 @@ impl Flow {
         };
         let relevant = matches!(
             msg.body,
-            Body::CallStatus(_) | Body::CallError(_) | Body::EndCall(_)
+            Body::CallStatus(_) | Body::CallError(_) | Body::EndCall(_) | Body::CallInfoResp(_)
         );
         if !relevant {
             return;
@@ -60,6 +82,18 @@ impl Flow {
             },
             Body::CallError(err) => self.on_call_error(slot, now, call_id, err),
             Body::EndCall(_) => self.apply(slot, now, Input::ServerEnd),
+            Body::CallInfoResp(_) => {
+                let was = self
+                    .calls
+                    .get_mut(slot)
+                    .map(|call| std::mem::replace(&mut call.unconfirmed, false));
+                let text = if was == Some(true) {
+                    "CallInfoResp: the server still knows the call after the reconnect"
+                } else {
+                    "CallInfoResp ignored"
+                };
+                self.log(LogLevel::Debug, Some(call_id), text.to_string());
+            }
             _ => {}
         }
     }
@@ -95,6 +129,13 @@ impl Flow {
                     raw,
                 },
             ),
+            // Not an op's: the answer to our CallInfoReq after a reconnect.
+            None if self.connected
+                && self.config.reconcile_calls == ReconcileCalls::CallInfo
+                && self.calls.get(slot).is_some_and(|call| call.unconfirmed) =>
+            {
+                self.apply(slot, now, Input::Reconciled(Reconciled::Unknown));
+            }
             None => {
                 let text = format!(
                     "CallError FailedReq={:?} ReqId={:?} belongs to no operation: ignored",

@@ -25,10 +25,13 @@ pub(crate) fn deadline(call: &Call, cfg: &FlowConfig) -> Option<(Millis, Expiry)
         Phase::OneStep => Some((from(no_answer), Expiry::Request)),
         // After Established the op waits for the application: no timer.
         Phase::Init if call.state == CallState::ConsultEstablished => None,
-        Phase::Init if !op.reacted && request <= no_answer => {
+        // Before any reaction the earlier of the two bounds fires, and
+        // either way the server never reacted: TIMEOUT, not NO_ANSWER, so
+        // the outcome does not depend on which timeout is the shorter.
+        Phase::Init if !op.reacted => Some((from(request.min(no_answer)), Expiry::Request)),
+        Phase::Init => Some((from(no_answer), Expiry::NoAnswer)),
+        Phase::Completing | Phase::CompletingBusy | Phase::Retrieving(_) => {
             Some((from(request), Expiry::Request))
         }
-        Phase::Init => Some((from(no_answer), Expiry::NoAnswer)),
-        Phase::Completing | Phase::Retrieving(_) => Some((from(request), Expiry::Request)),
     }
 }

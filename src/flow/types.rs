@@ -9,8 +9,8 @@ use std::fmt;
 
 use crate::wire;
 
-/// Monotonic milliseconds supplied by the caller; the flow never reads a clock.
-pub type Millis = u64;
+/// Time and log records, shared with the session machine.
+pub use crate::machine::{LogLevel, LogRecord, Millis};
 
 /// An operation id: never 0, allocated by [`crate::flow::Flow`] from 1.
 pub type OpId = u64;
@@ -28,6 +28,49 @@ pub struct FlowConfig {
     pub protocol_version: String,
     /// `NewCall CallControlMode`.
     pub call_control_mode: String,
+    /// What happens to the calls that were live when the link was lost,
+    /// once the session is up again.
+    pub reconcile_calls: ReconcileCalls,
+}
+
+/// The `reconcile_calls` key: what the engine does, after a new login, with
+/// the calls that were live when the link was lost (the server may have
+/// forgotten them meanwhile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReconcileCalls {
+    /// Nothing: the calls stay live; a later `CallError NoSuchCall` or
+    /// `EndCall` from the server is handled as usual.
+    #[default]
+    None,
+    /// Ask with one `CallInfoReq` per call: a `CallError` answer ends the
+    /// call locally, a `CallInfoResp` keeps it.
+    CallInfo,
+    /// End every such call locally at once.
+    End,
+}
+
+impl ReconcileCalls {
+    pub const ALL: [ReconcileCalls; 3] = [
+        ReconcileCalls::None,
+        ReconcileCalls::CallInfo,
+        ReconcileCalls::End,
+    ];
+
+    /// The config value (`none`, `callinfo`, `end`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReconcileCalls::None => "none",
+            ReconcileCalls::CallInfo => "callinfo",
+            ReconcileCalls::End => "end",
+        }
+    }
+
+    /// The value named `text` (ASCII case-insensitive).
+    pub fn parse(text: &str) -> Option<ReconcileCalls> {
+        ReconcileCalls::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(text))
+    }
 }
 
 impl Default for FlowConfig {
@@ -38,6 +81,7 @@ impl Default for FlowConfig {
             send_req_id: true,
             protocol_version: "4.0".to_string(),
             call_control_mode: "Network".to_string(),
+            reconcile_calls: ReconcileCalls::None,
         }
     }
 }
@@ -321,22 +365,6 @@ pub enum Output {
     SetTimer { timer: TimerId, at: Millis },
     /// Forget this timer.
     CancelTimer(TimerId),
-}
-
-/// Severity of a [`LogRecord`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogLevel {
-    Warn,
-    Debug,
-}
-
-/// Something the specs say to log that reaches the application as no event
-/// (messages for unknown calls, undocumented statuses, stray `CallError`s).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogRecord {
-    pub level: LogLevel,
-    pub call_id: Option<String>,
-    pub text: String,
 }
 
 #[cfg(test)]

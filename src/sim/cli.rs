@@ -10,8 +10,10 @@ use std::sync::Arc;
 
 use super::behaviour::Behaviour;
 use super::config::{Settings, KEYS};
-use super::fields::summary;
+use super::lifecycle::{Change, ConnectionEvent};
 use super::record::{Dir, Record};
+use super::summary::summary;
+use crate::timestamp::rfc3339_utc_ms;
 use super::Simulator;
 
 /// What the command line asked for.
@@ -19,6 +21,7 @@ use super::Simulator;
 pub struct Options {
     pub listen: String,
     pub help: bool,
+    pub version: bool,
     pub quiet: bool,
     /// `(key, value)` in command-line order.
     pub settings: Vec<(String, String)>,
@@ -44,6 +47,10 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
     while i < args.len() {
         let arg = &args[i];
         i += 1;
+        if arg == "-h" {
+            o.help = true;
+            continue;
+        }
         let Some(flag) = arg.strip_prefix("--") else {
             return Err(format!("unexpected argument `{arg}` (flags start with --)"));
         };
@@ -54,6 +61,10 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
         match name.as_str() {
             "help" | "h" => {
                 o.help = true;
+                continue;
+            }
+            "version" => {
+                o.version = true;
                 continue;
             }
             "quiet" => {
@@ -120,15 +131,19 @@ pub fn help() -> String {
          \x20 I->S <Name> <Field=value...>   received from the IVR driver\n\
          \x20 S->I <Name> <Field=value...>   sent by the simulator\n\
          Non-XML frames print as #keepalive_request, #keepalive_ack, #error_ack, #decode_error,\n\
-         #protocol_error. While running, lines `KEY=VALUE` on stdin change settings\n\
+         #protocol_error. Each connection accepted and closed prints one line with the UTC time:\n\
+         \x20 2025-03-01T09:05:07.042Z conn 3 accepted from 127.0.0.1:5555\n\
+         \x20 2025-03-01T09:05:09.310Z conn 3 closed: end of stream\n\
+         While running, lines `KEY=VALUE` on stdin change settings\n\
          (`close_connections=now` drops every connection).\n\
          \n\
          FLAGS\n\
          \x20 --listen HOST:PORT     address to listen on [127.0.0.1:0]\n\
          \x20 --set KEY=VALUE        any key below\n\
          \x20 --dest PREFIX=BEHAVIOUR  same as --set dest.PREFIX=BEHAVIOUR\n\
-         \x20 --quiet                do not print the traffic\n\
-         \x20 --help                 this text\n\
+         \x20 --quiet                print only the `listening on` line\n\
+         \x20 --help, -h             this text\n\
+         \x20 --version              print the version and exit\n\
          \x20 --KEY VALUE            every key below is also a flag (dashes or underscores);\n\
          \x20                        a bool or probability flag alone means true\n\
          \n\
@@ -170,6 +185,21 @@ pub fn line(r: &Record) -> String {
     }
 }
 
+/// One connection line, as printed: `<UTC time> conn N accepted from
+/// PEER` or `<UTC time> conn N closed: REASON`.
+pub fn connection_line(ev: &ConnectionEvent) -> String {
+    let at = rfc3339_utc_ms(ev.at);
+    match &ev.change {
+        Change::Accepted { peer } => format!("{at} conn {} accepted from {peer}", ev.conn),
+        Change::Closed { reason } => format!("{at} conn {} closed: {reason}", ev.conn),
+    }
+}
+
+/// The `--version` line.
+pub fn version() -> String {
+    format!("ivrconf-sim {}", crate::VERSION)
+}
+
 /// Runs the simulator until killed; returns the process exit code.
 pub fn main(args: Vec<String>) -> i32 {
     let opts = match parse(&args) {
@@ -181,6 +211,10 @@ pub fn main(args: Vec<String>) -> i32 {
     };
     if opts.help {
         print!("{}", help());
+        return 0;
+    }
+    if opts.version {
+        println!("{}", version());
         return 0;
     }
     let sim = match Simulator::start(&opts.listen) {
@@ -204,6 +238,11 @@ pub fn main(args: Vec<String>) -> i32 {
             sim.set_observer(Some(Arc::new(|r: &Record| {
                 let mut out = std::io::stdout().lock();
                 let _ = writeln!(out, "{}", line(r));
+                let _ = out.flush();
+            })));
+            sim.set_connection_observer(Some(Arc::new(|ev: &ConnectionEvent| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", connection_line(ev));
                 let _ = out.flush();
             })));
         }
@@ -284,6 +323,37 @@ mod tests {
         assert!(parse(&args(&["--set", "slow_ms"])).is_err());
         assert!(parse(&args(&["stray"])).is_err());
         assert!(parse(&args(&["--help"])).unwrap().help);
+        assert!(parse(&args(&["-h"])).unwrap().help);
+        assert!(parse(&args(&["--version"])).unwrap().version);
+        assert!(parse(&args(&["-x"])).is_err());
+    }
+
+    #[test]
+    fn connection_lines_name_the_time_the_connection_and_what_happened() {
+        use crate::sim::CloseReason;
+        use std::time::{Duration, UNIX_EPOCH};
+        let at = UNIX_EPOCH + Duration::from_millis(1_709_210_096_042);
+        let accepted = ConnectionEvent {
+            conn: 3,
+            at,
+            change: Change::Accepted {
+                peer: "127.0.0.1:5555".parse().unwrap(),
+            },
+        };
+        assert_eq!(
+            connection_line(&accepted),
+            "2024-02-29T12:34:56.042Z conn 3 accepted from 127.0.0.1:5555"
+        );
+        let closed = ConnectionEvent {
+            change: Change::Closed {
+                reason: CloseReason::EndOfStream,
+            },
+            ..accepted
+        };
+        assert_eq!(
+            connection_line(&closed),
+            "2024-02-29T12:34:56.042Z conn 3 closed: end of stream"
+        );
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub struct Settings {
     pub seed: u64,
     pub drop_after_frames: u64,
     pub drop_at: String,
+    pub drop_forgets_calls: bool,
     pub duplicate_events: f64,
     pub swap_held_dialing: f64,
     pub omit_optional: f64,
@@ -122,6 +123,7 @@ impl Default for Settings {
             seed: 0,
             drop_after_frames: 0,
             drop_at: String::new(),
+            drop_forgets_calls: true,
             duplicate_events: 0.0,
             swap_held_dialing: 0.0,
             omit_optional: 0.0,
@@ -192,6 +194,8 @@ pub const KEYS: &[KeyDoc] = &[
     k("faults", "seed", "u64", "0", "seed of the per-connection PRNG used by probabilistic faults (connections accepted afterwards)"),
     k("faults", "drop_after_frames", "count (0 = off)", "0", "close a connection once it has received N frames (any type)"),
     k("faults", "drop_at", "message name (empty = off)", "", "close a connection when it receives this message, before answering it"),
+    k("faults", "drop_forgets_calls", "bool", "true",
+      "true = a connection's calls end with it; false = a LoginReq continues the calls of the last connection with the same ClientName (CallInfoReq then finds them)"),
     k("faults", "duplicate_events", "probability", "0", "send each CallStatus twice"),
     k("faults", "swap_held_dialing", "probability", "0", "send Dialing before Held"),
     k("faults", "omit_optional", "probability", "0", "leave out each bracketed (optional) FLOWS.md message"),
@@ -376,6 +380,7 @@ impl Settings {
                 self.drop_after_frames = parse_u64(key, value, u64::MAX, "a count")?
             }
             "drop_at" => self.drop_at = value.trim().to_string(),
+            "drop_forgets_calls" => self.drop_forgets_calls = parse_bool(key, value)?,
             "duplicate_events" => self.duplicate_events = parse_prob(key, value)?,
             "swap_held_dialing" => self.swap_held_dialing = parse_prob(key, value)?,
             "omit_optional" => self.omit_optional = parse_prob(key, value)?,

@@ -1,8 +1,10 @@
 //! One accepted connection: a reader thread that cuts frames, records them
-//! and applies the "drop" faults, and a worker thread that owns the call
-//! model, the timers and the socket's write side, so frames never
-//! interleave and a slow or hostile client only ever stalls its own
-//! threads.
+//! and applies the "drop" faults, and a worker thread that owns the timers
+//! and the socket's write side, so frames never interleave and a slow or
+//! hostile client only ever stalls its own threads. The worker also holds
+//! the call model, which it shares with the client's other connections
+//! only when `drop_forgets_calls=false` (keyed by the login's
+//! `ClientName`).
 //!
 //! Transport faults (spelling, split / coalesced writes, interleaved
 //! keep-alives, duplicates, swaps, omissions, stray call ids, delays) are
@@ -11,7 +13,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::Ordering as AtomicOrdering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,10 +21,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::config::{Settings, SpellingMode};
+use super::lifecycle::{Change, CloseCause, CloseReason};
 use super::record::Dir;
 use super::rng::Rng;
 use super::script::{Calls, Step};
-use super::server::Shared;
+use super::server::{Shared, SharedCalls};
 use super::spelling::{self, Spelling};
 use crate::wire::{self, Body, FlowControl, FrameType, LoginResp, Message, StatusEvent};
 
@@ -43,18 +46,39 @@ pub(crate) enum Ev {
 pub(crate) struct ConnHandle {
     pub stream: TcpStream,
     pub tx: Sender<Ev>,
+    cause: Arc<CloseCause>,
 }
 
 impl ConnHandle {
-    /// Closes the socket; both threads notice and end.
-    pub fn close(&self) {
+    /// Closes the socket for `reason`; both threads notice and end.
+    pub fn close(&self, reason: CloseReason) {
+        self.cause.set(reason);
+        // The reader sees the end of the stream and tells the worker after
+        // every frame it has already read and recorded: a frame a test saw
+        // in the record is always handled before the close.
         let _ = self.stream.shutdown(Shutdown::Both);
-        let _ = self.tx.try_send(Ev::Closed);
     }
 }
 
-/// Starts the threads of connection number `conn`.
-pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::io::Result<()> {
+/// Starts the threads of connection number `conn`, announcing it (and,
+/// should it fail to start, its close) to the connection observer.
+pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64, peer: SocketAddr) {
+    if let Err(e) = start(shared, stream, conn, peer) {
+        // Not announced yet: every accepted line gets its closed line.
+        shared.notify(conn, Change::Accepted { peer });
+        let reason = CloseReason::SetupFailed(e.to_string());
+        shared.notify(conn, Change::Closed { reason });
+    }
+}
+
+/// Err only before the connection is registered and announced; after
+/// that, a failure closes it through its handle like any other reason.
+fn start(
+    shared: &Arc<Shared>,
+    stream: TcpStream,
+    conn: u64,
+    peer: SocketAddr,
+) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_nodelay(true)?;
     // A blocked write this long means the client stopped reading: the
@@ -64,19 +88,15 @@ pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::
     let read_side = stream.try_clone()?;
     let handle_side = stream.try_clone()?;
     let (tx, rx) = crossbeam_channel::bounded(QUEUE);
-    shared.conns.lock().insert(
-        conn,
-        ConnHandle {
-            stream: handle_side,
-            tx: tx.clone(),
-        },
-    );
+    let cause = Arc::new(CloseCause::default());
     let seed = shared.settings().seed;
     let worker = Worker {
         shared: shared.clone(),
         conn,
         stream,
-        calls: Calls::new(),
+        cause: cause.clone(),
+        calls: Arc::new(parking_lot::Mutex::new(Calls::new())),
+        client: None,
         rng: Rng::for_connection(seed, conn),
         timers: BinaryHeap::new(),
         seq: 0,
@@ -84,39 +104,70 @@ pub(crate) fn spawn(shared: &Arc<Shared>, stream: TcpStream, conn: u64) -> std::
         closed: false,
         write_timeout_ms: write_timeout,
     };
-    let r_shared = shared.clone();
-    let reader = std::thread::Builder::new()
-        .name(format!("ivrconf-sim-read-{conn}"))
-        .spawn(move || read_loop(&r_shared, conn, read_side, &tx));
+    let handle = ConnHandle {
+        stream: handle_side,
+        tx: tx.clone(),
+        cause: cause.clone(),
+    };
+    shared.conns.lock().insert(conn, handle);
+    // Registered first, so that whoever reacts to the notice (say, with
+    // `close_connections`) reaches this connection; announced before its
+    // threads start, so the notice comes before any of its traffic.
+    shared.notify(conn, Change::Accepted { peer });
     let writer = std::thread::Builder::new()
         .name(format!("ivrconf-sim-conn-{conn}"))
         .spawn(move || worker.run(&rx));
-    let mut threads = shared.threads.lock();
-    for h in [reader, writer] {
-        match h {
-            Ok(h) => threads.push(h),
-            Err(e) => {
-                // Without both threads the connection is useless.
-                if let Some(c) = shared.conns.lock().remove(&conn) {
-                    c.close();
-                }
-                return Err(e);
+    match writer {
+        Ok(h) => shared.threads.lock().push(h),
+        Err(e) => {
+            // No worker to report the close: done here.
+            if let Some(c) = shared.conns.lock().remove(&conn) {
+                c.close(CloseReason::SetupFailed(e.to_string()));
+            }
+            let reason = CloseReason::SetupFailed(e.to_string());
+            shared.notify(conn, Change::Closed { reason });
+            return Ok(());
+        }
+    }
+    let r_shared = shared.clone();
+    let reader = std::thread::Builder::new()
+        .name(format!("ivrconf-sim-read-{conn}"))
+        .spawn(move || read_loop(&r_shared, conn, read_side, &tx, &cause));
+    match reader {
+        Ok(h) => shared.threads.lock().push(h),
+        Err(e) => {
+            // Without its reader the connection is useless; the worker
+            // ends on this and reports it.
+            if let Some(c) = shared.conns.lock().get(&conn) {
+                c.close(CloseReason::SetupFailed(e.to_string()));
             }
         }
     }
     Ok(())
 }
 
-fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>) {
+fn read_loop(
+    shared: &Shared,
+    conn: u64,
+    mut stream: TcpStream,
+    tx: &Sender<Ev>,
+    cause: &CloseCause,
+) {
     let mut frames_in = wire::Reassembler::new();
     let mut buf = vec![0u8; 16 * 1024];
     let mut frames = 0u64;
     'read: loop {
         let n = match stream.read(&mut buf) {
-            Ok(0) => break,
+            Ok(0) => {
+                cause.set(CloseReason::EndOfStream);
+                break;
+            }
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
+            Err(e) => {
+                cause.set(CloseReason::ReadError(e.to_string()));
+                break;
+            }
         };
         frames_in.push(&buf[..n]);
         while let Some(next) = frames_in.next_raw_frame() {
@@ -125,6 +176,7 @@ fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>)
                 Err(e) => {
                     // Out of step: keep the evidence (header + 64 bytes,
                     // as PROTOCOL.md 1.5 logs it) and close.
+                    cause.set(CloseReason::ProtocolError(e.to_string()));
                     shared.recorder.record(Dir::ToServer, conn, None, e.bytes);
                     break 'read;
                 }
@@ -143,7 +195,12 @@ fn read_loop(shared: &Shared, conn: u64, mut stream: TcpStream, tx: &Sender<Ev>)
                 && message
                     .as_ref()
                     .is_some_and(|m| m.name().eq_ignore_ascii_case(&cfg.drop_at));
-            if drop_count || drop_name {
+            if drop_count {
+                cause.set(CloseReason::DropAfterFrames(frames));
+                break 'read;
+            }
+            if drop_name {
+                cause.set(CloseReason::DropAt(cfg.drop_at.clone()));
                 break 'read;
             }
             if tx.send(Ev::Frame(header.frame_type, message)).is_err() {
@@ -196,7 +253,12 @@ struct Worker {
     shared: Arc<Shared>,
     conn: u64,
     stream: TcpStream,
-    calls: Calls,
+    cause: Arc<CloseCause>,
+    /// This connection's calls; after a `LoginReq`, possibly shared with
+    /// earlier connections of the same client (`drop_forgets_calls`).
+    calls: SharedCalls,
+    /// The `ClientName` of the last `LoginReq`, if any.
+    client: Option<String>,
     rng: Rng,
     timers: BinaryHeap<Reverse<Timer>>,
     seq: u64,
@@ -237,6 +299,55 @@ impl Worker {
         }
         let _ = self.stream.shutdown(Shutdown::Both);
         self.shared.conns.lock().remove(&self.conn);
+        self.leave_client();
+        // Last: after this the connection is gone in every respect.
+        let reason = self.cause.get();
+        self.shared.notify(self.conn, Change::Closed { reason });
+    }
+
+    /// A `LoginReq` names the client: with `drop_forgets_calls=false` this
+    /// connection continues the calls kept for that name (its own calls so
+    /// far join them), otherwise its calls become the ones a later login
+    /// of that name would continue.
+    fn join_client(&mut self, req: &Message, cfg: &Settings) {
+        let Body::LoginReq(login) = &req.body else {
+            return;
+        };
+        if login.client_name.is_empty() {
+            return;
+        }
+        let mut clients = self.shared.clients.lock();
+        let kept = clients.get(&login.client_name).cloned();
+        match kept {
+            Some(kept) if Arc::ptr_eq(&kept, &self.calls) => {}
+            Some(kept) if !cfg.drop_forgets_calls => {
+                let own = std::mem::take(&mut *self.calls.lock());
+                kept.lock().absorb(own);
+                self.calls = kept;
+            }
+            _ => {
+                clients.insert(login.client_name.clone(), self.calls.clone());
+            }
+        }
+        self.client = Some(login.client_name.clone());
+    }
+
+    /// The connection ends: with `drop_forgets_calls=true` its calls end
+    /// too (unless a newer connection of the client already holds others).
+    fn leave_client(&mut self) {
+        let Some(name) = self.client.take() else {
+            return;
+        };
+        if !self.shared.settings().drop_forgets_calls {
+            return;
+        }
+        let mut clients = self.shared.clients.lock();
+        if clients
+            .get(&name)
+            .is_some_and(|c| Arc::ptr_eq(c, &self.calls))
+        {
+            clients.remove(&name);
+        }
     }
 
     fn plan_keepalive(&mut self, cfg: &Settings) {
@@ -256,10 +367,11 @@ impl Worker {
             FrameType::Xml => {
                 let Some(m) = message else { return };
                 if let Body::LoginReq(_) = &m.body {
+                    self.join_client(&m, cfg);
                     let out = self.login(&m, cfg);
                     self.respond(out, cfg);
                 } else if let Some(id) = m.call_id.clone() {
-                    let steps = self.calls.react(&id, &m.body, cfg);
+                    let steps = self.calls.lock().react(&id, &m.body, cfg);
                     self.schedule(&id, steps, cfg);
                 }
             }
@@ -340,8 +452,7 @@ impl Worker {
         for (id, step) in steps {
             let due = (now + delay + step.after).max(last_due);
             if due <= now && self.timers.is_empty() {
-                if self.calls.fire(&id, &step) {
-                    self.calls.sent(&id, &step.body);
+                if self.fire(&id, &step) {
                     batch.push(Outgoing::Xml(Box::new(Message::new(id, step.body))));
                 }
             } else {
@@ -383,7 +494,7 @@ impl Worker {
                     effect: super::script::Effect::None,
                     ..step.clone()
                 };
-                out.push((self.calls.unknown_id(), stray));
+                out.push((self.calls.lock().unknown_id(), stray));
             }
             let dup = is_status && self.rng.chance(cfg.duplicate_events);
             out.push((call_id.to_string(), step.clone()));
@@ -410,8 +521,7 @@ impl Worker {
             match t.what {
                 Pending::Out(o) => batch.push(o),
                 Pending::Step(id, step) => {
-                    if self.calls.fire(&id, &step) {
-                        self.calls.sent(&id, &step.body);
+                    if self.fire(&id, &step) {
                         batch.push(Outgoing::Xml(Box::new(Message::new(id, step.body))));
                     }
                 }
@@ -425,6 +535,17 @@ impl Worker {
             }
         }
         self.write_batch(batch, cfg, false);
+    }
+
+    /// A step is due: true when it is still to be sent (its state change
+    /// then applied and its event noted).
+    fn fire(&mut self, call_id: &str, step: &Step) -> bool {
+        let mut calls = self.calls.lock();
+        let send = calls.fire(call_id, step);
+        if send {
+            calls.sent(call_id, &step.body);
+        }
+        send
     }
 
     /// Encodes, records and writes frames. `forced` (injected messages)
@@ -477,7 +598,8 @@ impl Worker {
                 }
             })
         };
-        if result.is_err() {
+        if let Err(e) = result {
+            self.cause.set(CloseReason::WriteError(e.to_string()));
             self.closed = true;
         }
     }

@@ -148,8 +148,9 @@ impl Step {
     }
 }
 
-/// All calls of one connection (calls are per connection: a real server's
-/// behaviour across reconnects is unknown, PROTOCOL.md 7 #8).
+/// All calls of one connection, or of every connection logged in with one
+/// `ClientName` when `drop_forgets_calls=false` (a real server's behaviour
+/// across reconnects is unknown, PROTOCOL.md 7 #8, so both are offered).
 #[derive(Debug, Default)]
 pub struct Calls {
     calls: HashMap<String, Call>,
@@ -193,6 +194,18 @@ impl Calls {
     /// True when no call is live.
     pub fn is_empty(&self) -> bool {
         self.calls.is_empty()
+    }
+
+    /// Takes over `other`'s calls (those of a connection that just logged
+    /// in, joining the calls kept for its client); on the same call id
+    /// `other`'s call wins, being the newer announcement.
+    pub fn absorb(&mut self, other: Calls) {
+        self.calls.extend(other.calls);
+        // Incarnations stay unique per call id either way; keeping the
+        // counter ahead of both means no later NewCall can reuse one that
+        // a pending guard still names.
+        self.incarnations = self.incarnations.max(other.incarnations);
+        self.unknown_ids = self.unknown_ids.max(other.unknown_ids);
     }
 
     /// A fresh call id the client has never announced (stray-event fault).

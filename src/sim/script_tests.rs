@@ -128,3 +128,30 @@ fn hangup_releases_the_leg_and_retrieve_sends_no_second_release() {
     let s = calls.react("C1", &Body::RetrieveCall(plain()), &cfg);
     assert_eq!(events(&s), ["Retrieved"]);
 }
+
+#[test]
+fn absorbed_calls_join_the_kept_ones_and_win_on_the_same_id() {
+    let (mut kept, cfg) = setup();
+    let s = kept.react("C1", &Body::InitConf(dest("busy1")), &cfg);
+    assert_eq!(events(&s), ["Held", "Dialing", "Busy"]);
+    let mut newer = Calls::new();
+    let nc = |n: &str| {
+        Body::NewCall(NewCall {
+            called_num: n.into(),
+            ..NewCall::default()
+        })
+    };
+    newer.react("C2", &nc("6000"), &cfg);
+    kept.react("C3", &nc("7000"), &cfg);
+    newer.react("C3", &nc("7001"), &cfg);
+    kept.absorb(newer);
+    assert_eq!(kept.len(), 3);
+    assert_eq!(kept.get("C1").unwrap().state, State::Held, "kept as it was");
+    let called =
+        |calls: &mut Calls, id: &str| match &calls.react(id, &Body::CallInfoReq, &cfg)[0].body {
+            Body::CallInfoResp(r) => r.called_num.clone().unwrap_or_default(),
+            other => panic!("{other:?}"),
+        };
+    assert_eq!(called(&mut kept, "C2"), "6000");
+    assert_eq!(called(&mut kept, "C3"), "7001", "the newer announcement");
+}

@@ -7,18 +7,23 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use parking_lot::{Mutex, RwLock};
 
 use super::config::{Settings, SimError};
 use super::connection::{self, ConnHandle, Ev};
+use super::lifecycle::{Change, CloseReason, ConnectionEvent, ConnectionObserver};
 use super::record::{Dir, Observer, Record, Recorder};
+use super::script::Calls;
 use crate::wire;
 
 /// How often the accept loop looks at the stop flag. Accepting is
 /// non-blocking so that shutdown never depends on waking a blocked accept.
 const ACCEPT_POLL: Duration = Duration::from_millis(5);
+
+/// A call model that may outlive its connection.
+pub(crate) type SharedCalls = Arc<Mutex<Calls>>;
 
 /// State shared by the API, the accept loop and every connection.
 pub(crate) struct Shared {
@@ -27,15 +32,39 @@ pub(crate) struct Shared {
     /// LoginReqs still to answer with InitInProgress.
     pub login_init_left: AtomicU64,
     pub conns: Mutex<HashMap<u64, ConnHandle>>,
+    /// The calls of the last connection logged in with each `ClientName`
+    /// (`drop_forgets_calls`). Locked before a connection's calls, never
+    /// while holding them.
+    pub clients: Mutex<HashMap<String, SharedCalls>>,
     pub threads: Mutex<Vec<JoinHandle<()>>>,
     stopping: AtomicBool,
     accepted: AtomicU64,
+    connection_observer: RwLock<Option<ConnectionObserver>>,
 }
 
 impl Shared {
     /// A snapshot of the current settings.
     pub fn settings(&self) -> Arc<Settings> {
         self.settings.read().clone()
+    }
+
+    /// Tells the connection observer, if any, that `conn` changed now.
+    pub fn notify(&self, conn: u64, change: Change) {
+        let observer = self.connection_observer.read().clone();
+        if let Some(f) = observer {
+            f(&ConnectionEvent {
+                conn,
+                at: SystemTime::now(),
+                change,
+            });
+        }
+    }
+
+    /// Closes every open connection, saying why.
+    fn close_all(&self, reason: &CloseReason) {
+        for c in self.conns.lock().values() {
+            c.close(reason.clone());
+        }
     }
 }
 
@@ -58,9 +87,11 @@ impl Simulator {
             recorder: Recorder::new(Instant::now()),
             login_init_left: AtomicU64::new(0),
             conns: Mutex::new(HashMap::new()),
+            clients: Mutex::new(HashMap::new()),
             threads: Mutex::new(Vec::new()),
             stopping: AtomicBool::new(false),
             accepted: AtomicU64::new(0),
+            connection_observer: RwLock::new(None),
         });
         let s = shared.clone();
         let acceptor = std::thread::Builder::new()
@@ -171,9 +202,7 @@ impl Simulator {
 
     /// Drops every open connection now (later ones are accepted as usual).
     pub fn close_connections(&self) {
-        for c in self.shared.conns.lock().values() {
-            c.close();
-        }
+        self.shared.close_all(&CloseReason::CloseConnections);
     }
 
     /// Sends `msg` (canonical form unless `spelling` says otherwise, even
@@ -197,6 +226,12 @@ impl Simulator {
         self.shared.recorder.set_observer(observer);
     }
 
+    /// Calls `observer` when a connection is accepted and when it closes
+    /// (from the thread that saw it); `None` removes it.
+    pub fn set_connection_observer(&self, observer: Option<ConnectionObserver>) {
+        *self.shared.connection_observer.write() = observer;
+    }
+
     /// Stops accepting, closes every connection and joins every thread.
     /// Idempotent.
     pub fn shutdown(&self) {
@@ -204,7 +239,7 @@ impl Simulator {
         if let Some(h) = self.acceptor.lock().take() {
             let _ = h.join();
         }
-        self.close_connections();
+        self.shared.close_all(&CloseReason::Shutdown);
         loop {
             let batch: Vec<JoinHandle<()>> = std::mem::take(&mut *self.shared.threads.lock());
             if batch.is_empty() {
@@ -226,10 +261,9 @@ impl Drop for Simulator {
 fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
     while !shared.stopping.load(Ordering::SeqCst) {
         match listener.accept() {
-            Ok((stream, _peer)) => {
+            Ok((stream, peer)) => {
                 let conn = shared.accepted.fetch_add(1, Ordering::SeqCst) + 1;
-                // A connection whose threads cannot start is just closed.
-                let _ = connection::spawn(shared, stream, conn);
+                connection::spawn(shared, stream, conn, peer);
                 shared.threads.lock().retain(|h| !h.is_finished());
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(ACCEPT_POLL),

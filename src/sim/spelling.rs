@@ -6,8 +6,7 @@
 //! byte for byte (a test checks this against the codec), so one writer can
 //! serve any mix of flags.
 
-use super::fields::{flatten, Form};
-use crate::wire::{KeyValues, Message, Value};
+use crate::wire::{KeyValue, Message, Placement, Value};
 
 /// Largest XML payload a frame can carry (16-bit length minus 2).
 pub const MAX_PAYLOAD: usize = 65533;
@@ -85,17 +84,17 @@ pub fn payload(msg: &Message, sp: Spelling) -> Option<Vec<u8>> {
         s.push_str("</CallId>");
     }
     let name = msg.name();
-    let flat = flatten(&msg.body);
+    let fields = msg.body.fields();
     s.push('<');
     s.push_str(name);
     let mut children = String::new();
-    for field in &flat.fields {
+    for field in &fields.scalars {
         let field_name = if sp.tlib_lower && field.name == "TLibErrCode" {
             "TlibErrCode"
         } else {
-            field.name.as_str()
+            field.name
         };
-        if sp.child_elements || field.form == Form::Child {
+        if sp.child_elements || field.placement == Placement::Child {
             children.push('<');
             children.push_str(field_name);
             children.push('>');
@@ -112,8 +111,8 @@ pub fn payload(msg: &Message, sp: Spelling) -> Option<Vec<u8>> {
             s.push(q);
         }
     }
-    list_into(&mut children, "UDataEx", &flat.udata, q);
-    list_into(&mut children, "ExtnsEx", &flat.extensions, q);
+    list_into(&mut children, "UDataEx", fields.udata, q);
+    list_into(&mut children, "ExtnsEx", fields.extensions, q);
     if children.is_empty() {
         s.push_str("/>");
     } else {
@@ -140,7 +139,7 @@ pub fn frame(msg: &Message, sp: Spelling) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn list_into(out: &mut String, element: &str, list: &KeyValues, q: char) {
+fn list_into(out: &mut String, element: &str, list: &[KeyValue], q: char) {
     if list.is_empty() {
         return;
     }

@@ -12,6 +12,10 @@ use super::frame::{FrameType, ProtocolError};
 use super::message::Message;
 use super::reassembler::Reassembler;
 
+/// Most payload bytes an [`Inbound::DecodeError`] keeps for the log line
+/// (PROTOCOL.md 2.6).
+pub const MAX_LOGGED_PAYLOAD: usize = 512;
+
 /// One item read from the connection.
 // Not boxed: the shape is the agreed API, and each item is moved once from
 // the reader to its handler, so the size costs nothing measurable.
@@ -27,8 +31,15 @@ pub enum Inbound {
     /// A decoded XML message (possibly `Body::Unknown`).
     Message(Message),
     /// The XML frame could not be decoded: drop the message, keep the
-    /// connection.
-    DecodeError(DecodeError),
+    /// connection, and log the reason with the payload's first bytes.
+    DecodeError {
+        error: DecodeError,
+        /// The payload exactly as received (no header), cut to its first
+        /// [`MAX_LOGGED_PAYLOAD`] bytes.
+        payload: Vec<u8>,
+        /// The whole payload's length; more than `payload.len()` when cut.
+        payload_len: usize,
+    },
 }
 
 /// Reads frames and decodes XML payloads from a byte stream.
@@ -77,7 +88,11 @@ impl Iterator for FrameReader {
         Some(Ok(match header.frame_type {
             FrameType::Xml => match decode(payload) {
                 Ok(msg) => Inbound::Message(msg),
-                Err(e) => Inbound::DecodeError(e),
+                Err(error) => Inbound::DecodeError {
+                    error,
+                    payload: payload[..payload.len().min(MAX_LOGGED_PAYLOAD)].to_vec(),
+                    payload_len: payload.len(),
+                },
             },
             FrameType::KeepAliveRequest => Inbound::KeepAliveRequest {
                 payload: payload.to_vec(),
@@ -113,14 +128,48 @@ mod tests {
             Some(Ok(Inbound::KeepAliveRequest { payload: vec![] }))
         );
         assert_eq!(r.next(), Some(Ok(Inbound::Message(msg))));
-        assert!(matches!(
+        assert_eq!(
             r.next(),
-            Some(Ok(Inbound::DecodeError(DecodeError::NoMessageElement)))
-        ));
+            Some(Ok(Inbound::DecodeError {
+                error: DecodeError::NoMessageElement,
+                payload: b"<GctiMsg/>".to_vec(),
+                payload_len: 10,
+            }))
+        );
         assert!(matches!(r.next(), Some(Err(_))));
         assert_eq!(r.next(), None);
         r.push(&KEEPALIVE_REQUEST);
         assert_eq!(r.next(), None);
         assert!(r.is_dead());
+    }
+
+    #[test]
+    fn a_decode_error_keeps_the_first_512_payload_bytes_as_received() {
+        // Not Latin-1 text the decoder could accept: a 0x01 byte, then
+        // enough padding that the payload must be cut.
+        let mut payload = b"<GctiMsg>\x01\xe9".to_vec();
+        payload.resize(MAX_LOGGED_PAYLOAD + 100, b'x');
+        let mut r = FrameReader::new();
+        r.push(&frame_bytes(FrameType::Xml, &payload));
+        r.push(&frame_bytes(FrameType::Xml, b"<short>"));
+        match r.next() {
+            Some(Ok(Inbound::DecodeError {
+                error: _,
+                payload: kept,
+                payload_len,
+            })) => {
+                assert_eq!(payload_len, MAX_LOGGED_PAYLOAD + 100);
+                assert_eq!(kept, payload[..MAX_LOGGED_PAYLOAD]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match r.next() {
+            Some(Ok(Inbound::DecodeError {
+                payload: kept,
+                payload_len: 7,
+                ..
+            })) => assert_eq!(kept, b"<short>"),
+            other => panic!("{other:?}"),
+        }
     }
 }

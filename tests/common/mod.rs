@@ -70,8 +70,8 @@ impl Harness {
     pub fn with_config(sim: Simulator, cfg: Config, wait_ready: bool) -> Harness {
         let (tx, rx) = unbounded();
         let handlers = Handlers {
-            on_event: Some(Box::new(move |e: &Event| {
-                let _ = tx.send((Instant::now(), e.clone()));
+            on_event: Some(Box::new(move |e: Event| {
+                let _ = tx.send((Instant::now(), e));
             })),
             on_log: None,
             on_free: None,

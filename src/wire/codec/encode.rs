@@ -10,7 +10,7 @@
 use super::catalogue::Spec;
 use super::decode::MAX_NODES;
 use super::error::EncodeError;
-use super::fields::View;
+use super::fields::{Text, View};
 use super::validate::{validate_call_id, validate_text};
 use super::xml::is_name;
 use crate::wire::frame::{push_header, FrameType, HEADER_LEN, MAX_PAYLOAD};
@@ -235,12 +235,14 @@ fn put_escaped<S: Sink>(out: &mut S, value: &str) {
     out.put(&bytes[run..]);
 }
 
-fn put_attr<S: Sink>(out: &mut S, name: &str, value: &str) {
-    out.put_byte(b' ');
-    out.put(name.as_bytes());
-    out.put(b"=\"");
-    put_escaped(out, value);
-    out.put_byte(b'"');
+/// A validated attribute name: the catalogue's (ASCII, written as is) or
+/// an open field's Latin-1 XML name.
+fn put_name<S: Sink>(out: &mut S, name: &str) {
+    if name.is_ascii() {
+        out.put(name.as_bytes());
+    } else {
+        put_escaped(out, name);
+    }
 }
 
 fn write_message<S: Sink>(out: &mut S, msg: &Message, view: &View<'_>, call_id: &str) {
@@ -251,36 +253,24 @@ fn write_message<S: Sink>(out: &mut S, msg: &Message, view: &View<'_>, call_id: 
     out.put(b"</CallId><");
     // Validated: an ASCII catalogue name, or a Latin-1 XML name.
     put_escaped(out, name);
-    let (fields, first_child) = match view.spec {
-        Some(spec) => (spec.fields, spec.first_child),
-        None => (&[][..], 0),
-    };
-    for (i, field) in fields.iter().enumerate().take(first_child) {
-        if let Some(v) = view.slots[i] {
-            put_attr(out, field, v);
-        } else if let (Some(keys), 0) = (view.keys, i) {
-            out.put(b" Keys=\"");
-            for (n, k) in keys.iter().enumerate() {
-                if n > 0 {
-                    out.put_byte(b':');
-                }
-                put_escaped(out, k);
-            }
-            out.put_byte(b'"');
-        }
-    }
-    for (k, v) in view.other {
+    for (field, text) in view.attributes() {
         out.put_byte(b' ');
-        put_escaped(out, k);
+        put_name(out, field);
         out.put(b"=\"");
-        put_escaped(out, v);
+        match text {
+            Text::Plain(v) => put_escaped(out, v),
+            Text::Keys(keys) => {
+                for (n, k) in keys.iter().enumerate() {
+                    if n > 0 {
+                        out.put_byte(b':');
+                    }
+                    put_escaped(out, k);
+                }
+            }
+        }
         out.put_byte(b'"');
     }
-    let children = fields
-        .iter()
-        .zip(view.slots)
-        .skip(first_child)
-        .filter_map(|(f, v)| Some((*f, v?)));
+    let children = view.children();
     let has_inner =
         children.clone().next().is_some() || !view.udata.is_empty() || !view.extensions.is_empty();
     if !has_inner {

@@ -1,6 +1,8 @@
 //! Maps the typed message structs to and from the catalogue's slot order
 //! (`catalogue.rs`): the only place that knows which struct field is which
-//! wire field.
+//! wire field, and the one place that says in which order a message's
+//! scalar fields are written (the encoder and the public
+//! [`Body::fields`] both read [`View::attributes`] and [`View::children`]).
 //!
 //! Must not validate, escape or parse anything; the encoder and decoder do
 //! that on the slot form.
@@ -9,6 +11,72 @@ use std::borrow::Cow;
 
 use super::catalogue::{Kind, Spec, MAX_FIELDS};
 use crate::wire::message::*;
+
+/// Where the canonical encoder writes a scalar field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// `<Message Name="value">`.
+    Attribute,
+    /// `<Message><Name>value</Name></Message>`.
+    Child,
+}
+
+/// One scalar field of a message element, as the encoder writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field<'m> {
+    /// The catalogue's spelling (open and unknown messages: as given).
+    pub name: &'m str,
+    /// The value before escaping; `Keys` is the key names joined with ':'.
+    pub value: Cow<'m, str>,
+    pub placement: Placement,
+}
+
+/// A message element as the catalogue lays it out: its scalar fields in
+/// the order the encoder writes them (attributes first, then child
+/// elements; absent optional fields left out) and its two user-data lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields<'m> {
+    pub scalars: Vec<Field<'m>>,
+    /// `UDataEx`, written after the scalar children.
+    pub udata: &'m [KeyValue],
+    /// `ExtnsEx`, written last.
+    pub extensions: &'m [KeyValue],
+}
+
+impl Body {
+    /// This message's fields in catalogue order with their placement, for
+    /// code that writes or prints messages in forms other than the
+    /// encoder's (the simulator's alternate spellings and summaries).
+    pub fn fields(&self) -> Fields<'_> {
+        let view = View::of(self);
+        let attributes = view.attributes().map(|(name, text)| Field {
+            name,
+            value: match text {
+                Text::Plain(v) => Cow::Borrowed(v),
+                Text::Keys(keys) => Cow::Owned(keys.join(":")),
+            },
+            placement: Placement::Attribute,
+        });
+        let children = view.children().map(|(name, v)| Field {
+            name,
+            value: Cow::Borrowed(v),
+            placement: Placement::Child,
+        });
+        Fields {
+            scalars: attributes.chain(children).collect(),
+            udata: view.udata,
+            extensions: view.extensions,
+        }
+    }
+}
+
+/// A scalar field's value as a [`View`] holds it.
+#[derive(Clone, Copy)]
+pub(crate) enum Text<'m> {
+    Plain(&'m str),
+    /// `UDataGet` / `UDataDel` key names, written joined with ':' (3.12).
+    Keys(&'m [String]),
+}
 
 /// A message seen through the catalogue, borrowed for encoding.
 pub(crate) struct View<'m> {
@@ -162,6 +230,46 @@ impl<'m> View<'m> {
         };
         v.spec = Some(Spec::of(kind));
         v
+    }
+
+    /// The catalogue's fields and where its children start (none for an
+    /// unknown message).
+    fn layout(&self) -> (&'static [&'static str], usize) {
+        match self.spec {
+            Some(spec) => (spec.fields, spec.first_child),
+            None => (&[], 0),
+        }
+    }
+
+    /// The fields written as attributes, in order: the catalogue's present
+    /// attribute slots, then the open or unknown message's other fields.
+    pub fn attributes(&self) -> impl Iterator<Item = (&'m str, Text<'m>)> + '_ {
+        let (fields, first_child) = self.layout();
+        let slots = fields
+            .iter()
+            .zip(&self.slots)
+            .take(first_child)
+            .enumerate()
+            .filter_map(|(i, (&name, value))| match (value, self.keys) {
+                (Some(v), _) => Some((name, Text::Plain(v))),
+                (None, Some(keys)) if i == 0 => Some((name, Text::Keys(keys))),
+                _ => None,
+            });
+        let other = self
+            .other
+            .iter()
+            .map(|(name, v)| (name.as_str(), Text::Plain(v.as_str())));
+        slots.chain(other)
+    }
+
+    /// The present fields written as child elements, in catalogue order.
+    pub fn children(&self) -> impl Iterator<Item = (&'static str, &'m str)> + Clone + '_ {
+        let (fields, first_child) = self.layout();
+        fields
+            .iter()
+            .zip(&self.slots)
+            .skip(first_child)
+            .filter_map(|(&name, value)| Some((name, (*value)?)))
     }
 
     fn dest(&mut self, m: &'m DestRequest, kind: Kind) -> Kind {
@@ -320,5 +428,112 @@ impl Parts<'_, '_> {
                 extensions: self.extensions,
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::codec::encode;
+
+    /// The element written from `fields()` alone (values need no escaping
+    /// here), to compare with the encoder's.
+    fn element(body: &Body) -> String {
+        let f = body.fields();
+        let mut attrs = String::new();
+        let mut inner = String::new();
+        for field in &f.scalars {
+            match field.placement {
+                Placement::Attribute => attrs += &format!(" {}=\"{}\"", field.name, field.value),
+                Placement::Child => inner += &format!("<{0}>{1}</{0}>", field.name, field.value),
+            }
+        }
+        for (list, entries) in [("UDataEx", f.udata), ("ExtnsEx", f.extensions)] {
+            if entries.is_empty() {
+                continue;
+            }
+            inner += &format!("<{list}>");
+            for kv in entries {
+                let (ty, v) = match &kv.value {
+                    Value::Str(s) => ("Str", s.clone()),
+                    Value::Int(i) => ("Int", i.to_string()),
+                };
+                inner += &format!("<Node Name=\"{}\" Type=\"{ty}\" Val=\"{v}\"/>", kv.key);
+            }
+            inner += &format!("</{list}>");
+        }
+        let name = body.name();
+        if inner.is_empty() {
+            format!("<{name}{attrs}/>")
+        } else {
+            format!("<{name}{attrs}>{inner}</{name}>")
+        }
+    }
+
+    #[test]
+    fn fields_are_what_the_encoder_writes_in_its_order() {
+        let bodies = [
+            Body::NewCall(NewCall {
+                call_control_mode: Some("Network".into()),
+                version: None,
+                called_num: "5001".into(),
+                dnis: Some("800".into()),
+                ani: None,
+                udata: vec![KeyValue::str("Lang", "EN"), KeyValue::int("n", 7)],
+                extensions: vec![KeyValue::str("x", "y")],
+            }),
+            Body::UDataGet(UDataKeys {
+                keys: vec!["Acct".into(), "Lang".into()],
+                request_id: "10".into(),
+            }),
+            Body::MonitorInfo(MonitorInfo {
+                req_id: Some("3".into()),
+                other: vec![("Detail".into(), "x".into())],
+            }),
+            Body::Unknown(UnknownMessage {
+                name: "TreatCall".into(),
+                fields: vec![("Type".into(), "Play".into())],
+            }),
+            Body::CallError(CallError {
+                failed_req: Some("InitConf".into()),
+                tlib_err_code: None,
+                req_id: Some("4".into()),
+            }),
+            Body::CallInfoReq,
+        ];
+        for body in bodies {
+            let payload = encode(&Message::new("C1", body.clone())).unwrap();
+            let text: String = payload.iter().map(|&b| char::from(b)).collect();
+            let want = element(&body);
+            assert!(
+                text.ends_with(&format!("</CallId>{want}</GctiMsg>")),
+                "{want} in {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn fields_name_placement_and_joined_keys() {
+        let keys = Body::UDataDel(UDataKeys {
+            keys: vec!["a".into(), "b".into()],
+            request_id: "9".into(),
+        });
+        let f = keys.fields();
+        assert_eq!(
+            f.scalars,
+            [
+                Field {
+                    name: "Keys",
+                    value: Cow::Borrowed("a:b"),
+                    placement: Placement::Attribute
+                },
+                Field {
+                    name: "RequestId",
+                    value: Cow::Borrowed("9"),
+                    placement: Placement::Child
+                },
+            ]
+        );
+        assert!(f.udata.is_empty() && f.extensions.is_empty());
     }
 }

@@ -22,4 +22,5 @@ pub use attributes::MAX_ATTRIBUTES;
 pub use decode::{decode, MAX_DEPTH, MAX_NODES};
 pub use encode::{encode, encode_frame};
 pub use error::{DecodeError, EncodeError};
+pub use fields::{Field, Fields, Placement};
 pub use validate::{is_refused_control, validate_call_id, validate_text, MAX_CALL_ID};

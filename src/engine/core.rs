@@ -1,0 +1,493 @@
+//! The core thread: runs the two pure machines — the session
+//! ([`crate::session`]) and the calls ([`crate::flow`]) — and moves bytes,
+//! events and time between them and the outside. All its inputs come from
+//! one channel; it owns every timer.
+//!
+//! It makes no protocol decision of its own: it carries out the machines'
+//! outputs (connect, write, close, deliver an event, arm a timer). It never
+//! blocks on a socket (connections have their own threads) nor on the
+//! application (the dispatcher has its own queue), so API calls get their
+//! synchronous answer at once, even from inside a callback.
+
+use std::cell::Cell;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::backlog::Outbox;
+use super::config::{Config, LogLevel};
+use super::conn::{self, ConnEvent, LinkIo};
+use super::event::Event;
+use super::Shared;
+use crate::flow::{Flow, Millis, Output as FlowOutput, TimerId};
+use crate::machine::LogRecord;
+use crate::session::{self, LinkId, Session};
+use crate::wire::{self, latin1_debug, Inbound, Message, ProtocolError, KEEPALIVE_REQUEST};
+
+/// One API request: runs on the core thread against the flow machine at
+/// `now`, and sends its own typed answer back to the waiting caller.
+pub(crate) type Request = Box<dyn FnOnce(&mut Flow, Millis) + Send>;
+
+/// Everything the core thread reacts to.
+pub(crate) enum Input {
+    Api(Request),
+    Conn {
+        link: LinkId,
+        event: ConnEvent,
+    },
+    /// The application has taken half of its backlog: read again.
+    Resume,
+    /// Cancel every operation, close the link, stop; answered when done.
+    Shutdown(Sender<()>),
+}
+
+/// What goes to the application: events, and log lines at or above the
+/// configured level. Remembers when the backlog became full, so the core
+/// pauses reading after the input that filled it.
+struct ToApp {
+    outbox: Outbox,
+    level: LogLevel,
+    full: Cell<bool>,
+}
+
+impl ToApp {
+    fn event(&self, event: Event) {
+        if self.outbox.event(event) {
+            self.full.set(true);
+        }
+    }
+
+    fn log(&self, level: LogLevel, text: impl FnOnce() -> String) {
+        if level <= self.level && self.outbox.log(level, text()) {
+            self.full.set(true);
+        }
+    }
+
+    fn record(&self, rec: LogRecord) {
+        self.log(rec.level, || match &rec.call_id {
+            Some(id) => format!("call {id}: {}", rec.text),
+            None => rec.text,
+        });
+    }
+}
+
+pub(crate) struct Core {
+    config: Config,
+    app: ToApp,
+    shared: Arc<Shared>,
+    flow: Flow,
+    session: Session,
+    /// The socket of the session's current link, once it is up.
+    link: Option<LinkIo>,
+    /// Received items of `parked_link` not handled yet (back-pressure).
+    parked: VecDeque<Result<Inbound, ProtocolError>>,
+    parked_link: LinkId,
+    input: Sender<Input>,
+    epoch: Instant,
+    stopped: bool,
+    timers: BTreeSet<(Millis, TimerId)>,
+    timer_at: HashMap<TimerId, Millis>,
+}
+
+impl Core {
+    pub(crate) fn new(
+        config: Config,
+        shared: Arc<Shared>,
+        outbox: Outbox,
+        input: Sender<Input>,
+    ) -> Core {
+        let flow = Flow::new(config.flow_config());
+        let session = Session::new(config.session_config(), 0);
+        Core {
+            app: ToApp {
+                outbox,
+                level: config.log_level,
+                full: Cell::new(false),
+            },
+            config,
+            shared,
+            flow,
+            session,
+            link: None,
+            parked: VecDeque::new(),
+            parked_link: 0,
+            input,
+            epoch: Instant::now(),
+            stopped: false,
+            timers: BTreeSet::new(),
+            timer_at: HashMap::new(),
+        }
+    }
+
+    fn now(&self) -> Millis {
+        self.epoch.elapsed().as_millis() as Millis
+    }
+
+    fn emit(&self, event: Event) {
+        self.app.event(event);
+    }
+
+    /// The loop: wait for an input or the earliest deadline, handle it.
+    pub(crate) fn run(mut self, inputs: Receiver<Input>) {
+        // At most this many queued inputs are taken before the timers are
+        // looked at again, so a busy engine still keeps its deadlines.
+        const BATCH: usize = 256;
+        loop {
+            // Inputs already queued happened before any deadline that is due
+            // now: bytes already read must count before the silence check,
+            // a server answer before the request's timeout.
+            for _ in 0..BATCH {
+                match inputs.try_recv() {
+                    Ok(input) => {
+                        if !self.handle(input) {
+                            return;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.on_deadlines(self.now());
+            self.pause_if_full();
+            if self.stopped {
+                return;
+            }
+            let input = match self.next_deadline() {
+                Some(at) => {
+                    let wait = at.saturating_sub(self.now());
+                    match inputs.recv_timeout(Duration::from_millis(wait)) {
+                        Ok(i) => i,
+                        Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+                        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                None => match inputs.recv() {
+                    Ok(i) => i,
+                    Err(_) => return,
+                },
+            };
+            if !self.handle(input) {
+                return;
+            }
+        }
+    }
+
+    /// Handles one input; `false` once the core must stop.
+    fn handle(&mut self, input: Input) -> bool {
+        let go_on = self.handle_one(input);
+        self.pause_if_full();
+        go_on
+    }
+
+    fn handle_one(&mut self, input: Input) -> bool {
+        match input {
+            Input::Api(request) => {
+                let now = self.now();
+                request(&mut self.flow, now);
+                self.pump_flow();
+                true
+            }
+            Input::Conn { link, event } => {
+                self.on_conn(link, event);
+                true
+            }
+            Input::Resume => {
+                self.resume_reading();
+                true
+            }
+            Input::Shutdown(done) => {
+                self.shutdown();
+                let _ = done.send(());
+                false
+            }
+        }
+    }
+
+    // ---- back-pressure -----------------------------------------------
+
+    /// The application's backlog reached `event_queue_max`: stop reading
+    /// the server until it has taken half (TCP pushes back on the server).
+    fn pause_if_full(&mut self) {
+        if !self.app.full.replace(false) {
+            return;
+        }
+        self.app.log(LogLevel::Warn, || {
+            format!(
+                "the application is {} events and log lines behind: reading paused",
+                self.shared.backlog.queued()
+            )
+        });
+        self.pause_link();
+    }
+
+    fn pause_link(&mut self) {
+        if let Some(io) = &self.link {
+            io.gate.pause();
+            let now = self.now();
+            self.session.reading_paused(now, io.link);
+        }
+    }
+
+    fn resume_reading(&mut self) {
+        // Full again since the taker asked: stay paused.
+        if self.shared.backlog.is_paused() {
+            return;
+        }
+        if let Some(io) = &self.link {
+            io.gate.resume();
+            let now = self.now();
+            self.session.reading_resumed(now, io.link);
+            self.app.log(LogLevel::Info, || {
+                "the application caught up: reading again".into()
+            });
+            self.take_parked(now);
+        }
+    }
+
+    // ---- the machines' outputs ---------------------------------------
+
+    /// Carries out everything the flow machine asked for, in order, and
+    /// passes on what it wanted logged.
+    fn pump_flow(&mut self) {
+        while let Some(rec) = self.flow.poll_log() {
+            self.app.record(rec);
+        }
+        while let Some(out) = self.flow.poll_output() {
+            match out {
+                FlowOutput::Send(msg) => self.send(&msg),
+                FlowOutput::Event(ev) => {
+                    self.app.log(LogLevel::Debug, || {
+                        format!("call {}: {}", ev.call_id, ev.text)
+                    });
+                    self.emit(Event::Call(ev));
+                }
+                FlowOutput::SetTimer { timer, at } => {
+                    if let Some(old) = self.timer_at.insert(timer, at) {
+                        self.timers.remove(&(old, timer));
+                    }
+                    self.timers.insert((at, timer));
+                }
+                FlowOutput::CancelTimer(timer) => {
+                    if let Some(old) = self.timer_at.remove(&timer) {
+                        self.timers.remove(&(old, timer));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Carries out everything the session asked for, in order.
+    fn pump_session(&mut self) {
+        while let Some(rec) = self.session.poll_log() {
+            self.app.record(rec);
+        }
+        while let Some(out) = self.session.poll_output() {
+            match out {
+                session::Output::Connect {
+                    link,
+                    server: _,
+                    target,
+                } => self.connect(link, target),
+                session::Output::Write(frame) => self.write(frame),
+                session::Output::AckKeepAlive => {
+                    if let Some(io) = &self.link {
+                        io.ack_keep_alive();
+                    }
+                }
+                session::Output::Close { link } => {
+                    if self.link.as_ref().is_some_and(|io| io.link == link) {
+                        self.link = None;
+                    }
+                }
+                session::Output::Up { text } => {
+                    // SESSION_UP first: what the flow does at login (the
+                    // reconcile_calls checks) follows it.
+                    let now = self.now();
+                    self.shared.set_ready(true);
+                    self.emit(Event::SessionUp { text });
+                    self.flow.link_up(now);
+                    self.pump_flow();
+                }
+                session::Output::Down { text } => {
+                    let now = self.now();
+                    self.shared.set_ready(false);
+                    self.flow.link_down(now);
+                    self.pump_flow();
+                    self.emit(Event::SessionDown { text });
+                }
+            }
+            // Log lines of later outputs follow the earlier outputs.
+            while let Some(rec) = self.session.poll_log() {
+                self.app.record(rec);
+            }
+        }
+    }
+
+    // ---- the socket --------------------------------------------------
+
+    fn connect(&mut self, link: LinkId, target: String) {
+        self.link = None;
+        let attempt = conn::Attempt {
+            link,
+            target,
+            connect_timeout: Duration::from_millis(self.config.connect_timeout_ms),
+            write_timeout: (self.config.keepalive_timeout_ms > 0)
+                .then(|| Duration::from_millis(self.config.keepalive_timeout_ms)),
+        };
+        if let Some(handle) = conn::spawn(attempt, self.input.clone()) {
+            let mut threads = self.shared.conn_threads.lock();
+            threads.retain(|t| !t.is_finished());
+            threads.push(handle);
+        }
+    }
+
+    /// A flow message for the server: written if there is a link.
+    fn send(&mut self, msg: &Message) {
+        if self.link.is_none() {
+            self.app.log(LogLevel::Warn, || {
+                format!("not connected: {} dropped", msg.name())
+            });
+            return;
+        }
+        match wire::encode_frame(msg) {
+            Ok(frame) => self.write(frame),
+            Err(e) => self.app.log(LogLevel::Error, || {
+                format!("cannot encode {}: {e}", msg.name())
+            }),
+        }
+    }
+
+    fn write(&mut self, frame: Vec<u8>) {
+        let Some(io) = &self.link else {
+            return;
+        };
+        self.app.log(LogLevel::Trace, || {
+            if frame == KEEPALIVE_REQUEST {
+                "I->S keep-alive request".to_string()
+            } else {
+                let payload = frame.get(wire::HEADER_LEN..).unwrap_or_default();
+                format!("I->S {} bytes: {}", frame.len(), latin1_debug(payload))
+            }
+        });
+        io.write(frame);
+    }
+
+    fn on_conn(&mut self, link: LinkId, event: ConnEvent) {
+        let now = self.now();
+        match event {
+            ConnEvent::Connected(io) => {
+                // Kept before the session decides: a stale connection is
+                // then closed by the session's own Close.
+                self.link = Some(io);
+                self.session.connected(now, link);
+                if self.shared.backlog.is_paused() {
+                    self.pause_link();
+                }
+            }
+            ConnEvent::ConnectFailed(why) => self.session.connect_failed(now, link, &why),
+            ConnEvent::Rx(items) => {
+                if let Some(io) = self.link.as_ref().filter(|io| io.link == link) {
+                    io.gate.batch_done();
+                }
+                self.session.bytes_received(now, link);
+                if self.parked_link != link {
+                    self.parked.clear();
+                    self.parked_link = link;
+                }
+                self.parked.extend(items);
+                self.take_parked(now);
+            }
+            ConnEvent::Closed(why) => self.session.link_closed(now, link, &why),
+            ConnEvent::Panicked(why) => {
+                self.emit(Event::EngineError {
+                    text: format!("connection thread failed: {why}"),
+                });
+                self.session
+                    .link_closed(now, link, &format!("connection thread failed: {why}"));
+            }
+        }
+        self.pump_session();
+    }
+
+    /// Handles received items of the current link in order, until the
+    /// application's backlog is full: the rest wait here (at most the
+    /// batches a reader may have in flight) until it has caught up, so the
+    /// backlog exceeds its limit only by what one item causes.
+    fn take_parked(&mut self, now: Millis) {
+        let link = self.parked_link;
+        while !self.shared.backlog.is_paused() {
+            let Some(item) = self.parked.pop_front() else {
+                return;
+            };
+            match item {
+                Ok(inbound) => {
+                    self.trace_received(&inbound);
+                    if let Some(msg) = self.session.frame_received(now, link, inbound) {
+                        self.flow.on_message(now, &msg);
+                        self.pump_flow();
+                    }
+                }
+                Err(e) => self.session.protocol_error(now, link, &e),
+            }
+            self.pump_session();
+            if self.session.current_link() != Some(link) {
+                // The link ended: the rest of its input is discarded.
+                self.parked.clear();
+                return;
+            }
+        }
+    }
+
+    fn trace_received(&self, inbound: &Inbound) {
+        self.app.log(LogLevel::Trace, || match inbound {
+            Inbound::KeepAliveRequest { .. } => "S->I keep-alive request (answered)".into(),
+            Inbound::KeepAliveAck { .. } => "S->I keep-alive ack".into(),
+            Inbound::ErrorAck { .. } => "S->I error ack".into(),
+            Inbound::DecodeError { .. } => "S->I message that does not decode".into(),
+            // Re-encoded in our canonical form, so in and out read alike.
+            Inbound::Message(msg) => match wire::encode(msg) {
+                Ok(xml) => format!("S->I {} bytes: {}", xml.len(), latin1_debug(&xml)),
+                Err(_) => format!("S->I {msg:?}"),
+            },
+        });
+    }
+
+    fn shutdown(&mut self) {
+        let now = self.now();
+        self.flow.shutdown(now);
+        self.pump_flow();
+        self.session.shutdown(now);
+        self.pump_session();
+        self.link = None;
+        self.shared.set_ready(false);
+        self.stopped = true;
+    }
+
+    // ---- time --------------------------------------------------------
+
+    fn next_deadline(&self) -> Option<Millis> {
+        let flow = self.timers.iter().next().map(|(at, _)| *at);
+        [flow, self.session.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn on_deadlines(&mut self, now: Millis) {
+        // Flow timers first: they were set before anything this turn.
+        while let Some(&(at, timer)) = self.timers.iter().next() {
+            if at > now {
+                break;
+            }
+            self.timers.remove(&(at, timer));
+            self.timer_at.remove(&timer);
+            self.flow.on_timer(now, timer);
+            self.pump_flow();
+        }
+        if self.session.next_deadline().is_some_and(|at| at <= now) {
+            self.session.on_deadline(now);
+            self.pump_session();
+        }
+    }
+}
