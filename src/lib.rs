@@ -13,8 +13,8 @@ pub mod ffi;
 pub mod flow;
 pub mod machine;
 pub mod session;
-pub mod timestamp;
 pub mod sim;
+pub mod timestamp;
 pub mod wire;
 
 /// The crate version, as in Cargo.toml.

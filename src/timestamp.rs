@@ -10,14 +10,22 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// `at` as `YYYY-MM-DDTHH:MM:SS.mmmZ`; times before 1970 print as the epoch.
 pub fn rfc3339_utc_ms(at: SystemTime) -> String {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    format!("{}.{:03}Z", date_time(since.as_secs()), since.subsec_millis())
+    format!(
+        "{}.{:03}Z",
+        date_time(since.as_secs()),
+        since.subsec_millis()
+    )
 }
 
 /// `at` as `YYYY-MM-DDTHH:MM:SS.uuuuuuZ`; times before 1970 print as the
 /// epoch.
 pub fn rfc3339_utc_us(at: SystemTime) -> String {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    format!("{}.{:06}Z", date_time(since.as_secs()), since.subsec_micros())
+    format!(
+        "{}.{:06}Z",
+        date_time(since.as_secs()),
+        since.subsec_micros()
+    )
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` of `secs` after the epoch.

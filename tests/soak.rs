@@ -49,6 +49,10 @@ use wire_audit::WireAudit;
 const REQUEST_TIMEOUT_MS: u64 = 1500;
 const NO_ANSWER_TIMEOUT_MS: u64 = 800;
 
+/// Small enough that bursts reach it, so the engine's back-pressure (it
+/// stops reading the server until the application catches up) runs too.
+const EVENT_QUEUE_MAX: &str = "256";
+
 /// How often the wire audit forgets calls the engine is done with, and
 /// after how long without a frame: a call the server ended, any call. Both
 /// are longer than any gap between a CallError and the RetrieveCall it
@@ -174,6 +178,8 @@ fn engine_config(port: u16) -> Result<capi::Config, String> {
         ("connect_timeout_ms", "1000"),
         ("reconnect_min_ms", "20"),
         ("reconnect_max_ms", "200"),
+        ("reconcile_calls", "callinfo"),
+        ("event_queue_max", EVENT_QUEUE_MAX),
         ("log_level", "warn"),
     ] {
         cfg.set(k, v)?;

@@ -13,8 +13,8 @@ use super::config::{Settings, KEYS};
 use super::lifecycle::{Change, ConnectionEvent};
 use super::record::{Dir, Record};
 use super::summary::summary;
-use crate::timestamp::rfc3339_utc_ms;
 use super::Simulator;
+use crate::timestamp::rfc3339_utc_ms;
 
 /// What the command line asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

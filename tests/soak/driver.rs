@@ -57,7 +57,8 @@ struct Call {
     /// Starts accepted on this call (the wire audit counts alike).
     ops: u32,
     op: Option<Op>,
-    /// End it at the next chance (held, transferred, stale, ...).
+    /// End it at the next chance (held, transferred, link lost, unknown
+    /// to the server).
     end: bool,
     /// Transferred: leave the ending to the engine's timer or the server.
     await_end: bool,
@@ -248,7 +249,6 @@ impl Worker {
                     || call.state == capi::STATE_TRANSFERRED
                     || ev.outcome == capi::OUTCOME_LINK_LOST
                     || ev.failed_request == capi::REQUEST_NO_SUCH_CALL
-                    || stale
                 {
                     call.end = true;
                 }
@@ -310,8 +310,14 @@ impl Worker {
             port.next_at = now + Duration::from_millis(100);
             return;
         }
-        let stale = self.hub.session_gen.load(Ordering::SeqCst) != call.gen;
-        if call.end || stale || (intake && self.rng.chance(0.1)) {
+        // After a reconnect, half the calls go on (the server may still know
+        // them, or the engine's reconciliation ends them), half are ended.
+        let gen = self.hub.session_gen.load(Ordering::SeqCst);
+        if gen != call.gen {
+            call.gen = gen;
+            call.end |= self.rng.chance(0.5);
+        }
+        if call.end || (intake && self.rng.chance(0.1)) {
             let code = self.engine.call_end(&call.id);
             if code == capi::OK || code == capi::ERR_UNKNOWN_CALL {
                 port.call = None;

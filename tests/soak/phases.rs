@@ -44,6 +44,14 @@ pub const PHASES: &[FaultPhase] = &[
         keys: &[("drop_after_frames", "600")],
         repeat: Some(("close_connections", 0.4)),
     },
+    FaultPhase {
+        name: "calls-survive-drops",
+        keys: &[
+            ("drop_forgets_calls", "false"),
+            ("drop_after_frames", "600"),
+        ],
+        repeat: Some(("close_connections", 0.4)),
+    },
     phase(
         "drop-at-complete",
         &[("drop_at", "CompleteXfer"), ("keepalive_interval_ms", "50")],
