@@ -16,7 +16,7 @@ C_LIBS := $(C_LIB) -lpthread -ldl -lm
 C_RUN_TIMEOUT := timeout 60
 
 C_EXAMPLES := one_step_conference consult_conference consult_busy consult_failed \
-              transfer poll_mode
+              transfer poll_mode trace
 C_API_TESTS := $(sort $(basename $(notdir $(wildcard tests/c/api_*.c))))
 
 # The line each example must print (its outcome, as FLOWS.md gives it).
@@ -26,6 +26,9 @@ C_EXPECT_consult_busy := outcome BUSY, state ACTIVE, 2 parties: as expected
 C_EXPECT_consult_failed := outcome FAILED, state ACTIVE, 2 parties: as expected
 C_EXPECT_transfer := outcome COMPLETED, state TRANSFERRED
 C_EXPECT_poll_mode := outcome CANCELLED, state ACTIVE, 2 parties: as expected
+# trace.c exits 1 unless the consult ends as expected; the line shows that it
+# printed the trace, frames from the server included.
+C_EXPECT_trace := S->I CallStatus CallId=call-1 Event=ConfPartyAdd
 C_EXPECT_demo := flows ended as FLOWS.md says: demo ok
 C_EXPECT_api := all [0-9]* checks passed
 
