@@ -27,6 +27,10 @@ use ivrconf::wire::{
 /// The floods measure the whole process's memory: one at a time.
 static ONE_AT_A_TIME: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
 
+/// Generous bound on a login over loopback (returns as soon as ready; a
+/// loaded CI machine can be slow).
+const READY_WAIT: Duration = Duration::from_secs(20);
+
 /// Memory the process may gain during a flood. Without back-pressure the
 /// floods below grow it by hundreds of megabytes a second.
 const CEILING_MB: u64 = 64;
@@ -76,7 +80,7 @@ fn callback_engine(
         ..Handlers::default()
     };
     let engine = Engine::new(config, handlers).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
     (engine, rx)
 }
 
@@ -206,7 +210,7 @@ fn poll_application_that_stops_reading_bounds_memory_and_loses_the_link() {
     };
     let max = 2000;
     let engine = Engine::new(config(flooder.port, sim.port(), max), handlers).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
     // Announced before the flood starts, so every status is reported.
     engine
         .call_new("F1", "5000", None, None, Vec::new())
@@ -397,7 +401,7 @@ fn acks_are_written_for_a_reading_server() {
     c.set("server", &format!("127.0.0.1:{port}")).unwrap();
     c.set("client_name", "IVR_ACK").unwrap();
     let engine = Engine::new(c, Handlers::default()).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
     let acks = server.join().unwrap();
     assert!(acks >= 1, "no keep-alive ack written");
     let _ = TcpStream::connect(("127.0.0.1", port));
@@ -443,7 +447,7 @@ fn request_timers_wait_while_reading_is_paused() {
     c.set("keepalive_timeout_ms", "0").unwrap();
     // Poll mode: the application takes nothing until it decides to.
     let engine = Engine::new(c, Handlers::default()).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
     engine.call_new("FILL", "5000", None, None, Vec::new()).unwrap();
     engine.call_new("OP", "5000", None, None, Vec::new()).unwrap();
     let op = engine
