@@ -14,6 +14,10 @@ HEADER := include/ivrconf.h
 # their own rules: targets `c-tests`, `demo-run` and `python-tests`.
 include examples-c/examples.mk
 include python/python.mk
+# `make install` / `make uninstall` (PREFIX, DESTDIR) and their test, part of `make test`.
+include packaging/install.mk
+# `make soak SECONDS=... SEED=...` (tests/soak.rs, docs/SOAK.md).
+include tests/soak.mk
 
 all: lib
 

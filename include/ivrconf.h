@@ -14,7 +14,7 @@
 #include <stdbool.h>
 
 #define IVRCONF_VERSION_MAJOR 0
-#define IVRCONF_VERSION_MINOR 1
+#define IVRCONF_VERSION_MINOR 2
 #define IVRCONF_VERSION_PATCH 0
 
 

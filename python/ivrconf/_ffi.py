@@ -1,14 +1,18 @@
 """Loading ``libivrconf`` and declaring the C prototypes.
 
 Everything here mirrors ``include/ivrconf.h``: one ``ctypes`` declaration per
-exported function (:data:`PROTOTYPES`), the opaque handle types, ``ivrconf_kv``
+exported function (:data:`PROTOTYPES`, the one place for restype/argtypes: a
+new C function is one line there), the opaque handle types, ``ivrconf_kv``
 and the three callback types. The library is loaded lazily on first use by
 :func:`lib`, so that importing the package (and reading its constants) works
-without the shared library.
+without the shared library. Owns nothing else: no wrapper logic, no errors
+beyond "cannot load".
 
-Search order: the ``IVRCONF_LIB`` environment variable (a path; it must load),
-then ``target/release/libivrconf.so`` of the repository this package lives in,
-then the system loader (``ctypes.util.find_library("ivrconf")``).
+Search order: the ``IVRCONF_LIB`` environment variable (a path; it must
+load), then the copy installed inside this package (``pip install`` puts
+``libivrconf.so`` next to this file), then ``target/release`` of the
+repository this package lives in (running from a source checkout), then the
+system loader (``ctypes.util.find_library("ivrconf")``).
 """
 
 import ctypes
@@ -16,6 +20,7 @@ import ctypes.util
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -29,6 +34,7 @@ from ctypes import (
     c_void_p,
 )
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "lib",
@@ -44,6 +50,9 @@ __all__ = [
     "FREE_FN",
     "PROTOTYPES",
     "OPTIONAL",
+    "Function",
+    "function",
+    "shared_name",
 ]
 
 
@@ -84,10 +93,10 @@ LOG_FN = CFUNCTYPE(None, c_void_p, c_uint32, c_char_p)
 #: ``void (*ivrconf_free_fn)(void *userdata)``
 FREE_FN = CFUNCTYPE(None, c_void_p)
 
-_OP_ARGS = [ENGINE_P, c_char_p, c_char_p, KV_P, c_size_t, POINTER(ivrconf_op_id)]
+_OP_ARGS: list[Any] = [ENGINE_P, c_char_p, c_char_p, KV_P, c_size_t, POINTER(ivrconf_op_id)]
 
 #: name -> (restype, argtypes), for every function of the header.
-PROTOTYPES = {
+PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     # version, results, last error
     "ivrconf_version": (c_char_p, []),
     "ivrconf_version_number": (c_uint32, []),
@@ -150,15 +159,29 @@ PROTOTYPES = {
 
 #: Functions the binding can live without (a library built without the
 #: simulator); calling one that is absent raises ``NotImplementedError``.
-OPTIONAL = frozenset(name for name in PROTOTYPES if name.startswith("ivrconf_sim_"))
+OPTIONAL: frozenset[str] = frozenset(name for name in PROTOTYPES if name.startswith("ivrconf_sim_"))
+
+if TYPE_CHECKING:
+    # ctypes names the pointer class only privately; annotations need it.
+    from ctypes import _Pointer  # pyright: ignore[reportPrivateUsage]
+
+    ConfigPtr = _Pointer[ivrconf_config]
+    EnginePtr = _Pointer[ivrconf_engine]
+    EventPtr = _Pointer[ivrconf_event]
+    SimPtr = _Pointer[ivrconf_sim]
+    KvPtr = _Pointer[ivrconf_kv]
+
+#: A declared foreign function (what ``getattr(lib(), name)`` gives).
+Function = Callable[..., Any]
 
 _lock = threading.Lock()
-_lib = None
-_path = None
-_missing = frozenset()
+_lib: "ctypes.CDLL | None" = None
+_path: str = ""
+_missing: frozenset[str] = frozenset()
 
 
-def _shared_name() -> str:
+def shared_name() -> str:
+    """The file name of the shared library on this platform."""
     if sys.platform == "darwin":
         return "libivrconf.dylib"
     if sys.platform.startswith("win"):
@@ -166,22 +189,23 @@ def _shared_name() -> str:
     return "libivrconf.so"
 
 
-def _candidates():
+def _candidates() -> Iterator[tuple[str, bool]]:
     env = os.environ.get("IVRCONF_LIB")
     if env:
         # An explicit choice must load: never fall back silently.
         yield env, True
         return
-    repo = Path(__file__).resolve().parents[2]
-    yield str(repo / "target" / "release" / _shared_name()), False
+    here = Path(__file__).resolve().parent
+    yield str(here / shared_name()), False
+    yield str(here.parents[1] / "target" / "release" / shared_name()), False
     found = ctypes.util.find_library("ivrconf")
     if found:
         yield found, False
-    yield _shared_name(), False
+    yield shared_name(), False
 
 
-def _load():
-    errors = []
+def _load() -> tuple[ctypes.CDLL, str]:
+    errors: list[str] = []
     for path, required in _candidates():
         if not required and os.sep in path and not os.path.exists(path):
             errors.append(f"{path}: no such file")
@@ -193,13 +217,13 @@ def _load():
                 raise OSError(f"IVRCONF_LIB={path!r} cannot be loaded: {exc}") from exc
             errors.append(f"{path}: {exc}")
     raise OSError(
-        "libivrconf not found (set IVRCONF_LIB or run `cargo build --release`): "
-        + "; ".join(errors)
+        "libivrconf not found (install the package with pip, set IVRCONF_LIB, or run "
+        "`cargo build --release` in the repository): " + "; ".join(errors)
     )
 
 
-def _declare(cdll):
-    missing = []
+def _declare(cdll: ctypes.CDLL, path: str) -> frozenset[str]:
+    missing: list[str] = []
     for name, (restype, argtypes) in PROTOTYPES.items():
         try:
             fn = getattr(cdll, name)
@@ -210,21 +234,29 @@ def _declare(cdll):
         fn.argtypes = argtypes
     required = sorted(n for n in missing if n not in OPTIONAL)
     if required:
-        raise OSError(f"{_path}: missing required symbols: {', '.join(required)}")
+        raise OSError(f"{path}: missing required symbols: {', '.join(required)}")
     return frozenset(missing)
 
 
-def lib():
+def lib() -> ctypes.CDLL:
     """The loaded library, with every prototype declared (loaded once)."""
-    global _lib, _path, _missing
-    if _lib is not None:
-        return _lib
+    loaded = _lib
+    if loaded is not None:
+        return loaded
     with _lock:
-        if _lib is None:
-            cdll, _path = _load()
-            _missing = _declare(cdll)
-            _lib = cdll
-    return _lib
+        loaded = _lib
+        if loaded is None:
+            loaded = _load_declared()
+        return loaded
+
+
+def _load_declared() -> ctypes.CDLL:
+    global _lib, _path, _missing
+    cdll, path = _load()
+    _missing = _declare(cdll, path)
+    _path = path
+    _lib = cdll
+    return cdll
 
 
 def library_path() -> str:
@@ -239,9 +271,10 @@ def has_function(name: str) -> bool:
     return name in PROTOTYPES and name not in _missing
 
 
-def function(name: str):
+def function(name: str) -> Function:
     """The declared foreign function ``name``; ``NotImplementedError`` if absent."""
     cdll = lib()
     if name in _missing:
         raise NotImplementedError(f"{_path} does not export {name}")
-    return getattr(cdll, name)
+    fn: Function = getattr(cdll, name)
+    return fn

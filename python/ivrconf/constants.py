@@ -27,7 +27,7 @@ __all__ = [
 #: ``IVRCONF_VERSION_MAJOR`` / ``_MINOR`` / ``_PATCH`` of the header this
 #: binding was written against (compare with :func:`ivrconf.version`).
 VERSION_MAJOR = 0
-VERSION_MINOR = 1
+VERSION_MINOR = 2
 VERSION_PATCH = 0
 
 

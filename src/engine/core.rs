@@ -92,6 +92,8 @@ pub(crate) struct Core {
     tape: Tape,
     /// The socket of the session's current link, once it is up.
     link: Option<LinkIo>,
+    /// Since when reading is paused for the application (flow timers wait).
+    paused_at: Option<Millis>,
     /// Received items of `parked_link` not handled yet (back-pressure).
     parked: VecDeque<Received>,
     parked_link: LinkId,
@@ -131,6 +133,7 @@ impl Core {
             session,
             tape,
             link: None,
+            paused_at: None,
             parked: VecDeque::new(),
             parked_link: 0,
             input,
@@ -252,6 +255,7 @@ impl Core {
             io.gate.pause();
             let now = self.now();
             self.session.reading_paused(now, io.link);
+            self.paused_at.get_or_insert(now);
         }
     }
 
@@ -264,10 +268,34 @@ impl Core {
             io.gate.resume();
             let now = self.now();
             self.session.reading_resumed(now, io.link);
+            self.thaw_timers(now);
             self.app.log(LogLevel::Info, || {
                 "the application caught up: reading again".into()
             });
             self.take_parked(now);
+        }
+    }
+
+    /// While reading is paused the server's answers may be waiting unread,
+    /// so the flow's timers do not run: on resume every deadline moves by
+    /// the time spent paused (a timer armed during the pause gains the
+    /// whole pause too: generous, never early). Ops then end by what the
+    /// server said, not by our own deafness.
+    fn thaw_timers(&mut self, now: Millis) {
+        let Some(at) = self.paused_at.take() else {
+            return;
+        };
+        let shift = now.saturating_sub(at);
+        if shift == 0 {
+            return;
+        }
+        self.timers = self
+            .timers
+            .iter()
+            .map(|&(due, timer)| (due.saturating_add(shift), timer))
+            .collect();
+        for due in self.timer_at.values_mut() {
+            *due = due.saturating_add(shift);
         }
     }
 
@@ -330,6 +358,9 @@ impl Core {
                 session::Output::Close { link } => {
                     if self.link.as_ref().is_some_and(|io| io.link == link) {
                         self.link = None;
+                        // Nothing unread is waiting any more.
+                        let now = self.now();
+                        self.thaw_timers(now);
                     }
                 }
                 session::Output::Up { text } => {
@@ -516,7 +547,12 @@ impl Core {
     // ---- time --------------------------------------------------------
 
     fn next_deadline(&self) -> Option<Millis> {
-        let flow = self.timers.iter().next().map(|(at, _)| *at);
+        let flow = self
+            .timers
+            .iter()
+            .next()
+            .map(|(at, _)| *at)
+            .filter(|_| self.paused_at.is_none());
         [flow, self.session.next_deadline()]
             .into_iter()
             .flatten()
@@ -524,8 +560,14 @@ impl Core {
     }
 
     fn on_deadlines(&mut self, now: Millis) {
-        // Flow timers first: they were set before anything this turn.
-        while let Some(&(at, timer)) = self.timers.iter().next() {
+        // Flow timers first: they were set before anything this turn. None
+        // runs while reading is paused (see `thaw_timers`).
+        while let Some(&(at, timer)) = self
+            .timers
+            .iter()
+            .next()
+            .filter(|_| self.paused_at.is_none())
+        {
             if at > now {
                 break;
             }

@@ -122,13 +122,17 @@ impl Harness {
         }
     }
 
+    /// Announces `id` and waits until the simulator has received its
+    /// `NewCall`, so a later fault (a dropped link) cannot overtake it.
     pub fn call_new(&mut self, id: &str) {
+        let before = self.sim.received_count(Some("NewCall"));
         self.engine()
             .call_new(id, "5001", Some("8005551212"), Some("4155550100"), vec![])
             .unwrap();
-        assert!(self
-            .sim
-            .wait_received("NewCall", self.sim.received_count(Some("NewCall")), WAIT));
+        assert!(
+            self.sim.wait_received("NewCall", before + 1, WAIT),
+            "the simulator never received the NewCall of {id}"
+        );
     }
 
     pub fn start(&mut self, id: &str, kind: OpKind, dest: &str) -> OpId {
