@@ -37,25 +37,7 @@ from pathlib import Path
 # Their findings are reported, not failed; each entry names the file and,
 # optionally, a text the finding's line must contain. Remove an entry once
 # its file is fixed (the run fails when an entry matches no finding).
-PENDING: list[tuple[str, str | None, str]] = [
-    # The header is generated from src/ffi (ivrconf_sim_new's comment says
-    # "every optional FLOWS.md message is sent"); src/** was being edited by
-    # other helpers, so the fix waits for their merge (fix the Rust doc
-    # comment, then `make header`).
-    ("include/ivrconf.h", None, "fix in src/ffi/sim.rs, then make header"),
-    # python/README.md ("C-API.md" in its first line) is rewritten on the
-    # `py` branch, which drops the reference.
-    ("python/README.md", None, "fixed by the py branch"),
-    # The omit_optional row must contain the key's help text verbatim
-    # (src/sim/config.rs KEYS, checked by src/sim/config.rs doc_tests), and
-    # that text says "FLOWS.md"; change the help text in src/sim/config.rs
-    # and this row together.
-    (
-        "docs/SIMULATOR.md",
-        "leave out each bracketed (optional) FLOWS.md message",
-        "fix the help text in src/sim/config.rs with this row",
-    ),
-]
+PENDING: list[tuple[str, str | None, str]] = []
 
 LABEL_RANGES = {"R": 4, "M": 6, "C": 6, "T": 4}
 LABEL_LETTERS = "".join(LABEL_RANGES)
