@@ -144,7 +144,7 @@ impl Harness {
     /// Waits for the OPERATION_DONE of `op`.
     pub fn done(&mut self, op: OpId) -> CallEvent {
         let e = self.next_matching(
-            |e| matches!(e, Event::Call(c) if c.kind == CallEventKind::OperationDone && c.op_id == op),
+            |e| matches!(e, Event::Call(c, _) if c.kind == CallEventKind::OperationDone && c.op_id == op),
             &format!("OPERATION_DONE of op {op}"),
         );
         e.call().cloned().unwrap()
@@ -153,7 +153,7 @@ impl Harness {
     /// Waits for a CALL_STATUS with `status` on `call`.
     pub fn status(&mut self, call: &str, status: Status) -> CallEvent {
         let e = self.next_matching(
-            |e| matches!(e, Event::Call(c) if c.kind == CallEventKind::CallStatus && c.call_id == call && c.status == Some(status)),
+            |e| matches!(e, Event::Call(c, _) if c.kind == CallEventKind::CallStatus && c.call_id == call && c.status == Some(status)),
             &format!("CALL_STATUS {status:?} on {call}"),
         );
         e.call().cloned().unwrap()
@@ -161,7 +161,7 @@ impl Harness {
 
     pub fn ended(&mut self, call: &str) -> CallEvent {
         let e = self.next_matching(
-            |e| matches!(e, Event::Call(c) if c.kind == CallEventKind::CallEnded && c.call_id == call),
+            |e| matches!(e, Event::Call(c, _) if c.kind == CallEventKind::CallEnded && c.call_id == call),
             &format!("CALL_ENDED of {call}"),
         );
         e.call().cloned().unwrap()
