@@ -7,6 +7,10 @@
 //!
 //! tcpdump must be installed and allowed to capture (root, as here and in
 //! CI, which installs it): without it the test fails and says so.
+//!
+//! With `IVRCONF_REFRESH_REPLAY_FIXTURE=1` it also writes its capture and
+//! the imported traces to tests/replay/ (tests/replay/refresh.sh), the
+//! fixture of tests/sim_replay_fixture.rs and of `the_fixture_...` below.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -147,6 +151,15 @@ fn a_tcpdump_capture_imports_to_the_recorders_frames_and_replays_with_no_differe
     assert_eq!(session[2]["name"], "LoginResp");
     assert!(session.iter().any(|e| e["name"] == "#keepalive_request"));
 
+    if std::env::var_os("IVRCONF_REFRESH_REPLAY_FIXTURE").is_some() {
+        let fixture = fixture_dir();
+        let _ = std::fs::remove_dir_all(&fixture);
+        std::fs::create_dir_all(fixture.join("traces")).unwrap();
+        std::fs::copy(&file, fixture.join("flows.pcap")).unwrap();
+        let out = import(&fixture.join("flows.pcap"), &fixture.join("traces"), &[]);
+        assert!(out.status.success());
+    }
+
     // Replay the capture to a fresh engine making the same calls.
     let files: Vec<String> = written
         .iter()
@@ -179,4 +192,36 @@ fn a_tcpdump_capture_imports_to_the_recorders_frames_and_replays_with_no_differe
         session[2]["bytes"].as_str().unwrap()
     );
     h.finish();
+}
+
+/// tests/replay/ of the repository.
+fn fixture_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/replay")
+}
+
+#[test]
+fn the_fixture_capture_imports_to_the_fixture_traces() {
+    let fixture = fixture_dir();
+    let dir = scratch("import_fixture");
+    let out = import(&fixture.join("flows.pcap"), &dir, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = traces(&dir);
+    let kept = traces(&fixture.join("traces"));
+    assert_eq!(got.len(), kept.len());
+    assert_eq!(got.len(), 1 + flows::CALLS);
+    for ((name, text), (kept_name, kept_text)) in got.iter().zip(&kept) {
+        assert_eq!(name, kept_name);
+        // All but the version that wrote them.
+        let header = |t: &str| {
+            let mut h = lines(t)[0].clone();
+            h["version"] = serde_json::Value::Null;
+            h
+        };
+        assert_eq!(header(text), header(kept_text), "{name}");
+        assert_eq!(lines(text)[1..], lines(kept_text)[1..], "{name}");
+    }
 }
