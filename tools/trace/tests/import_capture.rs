@@ -34,7 +34,19 @@ use ivrconf::sim::Simulator;
 /// it is listening.
 fn tcpdump(port: u16, file: &Path) -> Child {
     let mut child = Command::new("tcpdump")
-        .args(["-i", "lo", "-U", "--immediate-mode", "-s", "0", "-w"])
+        // -Z root: Debian's tcpdump would otherwise write the file as user
+        // tcpdump, who may not reach the test's directory.
+        .args([
+            "-i",
+            "lo",
+            "-U",
+            "--immediate-mode",
+            "-s",
+            "0",
+            "-Z",
+            "root",
+            "-w",
+        ])
         .arg(file)
         .arg(format!("tcp port {port}"))
         .stdout(Stdio::null())
