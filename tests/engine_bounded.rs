@@ -448,8 +448,12 @@ fn request_timers_wait_while_reading_is_paused() {
     // Poll mode: the application takes nothing until it decides to.
     let engine = Engine::new(c, Handlers::default()).unwrap();
     assert!(engine.wait_ready(READY_WAIT).unwrap());
-    engine.call_new("FILL", "5000", None, None, Vec::new()).unwrap();
-    engine.call_new("OP", "5000", None, None, Vec::new()).unwrap();
+    engine
+        .call_new("FILL", "5000", None, None, Vec::new())
+        .unwrap();
+    engine
+        .call_new("OP", "5000", None, None, Vec::new())
+        .unwrap();
     let op = engine
         .start("OP", OpKind::ConferenceOneStep, "7001", Vec::new())
         .unwrap();
