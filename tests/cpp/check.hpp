@@ -10,12 +10,14 @@
 #ifndef IVRCONF_TESTS_CPP_CHECK_HPP
 #define IVRCONF_TESTS_CPP_CHECK_HPP
 
+#include <chrono>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <system_error>
 
-#include "example.hpp"
+#include "ivrconf.hpp"
 
 namespace t {
 
@@ -52,6 +54,23 @@ inline int finish(const char *name) {
     std::printf("%s: all %d checks passed\n", name, checks);
     return 0;
 }
+
+#if IVRCONF_HPP_EXCEPTIONS
+/* Runs the test body; an exception escaping it fails the program with its
+ * message instead of terminating it. */
+template <class Body> int run(const char *name, Body body) {
+    try {
+        body();
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "FAIL %s: uncaught exception: %s\n", name, e.what());
+        failures++;
+    } catch (...) {
+        std::fprintf(stderr, "FAIL %s: uncaught exception\n", name);
+        failures++;
+    }
+    return finish(name);
+}
+#endif
 
 } // namespace t
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "example.hpp"
 
 using namespace ivrconf;
 using namespace std::chrono_literals;
@@ -289,14 +290,15 @@ void test_timeouts_clamped() {
 } // namespace
 
 int main() {
-    test_constants();
-    test_header_is_covered();
-    test_error_code();
-    test_errors_thrown();
-    test_errors_as_codes();
-    test_nul_refused();
-    test_owners();
-    test_version();
-    test_timeouts_clamped();
-    return t::finish("cpp_values");
+    return t::run("cpp_values", [] {
+        test_constants();
+        test_header_is_covered();
+        test_error_code();
+        test_errors_thrown();
+        test_errors_as_codes();
+        test_nul_refused();
+        test_owners();
+        test_version();
+        test_timeouts_clamped();
+    });
 }
