@@ -284,6 +284,122 @@ typedef void (*ivrconf_log_fn)(void *userdata, uint32_t level, const char *messa
 typedef void (*ivrconf_free_fn)(void *userdata);
 
 /*
+ The engine's counters (`ivrconf_engine_stats`). Set `struct_size` to
+ `sizeof(ivrconf_stats)` before the call. Fields are only ever added at
+ the end. Every counter counts from the engine's start, except
+ `calls_live` and `events_queued` (now).
+ */
+typedef struct ivrconf_stats {
+  /*
+   In: `sizeof(ivrconf_stats)` of the caller's header. Out: the bytes
+   the library filled (smaller when the library is older than the
+   header: the fields past it are left as they were).
+   */
+  uint32_t struct_size;
+  /*
+   Frames received from the server (keep-alives, and frames that do
+   not decode, included).
+   */
+  uint64_t frames_in;
+  /*
+   Bytes read from the server.
+   */
+  uint64_t bytes_in;
+  /*
+   Frames handed to the connection for writing (keep-alive answers
+   included).
+   */
+  uint64_t frames_out;
+  /*
+   Bytes of those frames.
+   */
+  uint64_t bytes_out;
+  /*
+   Received frames whose XML did not decode, plus framing errors (each
+   of which ends its connection).
+   */
+  uint64_t decode_errors;
+  /*
+   TCP connection attempts started.
+   */
+  uint64_t connect_attempts;
+  /*
+   Successful logins (`SESSION_UP` events).
+   */
+  uint64_t logins;
+  /*
+   Logged-in sessions lost (`SESSION_DOWN` events).
+   */
+  uint64_t link_losses;
+  /*
+   Calls live now.
+   */
+  uint64_t calls_live;
+  /*
+   Calls announced (`ivrconf_call_new` accepted).
+   */
+  uint64_t calls_total;
+  /*
+   Operations started (an op id handed out).
+   */
+  uint64_t ops_started;
+  /*
+   Operations ended `IVRCONF_OUTCOME_COMPLETED`.
+   */
+  uint64_t ops_completed;
+  /*
+   Operations ended `IVRCONF_OUTCOME_BUSY`.
+   */
+  uint64_t ops_busy;
+  /*
+   Operations ended `IVRCONF_OUTCOME_NO_ANSWER`.
+   */
+  uint64_t ops_no_answer;
+  /*
+   Operations ended `IVRCONF_OUTCOME_FAILED`.
+   */
+  uint64_t ops_failed;
+  /*
+   Operations ended `IVRCONF_OUTCOME_CANCELLED`.
+   */
+  uint64_t ops_cancelled;
+  /*
+   Operations ended `IVRCONF_OUTCOME_CONSULT_RELEASED`.
+   */
+  uint64_t ops_consult_released;
+  /*
+   Operations ended `IVRCONF_OUTCOME_RETRIEVE_FAILED`.
+   */
+  uint64_t ops_retrieve_failed;
+  /*
+   Operations ended `IVRCONF_OUTCOME_CALL_ENDED`.
+   */
+  uint64_t ops_call_ended;
+  /*
+   Operations ended `IVRCONF_OUTCOME_TIMEOUT`.
+   */
+  uint64_t ops_timeout;
+  /*
+   Operations ended `IVRCONF_OUTCOME_LINK_LOST`.
+   */
+  uint64_t ops_link_lost;
+  /*
+   Events and log lines handed to the application and not taken yet
+   (callbacks not yet returned, or events not yet read in poll mode).
+   */
+  uint64_t events_queued;
+  /*
+   The most that were ever waiting at once.
+   */
+  uint64_t events_queued_max;
+  /*
+   Times the queue reached `event_queue_max` (each time the engine
+   paused reading from the server).
+   */
+  uint64_t event_queue_full;
+} ivrconf_stats;
+
+/*
  Success.
  */
 #define IVRCONF_OK 0
@@ -387,6 +503,14 @@ ivrconf_result ivrconf_call_state(struct ivrconf_engine *e, const char *call_id,
 ivrconf_result ivrconf_call_can(struct ivrconf_engine *e, const char *call_id, uint32_t op_kind);
 
 /*
+ Attaches `userdata` to the live call `call_id`: every event of the call
+ produced from now on carries it (`ivrconf_event_call_userdata`); NULL
+ clears it. The library never dereferences it. Works in every session
+ state. Unknown call: `IVRCONF_ERR_UNKNOWN_CALL`.
+ */
+ivrconf_result ivrconf_call_set_userdata(struct ivrconf_engine *e, const char *call_id, void *userdata);
+
+/*
  One-step conference (`OneStepConf`): adds `dest` to the call. The op id
  is written to `op_out`; exactly one `OPERATION_DONE` follows.
  */
@@ -454,9 +578,18 @@ ivrconf_result ivrconf_engine_new(const struct ivrconf_config *cfg, ivrconf_even
 
 /*
  Blocks until the engine is logged in (`IVRCONF_OK`) or `timeout_ms`
- passes (`IVRCONF_ERR_TIMEOUT`).
+ passes (`IVRCONF_ERR_TIMEOUT`, with the last error naming the last
+ connection failure, e.g. "... last failure: connection attempt to
+ 10.1.2.3:7000 failed: ... Connection refused").
  */
 ivrconf_result ivrconf_engine_wait_ready(struct ivrconf_engine *e, uint32_t timeout_ms);
+
+/*
+ Changes the level of the lines the engine logs (`IVRCONF_LOG_*`), at
+ once: to the `on_log` callback, or to stderr under `IVRCONF_LOG`.
+ `IVRCONF_ERR_INVALID_ARGUMENT` for a value that is no level.
+ */
+ivrconf_result ivrconf_engine_set_log_level(struct ivrconf_engine *e, uint32_t level);
 
 /*
  Stops intake (later calls get `IVRCONF_ERR_SHUT_DOWN`); every operation
@@ -547,10 +680,77 @@ uint32_t ivrconf_event_party_count(const struct ivrconf_event *ev);
 const char *ivrconf_event_text(const struct ivrconf_event *ev);
 
 /*
- Frees an event returned by `ivrconf_engine_next_event`; NULL is a no-op.
- Never call it on the event passed to a callback.
+ The pointer the application attached to the event's call with
+ `ivrconf_call_set_userdata` when the event was produced; NULL for
+ session and engine events, calls without one, and NULL. The library
+ never dereferences it.
+ */
+void *ivrconf_event_call_userdata(const struct ivrconf_event *ev);
+
+/*
+ Copies any event (the one a callback got, or one from
+ `ivrconf_engine_next_event`) into a new one the caller owns, written to
+ `*out`: usable from any thread, its strings valid until it is freed with
+ `ivrconf_event_free`. `IVRCONF_ERR_NULL_ARGUMENT` when `ev` or `out` is
+ NULL.
+ */
+ivrconf_result ivrconf_event_clone(const struct ivrconf_event *ev, struct ivrconf_event **out);
+
+/*
+ Frees an event returned by `ivrconf_engine_next_event` or
+ `ivrconf_event_clone`; NULL is a no-op. Never call it on the event
+ passed to a callback.
  */
 void ivrconf_event_free(struct ivrconf_event *ev);
+
+/*
+ The static name of the `IVRCONF_EVENT_*` constant with value `v`
+ (`"IVRCONF_EVENT_CALL_ENDED"`); `""` for 0 and unknown values. Never
+ NULL.
+ */
+const char *ivrconf_event_kind_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_STATUS_*` constant with value `v`; `""`
+ for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_status_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_OUTCOME_*` constant with value `v`
+ (`"IVRCONF_OUTCOME_BUSY"`); `""` for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_outcome_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_CALL_STATE_*` constant with value `v`;
+ `""` for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_call_state_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_OP_*` constant with value `v`; `""` for
+ 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_op_kind_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_REQUEST_*` constant with value `v`; `""`
+ for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_request_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_LOG_*` constant with value `v`; `""` for
+ 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_log_level_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_TRACE_*` format constant with value
+ `v`; `""` for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_trace_format_str(uint32_t v);
 
 /*
  The static name of `code`'s constant, e.g. `"IVRCONF_ERR_UNKNOWN_CALL"`;
@@ -571,7 +771,7 @@ const char *ivrconf_last_error(void);
  free port; read it with `ivrconf_sim_port`), e.g. `"127.0.0.1:0"`.
  It accepts any number of IVR-driver connections and answers them as
  `ivrconf_sim_set` configures (defaults: login succeeds, every destination
- answers, every optional FLOWS.md message is sent).
+ answers, every optional message of the canonical sequences is sent).
 
  Returns `IVRCONF_OK` and writes the new handle to `*out`;
  `IVRCONF_ERR_NULL_ARGUMENT` (`listen` or `out` NULL),
@@ -691,6 +891,17 @@ ivrconf_result ivrconf_sim_connection_count(const struct ivrconf_sim *sim, uint6
  other thread during or after this call.
  */
 void ivrconf_sim_free(struct ivrconf_sim *sim);
+
+/*
+ Writes the engine's counters to `*out`. The caller sets
+ `out->struct_size = sizeof(ivrconf_stats)`; the library fills the fields
+ that fit and sets `struct_size` to the bytes it filled. Answers in every
+ state, after `ivrconf_engine_shutdown` too, from any thread.
+
+ Errors: `IVRCONF_ERR_NULL_ARGUMENT`; `IVRCONF_ERR_INVALID_ARGUMENT` when
+ `struct_size` is below the first version's struct (nothing is written).
+ */
+ivrconf_result ivrconf_engine_stats(struct ivrconf_engine *e, struct ivrconf_stats *out);
 
 /*
  Renders the trace of `call_id` (a live call, or one of the

@@ -27,6 +27,10 @@ use ivrconf::wire::{
 /// The floods measure the whole process's memory: one at a time.
 static ONE_AT_A_TIME: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
 
+/// Generous bound on a login over loopback (returns as soon as ready; a
+/// loaded CI machine can be slow).
+const READY_WAIT: Duration = Duration::from_secs(20);
+
 /// Memory the process may gain during a flood. Without back-pressure the
 /// floods below grow it by hundreds of megabytes a second.
 const CEILING_MB: u64 = 64;
@@ -54,6 +58,32 @@ fn login_resp() -> Vec<u8> {
     .unwrap()
 }
 
+/// Accepts one connection, reads the `LoginReq` (whatever it says) and
+/// answers it with a successful `LoginResp`.
+fn accept_and_log_in(listener: &TcpListener) -> TcpStream {
+    let (mut conn, _) = listener.accept().unwrap();
+    let mut buf = [0u8; 4096];
+    let _ = conn.read(&mut buf).unwrap();
+    conn.write_all(&login_resp()).unwrap();
+    conn
+}
+
+/// An engine with an event callback that passes every event on.
+fn callback_engine(
+    config: Config,
+) -> (Engine, crossbeam_channel::Receiver<ivrconf::engine::Event>) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let handlers = Handlers {
+        on_event: Some(Box::new(move |e: ivrconf::engine::Event| {
+            let _ = tx.send(e);
+        })),
+        ..Handlers::default()
+    };
+    let engine = Engine::new(config, handlers).unwrap();
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
+    (engine, rx)
+}
+
 /// A server that logs the engine in, then writes `frame` as fast as the
 /// connection takes it (never reading) until `stop`, counting frames.
 struct Flooder {
@@ -73,11 +103,7 @@ impl Flooder {
         let closed = Arc::new(AtomicBool::new(false));
         let (w, s, c) = (written.clone(), stop.clone(), closed.clone());
         let thread = thread::spawn(move || {
-            let (mut conn, _) = listener.accept().unwrap();
-            // The LoginReq (whatever it says) comes first.
-            let mut buf = [0u8; 4096];
-            let _ = conn.read(&mut buf).unwrap();
-            conn.write_all(&login_resp()).unwrap();
+            let mut conn = accept_and_log_in(&listener);
             thread::sleep(start_after);
             conn.set_write_timeout(Some(Duration::from_millis(50)))
                 .unwrap();
@@ -184,7 +210,7 @@ fn poll_application_that_stops_reading_bounds_memory_and_loses_the_link() {
     };
     let max = 2000;
     let engine = Engine::new(config(flooder.port, sim.port(), max), handlers).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
     // Announced before the flood starts, so every status is reported.
     engine
         .call_new("F1", "5000", None, None, Vec::new())
@@ -253,15 +279,7 @@ fn keep_alive_flood_from_a_server_that_never_reads_bounds_memory() {
     let _one = ONE_AT_A_TIME.lock();
     let sim = Simulator::start("127.0.0.1:0").unwrap();
     let flooder = Flooder::start(KEEPALIVE_REQUEST.to_vec(), Duration::ZERO);
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let handlers = Handlers {
-        on_event: Some(Box::new(move |e: ivrconf::engine::Event| {
-            let _ = tx.send(e);
-        })),
-        ..Handlers::default()
-    };
-    let engine = Engine::new(config(flooder.port, sim.port(), 65536), handlers).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    let (engine, rx) = callback_engine(config(flooder.port, sim.port(), 65536));
     let before = rss_mb();
     let mut peak = before;
     let started = Instant::now();
@@ -302,10 +320,7 @@ fn a_server_that_stops_reading_loses_the_link_after_the_write_timeout() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = conn.read(&mut buf).unwrap();
-        conn.write_all(&login_resp()).unwrap();
+        let mut conn = accept_and_log_in(&listener);
         // Never reads again, but talks (so silence is never the reason)
         // until the engine closes the connection.
         for _ in 0..200 {
@@ -316,15 +331,7 @@ fn a_server_that_stops_reading_loses_the_link_after_the_write_timeout() {
         }
     });
     let sim = Simulator::start("127.0.0.1:0").unwrap();
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let handlers = Handlers {
-        on_event: Some(Box::new(move |e: ivrconf::engine::Event| {
-            let _ = tx.send(e);
-        })),
-        ..Handlers::default()
-    };
-    let engine = Engine::new(config(port, sim.port(), 65536), handlers).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    let (engine, rx) = callback_engine(config(port, sim.port(), 65536));
     // Requests the server never reads, until the socket's buffers are full
     // and a write blocks past keepalive_timeout_ms.
     let big = "x".repeat(30_000);
@@ -370,14 +377,12 @@ fn acks_are_written_for_a_reading_server() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = conn.read(&mut buf).unwrap();
-        conn.write_all(&login_resp()).unwrap();
+        let mut conn = accept_and_log_in(&listener);
         for _ in 0..100 {
             conn.write_all(&KEEPALIVE_REQUEST).unwrap();
         }
         // At least one ack comes back (requests may share one).
+        let mut buf = [0u8; 4096];
         let mut acks = 0;
         let deadline = Instant::now() + Duration::from_secs(5);
         conn.set_read_timeout(Some(Duration::from_millis(100)))
@@ -396,9 +401,70 @@ fn acks_are_written_for_a_reading_server() {
     c.set("server", &format!("127.0.0.1:{port}")).unwrap();
     c.set("client_name", "IVR_ACK").unwrap();
     let engine = Engine::new(c, Handlers::default()).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
     let acks = server.join().unwrap();
     assert!(acks >= 1, "no keep-alive ack written");
     let _ = TcpStream::connect(("127.0.0.1", port));
     engine.free();
+}
+
+/// While reading is paused for the application, the server's answer may be
+/// sitting unread: the op's request timer must wait, and the op end by that
+/// answer once the application catches up, not TIMEOUT.
+#[test]
+fn request_timers_wait_while_reading_is_paused() {
+    let _one = ONE_AT_A_TIME.lock();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (answer_tx, answer_rx) = crossbeam_channel::bounded::<()>(1);
+    let server = thread::spawn(move || {
+        let mut conn = accept_and_log_in(&listener);
+        // Wait until the engine has sent the OneStepConf, then fill the
+        // application's backlog with statuses of another call, then answer
+        // the op: the answer lies behind the pause.
+        answer_rx.recv().unwrap();
+        let status = encode_frame(&Message::new(
+            "FILL",
+            Body::CallStatus(CallStatus::of(StatusEvent::Held)),
+        ))
+        .unwrap();
+        let done = encode_frame(&Message::new(
+            "OP",
+            Body::CallStatus(CallStatus::of(StatusEvent::ConfPartyAdd)),
+        ))
+        .unwrap();
+        let mut bytes = status.repeat(400);
+        bytes.extend(done);
+        conn.write_all(&bytes).unwrap();
+        thread::sleep(Duration::from_secs(5));
+    });
+    let mut c = Config::default();
+    c.set("server", &format!("127.0.0.1:{port}")).unwrap();
+    c.set("client_name", "IVR_PAUSE").unwrap();
+    c.set("event_queue_max", "100").unwrap();
+    c.set("request_timeout_ms", "300").unwrap();
+    c.set("keepalive_interval_ms", "0").unwrap();
+    c.set("keepalive_timeout_ms", "0").unwrap();
+    // Poll mode: the application takes nothing until it decides to.
+    let engine = Engine::new(c, Handlers::default()).unwrap();
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
+    engine.call_new("FILL", "5000", None, None, Vec::new()).unwrap();
+    engine.call_new("OP", "5000", None, None, Vec::new()).unwrap();
+    let op = engine
+        .start("OP", OpKind::ConferenceOneStep, "7001", Vec::new())
+        .unwrap();
+    answer_tx.send(()).unwrap();
+    // Behind for three request timeouts.
+    thread::sleep(Duration::from_millis(900));
+    let outcome = loop {
+        let e = engine.next_event(Duration::from_secs(10)).unwrap();
+        if let Some(c) = e.call() {
+            if c.kind == CallEventKind::OperationDone && c.op_id == op {
+                break c.outcome;
+            }
+        }
+    };
+    assert_eq!(outcome, Some(Outcome::Completed));
+    engine.free();
+    drop(server);
 }

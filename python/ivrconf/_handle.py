@@ -1,12 +1,21 @@
-"""Ownership of one C handle shared by several Python threads."""
+"""Ownership of one C handle shared by several Python threads.
+
+Owns: counting the threads inside C with a handle and freeing it exactly
+once, after the last of them. Must not: know which C type the handle is
+(the free / wake functions are given).
+"""
 
 import threading
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
+from typing import Generic, TypeVar
 
 __all__ = ["Owner"]
 
+P = TypeVar("P")
 
-class Owner:
+
+class Owner(Generic[P]):
     """Holds a C pointer and counts the calls using it, so that ``close``
     never frees it while another thread is inside a C function with it.
 
@@ -19,7 +28,15 @@ class Owner:
 
     __slots__ = ("ptr", "_wake", "_cond", "_users", "_closing", "_free", "_closed_error", "__weakref__")
 
-    def __init__(self, ptr, free, closed_error, wake=None):
+    ptr: P | None
+
+    def __init__(
+        self,
+        ptr: P,
+        free: Callable[[P], None],
+        closed_error: Callable[[], BaseException],
+        wake: Callable[[P], None] | None = None,
+    ) -> None:
         self.ptr = ptr
         self._wake = wake
         self._cond = threading.Condition(threading.Lock())
@@ -29,16 +46,16 @@ class Owner:
         self._closed_error = closed_error
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self.ptr is None or self._closing
 
     @contextmanager
-    def use(self, while_closing=False):
+    def use(self, while_closing: bool = False) -> Generator[P, None, None]:
         with self._cond:
-            if self.ptr is None or (self._closing and not while_closing):
+            ptr = self.ptr
+            if ptr is None or (self._closing and not while_closing):
                 raise self._closed_error()
             self._users += 1
-            ptr = self.ptr
         try:
             yield ptr
         finally:
@@ -47,7 +64,7 @@ class Owner:
                 if self._users == 0:
                     self._cond.notify_all()
 
-    def close(self, wait=True):
+    def close(self, wait: bool = True) -> bool:
         """Frees the handle once; ``False`` when it was closed (or closing)
         already. With ``wait``, a close under way in another thread is waited
         for, so that the handle is gone whenever this returns."""
@@ -55,16 +72,16 @@ class Owner:
             if self._closing and wait:
                 while self.ptr is not None:
                     self._cond.wait()
-            if self.ptr is None or self._closing:
+            ptr = self.ptr
+            if ptr is None or self._closing:
                 return False
             self._closing = True
             if self._users and self._wake is not None:
                 # Ask the C side to end the blocking calls still running
                 # (the pointer is valid: they hold it).
-                self._wake(self.ptr)
+                self._wake(ptr)
             while self._users:
                 self._cond.wait()
-            ptr = self.ptr
         try:
             self._free(ptr)
         finally:

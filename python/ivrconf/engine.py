@@ -17,36 +17,49 @@ An exception raised by the application's callback never reaches C: the
 trampoline stores it and the next ``Engine`` method called from outside the
 engine's callbacks (or ``close()``) raises it. Only the first one is kept
 (later ones are counted in a note).
+
+Owns: the engine handle, the callback table and the copying of events out
+of C. Must not: interpret events (the application does) or retry anything.
 """
 
 import ctypes
 import itertools
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from enum import IntEnum
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from . import _ffi
 from ._handle import Owner
-from .config import Config
-from .constants import (
-    CallState,
-    EventKind,
-    LogLevel,
-    OpKind,
-    Outcome,
-    Request,
-    Result,
-    Status,
-    TraceFormat,
+from .config import Config, Setting, config_handle
+from .constants import CallState, EventKind, LogLevel, OpKind, Outcome, Request, Result, Status, TraceFormat
+from .errors import (
+    InvalidStateError,
+    IvrconfError,
+    KvArray,
+    NotConnectedError,
+    OperationPendingError,
+    ShutDownError,
+    Text,
+    UserData,
+    check,
+    from_c,
+    to_c,
+    uint32,
 )
-from .errors import IvrconfError, KvArray, check, from_c, to_c, uint32
 
-__all__ = ["Engine", "Event"]
+if TYPE_CHECKING:
+    from ._ffi import EnginePtr, EventPtr
+
+__all__ = ["Engine", "Event", "EventCallback", "LogCallback"]
+
+E = TypeVar("E", bound=IntEnum)
 
 
-def _enum(cls, value):
+def _enum(cls: type[E], value: int) -> E | int | None:
     """0 -> None; a known value -> the member; anything else stays an int."""
     if value == 0:
         return None
@@ -66,35 +79,36 @@ class Event:
     (``OPERATION_DONE``) or the op in flight on the call (``CALL_STATUS``).
     """
 
-    kind: Union[EventKind, int]
-    call_id: Optional[str]
-    op_id: Optional[int]
-    op_kind: Optional[OpKind]
-    status: Optional[Status]
-    outcome: Optional[Outcome]
-    failed_request: Optional[Request]
-    tlib_error: Optional[int]
-    call_state: Optional[CallState]
+    kind: EventKind | int | None
+    call_id: str | None
+    op_id: int | None
+    op_kind: OpKind | int | None
+    status: Status | int | None
+    outcome: Outcome | int | None
+    failed_request: Request | int | None
+    tlib_error: int | None
+    call_state: CallState | int | None
     party_count: int
     text: str
 
-    @classmethod
-    def _from_c(cls, ptr):
-        c = _ffi.lib()
-        tlib = c.ivrconf_event_tlib_error(ptr)
-        return cls(
-            kind=_enum(EventKind, c.ivrconf_event_kind(ptr)),
-            call_id=from_c(c.ivrconf_event_call_id(ptr)),
-            op_id=c.ivrconf_event_op_id(ptr) or None,
-            op_kind=_enum(OpKind, c.ivrconf_event_op_kind(ptr)),
-            status=_enum(Status, c.ivrconf_event_status(ptr)),
-            outcome=_enum(Outcome, c.ivrconf_event_outcome(ptr)),
-            failed_request=_enum(Request, c.ivrconf_event_failed_request(ptr)),
-            tlib_error=None if tlib == -1 else tlib,
-            call_state=_enum(CallState, c.ivrconf_event_call_state(ptr)),
-            party_count=c.ivrconf_event_party_count(ptr),
-            text=from_c(c.ivrconf_event_text(ptr)) or "",
-        )
+
+def _event_from_c(ptr: "EventPtr") -> Event:
+    """A copy of the C event (its strings are only borrowed)."""
+    c = _ffi.lib()
+    tlib: int = c.ivrconf_event_tlib_error(ptr)
+    return Event(
+        kind=_enum(EventKind, c.ivrconf_event_kind(ptr)),
+        call_id=from_c(c.ivrconf_event_call_id(ptr)),
+        op_id=c.ivrconf_event_op_id(ptr) or None,
+        op_kind=_enum(OpKind, c.ivrconf_event_op_kind(ptr)),
+        status=_enum(Status, c.ivrconf_event_status(ptr)),
+        outcome=_enum(Outcome, c.ivrconf_event_outcome(ptr)),
+        failed_request=_enum(Request, c.ivrconf_event_failed_request(ptr)),
+        tlib_error=None if tlib == -1 else tlib,
+        call_state=_enum(CallState, c.ivrconf_event_call_state(ptr)),
+        party_count=c.ivrconf_event_party_count(ptr),
+        text=from_c(c.ivrconf_event_text(ptr)) or "",
+    )
 
 
 # --------------------------------------------------------------------------
@@ -109,37 +123,38 @@ class _Slot:
         "errors", "error_count", "lock", "freed", "free_calls",
     )
 
-    def __init__(self, handle, on_event, on_log):
+    def __init__(self, handle: int, on_event: "EventCallback | None", on_log: "LogCallback | None") -> None:
         self.handle = handle
         self.on_event = on_event
         self.on_log = on_log
-        self.event_fn = _ffi.EVENT_FN(_event_trampoline) if on_event is not None else None
-        self.log_fn = _ffi.LOG_FN(_log_trampoline) if on_log is not None else None
-        self.errors = []
+        # The CFUNCTYPE trampolines (only ever handed to C).
+        self.event_fn: object | None = _ffi.EVENT_FN(_event_trampoline) if on_event is not None else None
+        self.log_fn: object | None = _ffi.LOG_FN(_log_trampoline) if on_log is not None else None
+        self.errors: list[BaseException] = []
         self.error_count = 0
         self.lock = threading.Lock()
         self.freed = threading.Event()
         self.free_calls = 0
 
-    def store(self, exc):
+    def store(self, exc: BaseException) -> None:
         with self.lock:
             self.error_count += 1
             if not self.errors:
                 self.errors.append(exc)
 
-    def take_error(self):
+    def take_error(self) -> BaseException | None:
         with self.lock:
             if not self.errors:
                 return None
             exc, count = self.errors.pop(), self.error_count
             self.error_count = 0
-        if count > 1 and hasattr(exc, "add_note"):
-            exc.add_note(f"({count - 1} later exception(s) from ivrconf callbacks were dropped)")
+        if count > 1:
+            _add_note(exc, f"({count - 1} later exception(s) from ivrconf callbacks were dropped)")
         return exc
 
 
 #: handle (the C ``userdata``) -> _Slot, from ``engine_new`` until ``free_userdata``.
-_SLOTS = {}
+_SLOTS: dict[int, _Slot] = {}
 #: free_userdata calls for a handle not (or no longer) in the table: a second
 #: call for one engine lands here. Must stay 0.
 _stray_free_notifies = 0
@@ -147,18 +162,19 @@ _handles = itertools.count(1)
 _tls = threading.local()
 
 
-def _active():
-    """Handles of the engines whose callback is running on this thread."""
-    try:
-        return _tls.active
-    except AttributeError:
-        _tls.active = {}
-        return _tls.active
+def _active() -> dict[int, int]:
+    """Handles of the engines whose callback is running on this thread (with
+    the nesting depth)."""
+    active: dict[int, int] | None = getattr(_tls, "active", None)
+    if active is None:
+        active = {}
+        _tls.active = active
+    return active
 
 
-def _run_callback(userdata, call):
-    slot = _SLOTS.get(userdata)
-    if slot is None:
+def _run_callback(userdata: int | None, call: Callable[[_Slot], None]) -> None:
+    slot = _SLOTS.get(userdata) if userdata is not None else None
+    if slot is None or userdata is None:
         return
     active = _active()
     active[userdata] = active.get(userdata, 0) + 1
@@ -172,21 +188,26 @@ def _run_callback(userdata, call):
             active[userdata] = depth
 
 
-def _event_trampoline(userdata, ev):
+def _event_trampoline(userdata: int | None, ev: "EventPtr") -> None:
     # The event is borrowed for this call only: copy it before anything else.
-    _run_callback(userdata, lambda slot: slot.on_event(Event._from_c(ev)))
+    def deliver(slot: _Slot) -> None:
+        if slot.on_event is not None:
+            slot.on_event(_event_from_c(ev))
+
+    _run_callback(userdata, deliver)
 
 
-def _log_trampoline(userdata, level, message):
-    _run_callback(
-        userdata,
-        lambda slot: slot.on_log(_enum(LogLevel, level), from_c(message) or ""),
-    )
+def _log_trampoline(userdata: int | None, level: int, message: bytes | None) -> None:
+    def deliver(slot: _Slot) -> None:
+        if slot.on_log is not None:
+            slot.on_log(_enum(LogLevel, level) or level, from_c(message) or "")
+
+    _run_callback(userdata, deliver)
 
 
-def _free_notify(userdata):
+def _free_notify(userdata: int | None) -> None:
     try:
-        slot = _SLOTS.pop(userdata, None)
+        slot = _SLOTS.pop(userdata, None) if userdata is not None else None
         if slot is not None:
             # No callback runs after this: let the callables (and whatever
             # they reference) go, even while the Engine object lives on.
@@ -208,7 +229,14 @@ _NULL_EVENT_FN = _ffi.EVENT_FN()
 _NULL_LOG_FN = _ffi.LOG_FN()
 
 
-def live_callback_slots():
+def _add_note(exc: BaseException, note: str) -> None:
+    """``exc.add_note(note)`` where Python has it (3.11+)."""
+    add_note: Callable[[str], None] | None = getattr(exc, "add_note", None)
+    if add_note is not None:
+        add_note(note)
+
+
+def live_callback_slots() -> list[int]:
     """Handles whose callbacks the C side may still call (for diagnostics)."""
     return sorted(_SLOTS)
 
@@ -216,22 +244,25 @@ def live_callback_slots():
 # --------------------------------------------------------------------------
 
 
-def _closed():
-    return IvrconfError(Result.SHUT_DOWN, "this Engine has been closed")
+def _closed() -> ShutDownError:
+    return ShutDownError(Result.SHUT_DOWN, "this Engine has been closed")
 
 
-def _free_engine(ptr):
+def _free_engine(ptr: "EnginePtr") -> None:
     _ffi.lib().ivrconf_engine_free(ptr)
 
 
-def _wake_engine(ptr):
+def _wake_engine(ptr: "EnginePtr") -> None:
     # engine_free shuts down first anyway; doing it before waiting for the
     # calls in flight ends a blocked wait_ready at once.
     _ffi.lib().ivrconf_engine_shutdown(ptr)
 
 
+#: ``on_event(event)``: called on the engine's dispatcher thread.
 EventCallback = Callable[[Event], None]
-LogCallback = Callable[[LogLevel, str], None]
+#: ``on_log(level, text)``: ``level`` a :class:`LogLevel` (an ``int`` for a
+#: level this binding does not know).
+LogCallback = Callable[[Union[LogLevel, int], str], None]
 
 
 class Engine:
@@ -246,24 +277,25 @@ class Engine:
     them to :mod:`logging`).
 
     Every method may be called from any thread, including from inside the
-    callbacks. A non-OK result raises :class:`IvrconfError`. Use it as a
+    callbacks. A non-OK result raises the :class:`IvrconfError` subclass of
+    its family (e.g. :class:`~ivrconf.RefusedError`). Use it as a
     context manager or call :meth:`close`; an engine still open when the
     interpreter exits is closed then.
     """
 
     def __init__(
         self,
-        config: Union[Config, Mapping, None] = None,
-        on_event: Optional[EventCallback] = None,
-        on_log: Optional[LogCallback] = None,
-        **settings,
-    ):
+        config: Config | Mapping[str, Setting] | None = None,
+        on_event: EventCallback | None = None,
+        on_log: LogCallback | None = None,
+        **settings: Setting,
+    ) -> None:
         if on_event is not None and not callable(on_event):
             raise TypeError("on_event must be callable")
         if on_log is not None and not callable(on_log):
             raise TypeError("on_log must be callable")
         own_config = not isinstance(config, Config)
-        if own_config:
+        if not isinstance(config, Config):
             config = Config(config, **settings)
         elif settings:
             raise TypeError("pass settings either in the Config or as keywords, not both")
@@ -272,7 +304,7 @@ class Engine:
         _SLOTS[handle] = slot  # before engine_new: callbacks may start at once
         out = _ffi.ENGINE_P()
         try:
-            with config._use() as cfg:
+            with config_handle(config) as cfg:
                 rc = _ffi.lib().ivrconf_engine_new(
                     cfg,
                     slot.event_fn if slot.event_fn is not None else _NULL_EVENT_FN,
@@ -292,24 +324,24 @@ class Engine:
         self._handle = handle
         self._slot = slot
         self._poll = on_event is None
-        self._owner = Owner(out, _free_engine, _closed, _wake_engine)
+        self._owner: Owner[EnginePtr] = Owner(out, _free_engine, _closed, _wake_engine)
         self._finalizer = weakref.finalize(self, self._owner.close)
 
     # -- plumbing ------------------------------------------------------------
 
-    def _in_callback(self):
+    def _in_callback(self) -> bool:
         return self._handle in _active()
 
-    def _raise_pending(self):
+    def _raise_pending(self) -> None:
         if not self._in_callback():
             exc = self._slot.take_error()
             if exc is not None:
                 raise exc
 
-    def _call(self, name, *args):
+    def _call(self, name: str, *args: Any) -> None:
         """Runs ``name(engine, *args)``; raises a pending callback error first."""
         self._raise_pending()
-        fn = getattr(_ffi.lib(), name)
+        fn: _ffi.Function = getattr(_ffi.lib(), name)
         with self._owner.use(while_closing=self._in_callback()) as ptr:
             check(fn(ptr, *args), name)
 
@@ -327,29 +359,30 @@ class Engine:
     # -- engine --------------------------------------------------------------
 
     def wait_ready(self, timeout_ms: int = 5000) -> None:
-        """Blocks until logged in; ``IvrconfError(TIMEOUT)`` when it takes longer."""
+        """Blocks until logged in; :class:`~ivrconf.TimeoutError` when it takes longer."""
         self._call("ivrconf_engine_wait_ready", uint32(timeout_ms, "timeout_ms"))
 
     def shutdown(self) -> None:
-        """Stops intake; operations in flight end ``CANCELLED`` (C-API.md)."""
+        """Stops intake; operations in flight end ``CANCELLED``."""
         self._call("ivrconf_engine_shutdown")
 
-    def next_event(self, timeout_ms: int = 0) -> Optional[Event]:
+    def next_event(self, timeout_ms: int = 0) -> Event | None:
         """Poll mode: the oldest queued event, or ``None`` when none arrives
         within ``timeout_ms`` (the C ``IVRCONF_ERR_TIMEOUT``). Any other
-        failure raises: ``SHUT_DOWN`` once the engine is shut down and every
-        event it still had is read (a blocked reader wakes at once), and
-        ``INVALID_STATE`` in callback mode."""
+        failure raises: :class:`~ivrconf.ShutDownError` once the engine is
+        shut down and every event it still had is read (a blocked reader
+        wakes at once), and :class:`~ivrconf.InvalidStateError` in callback
+        mode."""
         self._raise_pending()
         c = _ffi.lib()
         out = _ffi.EVENT_P()
         with self._owner.use(while_closing=self._in_callback()) as ptr:
-            rc = c.ivrconf_engine_next_event(ptr, uint32(timeout_ms, "timeout_ms"), ctypes.byref(out))
+            rc: int = c.ivrconf_engine_next_event(ptr, uint32(timeout_ms, "timeout_ms"), ctypes.byref(out))
             if rc == Result.TIMEOUT:
                 return None
             check(rc, "ivrconf_engine_next_event")
             try:
-                return Event._from_c(out)
+                return _event_from_c(out)
             finally:
                 c.ivrconf_event_free(out)
 
@@ -367,7 +400,7 @@ class Engine:
         self._finalizer.detach()
         self._raise_pending()
 
-    def events(self, timeout_ms: int = 0):
+    def events(self, timeout_ms: int = 0) -> Iterator[Event]:
         """Poll mode: yields events until none arrives within ``timeout_ms``."""
         while True:
             event = self.next_event(timeout_ms)
@@ -375,22 +408,29 @@ class Engine:
                 return
             yield event
 
-    def __enter__(self):
+    def __enter__(self) -> "Engine":
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         try:
             self.close()
         except BaseException as pending:
             if exc is None:
                 raise
-            if hasattr(exc, "add_note"):
-                exc.add_note(f"ivrconf callback also raised: {pending!r}")
-        return False
+            _add_note(exc, f"ivrconf callback also raised: {pending!r}")
 
     # -- calls ---------------------------------------------------------------
 
-    def call_new(self, call_id, called_num, dnis=None, ani=None, udata=None) -> None:
+    def call_new(
+        self,
+        call_id: Text,
+        called_num: Text,
+        dnis: Text | None = None,
+        ani: Text | None = None,
+        udata: UserData | None = None,
+    ) -> None:
         """Announces a call (``NewCall``). ``udata``: a mapping or ``(key, value)`` pairs."""
         kv = KvArray(udata)
         self._call(
@@ -400,17 +440,18 @@ class Engine:
             kv.pointer, kv.length,
         )
 
-    def call_end(self, call_id) -> None:
+    def call_end(self, call_id: Text) -> None:
         """Ends the call (``EndCall``); the id is free again when this returns."""
         self._call("ivrconf_call_end", to_c(call_id, "call_id"))
 
-    def call_state(self, call_id) -> Union[CallState, int]:
+    def call_state(self, call_id: Text) -> CallState | int:
         """The call's current state, from local state."""
         state = ctypes.c_uint32()
         self._call("ivrconf_call_state", to_c(call_id, "call_id"), ctypes.byref(state))
-        return _enum(CallState, state.value)
+        value = int(state.value)
+        return _enum(CallState, value) or value
 
-    def trace(self, call_id, format: Union[str, int] = "text") -> str:
+    def trace(self, call_id: Text, format: str | TraceFormat | int = "text") -> str:
         """The call's trace (a live call, or one of the most recently ended),
         rendered now: ``format`` is ``"text"``, ``"mermaid"``, ``"jsonl"``
         or a :class:`TraceFormat`. In JSONL, each payload byte is the code
@@ -435,58 +476,62 @@ class Engine:
         finally:
             _ffi.lib().ivrconf_string_free(out)
 
-    def call_check(self, call_id, op_kind) -> None:
+    def call_check(self, call_id: Text, op_kind: OpKind | int) -> None:
         """``ivrconf_call_can``: returns when ``op_kind`` may start now, else
         raises the :class:`IvrconfError` that starting it would raise."""
         self._call("ivrconf_call_can", to_c(call_id, "call_id"), uint32(op_kind, "op_kind"))
 
-    #: Refusals for which :meth:`call_can` answers ``False`` instead of raising.
-    REFUSALS = frozenset({Result.NOT_CONNECTED, Result.OPERATION_PENDING, Result.INVALID_STATE, Result.SHUT_DOWN})
+    #: The refusals of the moment, for which :meth:`call_can` answers
+    #: ``False`` instead of raising.
+    REFUSALS: tuple[type[IvrconfError], ...] = (
+        NotConnectedError,
+        OperationPendingError,
+        InvalidStateError,
+        ShutDownError,
+    )
 
-    def call_can(self, call_id, op_kind) -> bool:
+    def call_can(self, call_id: Text, op_kind: OpKind | int) -> bool:
         """Whether ``op_kind`` may start now. ``False`` for the refusals of the
         moment (not connected, op pending, state, shut down); other failures
         (unknown call or op kind, bad argument) raise as in :meth:`call_check`."""
         try:
             self.call_check(call_id, op_kind)
-        except IvrconfError as exc:
-            if exc.code in self.REFUSALS:
-                return False
-            raise
+        except self.REFUSALS:
+            return False
         return True
 
     # -- operations ----------------------------------------------------------
 
-    def _start(self, name, call_id, dest, udata):
+    def _start(self, name: str, call_id: Text, dest: Text, udata: UserData | None) -> int:
         kv = KvArray(udata)
         op = ctypes.c_uint64()
         self._call(name, to_c(call_id, "call_id"), to_c(dest, "dest"), kv.pointer, kv.length, ctypes.byref(op))
-        return op.value
+        return int(op.value)
 
-    def conference_one_step(self, call_id, dest, udata=None) -> int:
+    def conference_one_step(self, call_id: Text, dest: Text, udata: UserData | None = None) -> int:
         """``OneStepConf``; returns the op id (one ``OPERATION_DONE`` follows)."""
         return self._start("ivrconf_conference_one_step", call_id, dest, udata)
 
-    def conference_init(self, call_id, dest, udata=None) -> int:
+    def conference_init(self, call_id: Text, dest: Text, udata: UserData | None = None) -> int:
         """``InitConf`` (consult conference); returns the op id."""
         return self._start("ivrconf_conference_init", call_id, dest, udata)
 
-    def conference_complete(self, call_id) -> None:
+    def conference_complete(self, call_id: Text) -> None:
         """``CompleteConf``: continues the consult op (no new op id)."""
         self._call("ivrconf_conference_complete", to_c(call_id, "call_id"))
 
-    def transfer_one_step(self, call_id, dest, udata=None) -> int:
+    def transfer_one_step(self, call_id: Text, dest: Text, udata: UserData | None = None) -> int:
         """``OneStepXfer``; returns the op id."""
         return self._start("ivrconf_transfer_one_step", call_id, dest, udata)
 
-    def transfer_init(self, call_id, dest, udata=None) -> int:
+    def transfer_init(self, call_id: Text, dest: Text, udata: UserData | None = None) -> int:
         """``InitXfer`` (consult transfer); returns the op id."""
         return self._start("ivrconf_transfer_init", call_id, dest, udata)
 
-    def transfer_complete(self, call_id) -> None:
+    def transfer_complete(self, call_id: Text) -> None:
         """``CompleteXfer``: continues the consult op (no new op id)."""
         self._call("ivrconf_transfer_complete", to_c(call_id, "call_id"))
 
-    def consult_cancel(self, call_id) -> None:
+    def consult_cancel(self, call_id: Text) -> None:
         """``RetrieveCall``: the consult op ends ``CANCELLED`` once retrieved."""
         self._call("ivrconf_consult_cancel", to_c(call_id, "call_id"))

@@ -1,5 +1,13 @@
-"""Shared test helpers: puts the package on ``sys.path`` and provides event
-recorders that wait on conditions (never on fixed sleeps)."""
+"""Shared test helpers: which copy of the package the tests import, and
+event recorders that wait on conditions (never on fixed sleeps).
+
+``make python-tests`` sets ``IVRCONF_TEST_INSTALLED=1`` and runs the suite
+with the python of a venv the package was pip-installed into, from a place
+where the source tree is not importable: the tests then exercise the
+installed copy (``test_package`` checks that). Without the variable (e.g.
+``python3 -m unittest discover -s python/tests``) the source tree's
+``python/ivrconf`` is put first on ``sys.path``.
+"""
 
 import os
 import sys
@@ -11,7 +19,10 @@ from pathlib import Path
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 REPO = PYTHON_DIR.parent
 HEADER = REPO / "include" / "ivrconf.h"
-if str(PYTHON_DIR) not in sys.path:
+INSTALLED = os.environ.get("IVRCONF_TEST_INSTALLED") == "1"
+#: What a child interpreter needs on ``sys.path`` to import the same copy.
+IMPORT_PATH = [] if INSTALLED else [str(PYTHON_DIR)]
+if not INSTALLED and str(PYTHON_DIR) not in sys.path:
     sys.path.insert(0, str(PYTHON_DIR))
 
 import ivrconf  # noqa: E402

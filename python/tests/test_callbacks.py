@@ -10,7 +10,7 @@ import threading
 import unittest
 import weakref
 
-from _support import PYTHON_DIR, WAIT_S, Recorder, SimTestCase, call_ended, op_done, session_up
+from _support import IMPORT_PATH, WAIT_S, Recorder, SimTestCase, call_ended, op_done, session_up
 
 from ivrconf import CallState, EventKind, IvrconfError, LogLevel, Outcome, Result
 from ivrconf import engine as engine_module
@@ -214,7 +214,7 @@ class InterpreterExit(unittest.TestCase):
         interpreter exits cleanly, the callback still reachable at exit."""
         script = textwrap.dedent("""
             import sys, threading
-            sys.path.insert(0, sys.argv[1])
+            sys.path[:0] = sys.argv[1:]
             import ivrconf
             seen = threading.Event()
             def on_event(ev):
@@ -229,7 +229,7 @@ class InterpreterExit(unittest.TestCase):
             print("ok")
         """)
         proc = subprocess.run(
-            [sys.executable, "-c", script, str(PYTHON_DIR)],
+            [sys.executable, "-c", script, *IMPORT_PATH],
             capture_output=True, text=True, timeout=WAIT_S * 3, env=dict(os.environ),
         )
         self.assertEqual(proc.returncode, 0, proc.stderr)

@@ -1,12 +1,148 @@
-"""Result codes -> IvrconfError: code, constant name and last-error text."""
+"""Result codes -> exceptions: the class of each family, code, constant
+name and last-error text."""
 
+import builtins
+import pickle
 import threading
 import unittest
 
 from _support import Recorder, SimTestCase, ivrconf
 
-from ivrconf import Config, Engine, IvrconfError, OpKind, Result
+from ivrconf import (
+    ArgumentError,
+    CallExistsError,
+    Config,
+    ConfigError,
+    Engine,
+    InvalidStateError,
+    IoError,
+    IvrconfError,
+    NotConnectedError,
+    OperationPendingError,
+    OpKind,
+    PanicError,
+    RefusedError,
+    Result,
+    ShutDownError,
+    UnknownCallError,
+    UnknownKeyError,
+    error_class,
+)
 from ivrconf.engine import live_callback_slots
+
+#: The class each code must raise (written out: the test must not reuse the
+#: binding's own table).
+EXPECTED_CLASS = {
+    Result.NULL_ARGUMENT: ArgumentError,
+    Result.INVALID_ARGUMENT: ArgumentError,
+    Result.UNKNOWN_KEY: UnknownKeyError,
+    Result.CONFIG: ConfigError,
+    Result.UNKNOWN_CALL: UnknownCallError,
+    Result.CALL_EXISTS: CallExistsError,
+    Result.NOT_CONNECTED: NotConnectedError,
+    Result.OPERATION_PENDING: OperationPendingError,
+    Result.INVALID_STATE: InvalidStateError,
+    Result.TIMEOUT: ivrconf.TimeoutError,
+    Result.SHUT_DOWN: ShutDownError,
+    Result.PANIC: PanicError,
+    Result.IO: IoError,
+}
+
+
+def raised(fn, *args):
+    """The IvrconfError ``fn(*args)`` raises (AssertionError if none), checked
+    to be exactly the class of its code."""
+    try:
+        fn(*args)
+    except IvrconfError as exc:
+        if type(exc) is not EXPECTED_CLASS.get(exc.code, IvrconfError):
+            raise AssertionError(f"{exc.code!r} raised as {type(exc).__name__}") from exc
+        return exc
+    raise AssertionError(f"{getattr(fn, '__name__', fn)} raised nothing")
+
+
+class Hierarchy(unittest.TestCase):
+    def test_every_error_code_has_its_class(self):
+        errors = [code for code in Result if code != Result.OK]
+        self.assertEqual(set(EXPECTED_CLASS), set(errors))
+        for code in errors:
+            with self.subTest(code=code.name):
+                cls = error_class(code)
+                self.assertIs(cls, EXPECTED_CLASS[code])
+                self.assertIn(code, cls.codes)
+                err = cls(code, "why")
+                self.assertEqual((err.code, err.name, err.message, err.args), (code, code.c_name, "why", (code, "why")))
+                self.assertIsInstance(err, IvrconfError)
+
+    def test_unknown_code_raises_the_base(self):
+        self.assertIs(error_class(9999), IvrconfError)
+        err = IvrconfError.from_result(9999, "ivrconf_future")
+        self.assertIs(type(err), IvrconfError)
+        self.assertEqual((err.code, err.name, err.function), (9999, "IVRCONF_ERR_UNKNOWN", "ivrconf_future"))
+
+    def test_refusals_are_one_family(self):
+        refusals = {Result.UNKNOWN_CALL, Result.CALL_EXISTS, Result.NOT_CONNECTED,
+                    Result.OPERATION_PENDING, Result.INVALID_STATE}
+        for code, cls in EXPECTED_CLASS.items():
+            with self.subTest(code=code.name):
+                self.assertEqual(issubclass(cls, RefusedError), code in refusals)
+        self.assertTrue(issubclass(UnknownKeyError, ArgumentError))
+
+    def test_builtin_bases(self):
+        timeout = ivrconf.TimeoutError(Result.TIMEOUT, "waited")
+        self.assertIsInstance(timeout, builtins.TimeoutError)
+        self.assertIsInstance(timeout, OSError)
+        self.assertIsNone(timeout.errno)  # the code is not an errno
+        self.assertIsInstance(IoError(Result.IO, "bind"), OSError)
+        self.assertIsNone(IoError(Result.IO, "bind").errno)
+        self.assertIsInstance(ArgumentError(Result.INVALID_ARGUMENT, "x"), ValueError)
+        self.assertNotIn("TimeoutError", ivrconf.__all__)  # import * keeps the builtin
+
+    def test_str_repr_and_pickle(self):
+        err = UnknownCallError(Result.UNKNOWN_CALL, "no call c-1", function="ivrconf_call_end")
+        self.assertEqual(str(err), "ivrconf_call_end: IVRCONF_ERR_UNKNOWN_CALL: no call c-1")
+        self.assertEqual(repr(err), "UnknownCallError(<Result.UNKNOWN_CALL: 5>, 'no call c-1')")
+        back = pickle.loads(pickle.dumps(err))
+        self.assertIs(type(back), UnknownCallError)
+        self.assertEqual((back.code, back.message, back.function), (err.code, err.message, err.function))
+
+
+class LibraryRaisesEachFamily(SimTestCase):
+    """Every code the library can be made to return, raised as its class."""
+
+    def test_argument_and_config_families(self):
+        with Config() as cfg:
+            err = raised(cfg.set, "no_such_key", "1")
+            self.assertIsInstance(err, ArgumentError)
+            err = raised(cfg.set, "request_timeout_ms", "soon")
+            self.assertEqual(err.code, Result.INVALID_ARGUMENT)
+            self.assertIsInstance(err, ValueError)
+        err = raised(lambda: Engine(client_name="py-ivr"))
+        self.assertEqual(err.code, Result.CONFIG)
+
+    def test_call_refusals(self):
+        rec = Recorder()
+        eng = self.engine(rec)
+        self.assertIsInstance(raised(eng.call_end, "nope"), UnknownCallError)
+        eng.call_new("r-1", "5000")
+        self.assertIsInstance(raised(eng.call_new, "r-1", "5000"), CallExistsError)
+        self.assertIsInstance(raised(eng.conference_complete, "r-1"), InvalidStateError)
+        eng.transfer_init("r-1", "7001")  # in flight until completed or cancelled
+        err = raised(eng.conference_one_step, "r-1", "6001")
+        self.assertIsInstance(err, OperationPendingError)
+        self.assertIsInstance(err, RefusedError)
+        self.assertFalse(eng.call_can("r-1", OpKind.CONFERENCE_ONE_STEP))
+        eng.call_end("r-1")
+        eng.shutdown()
+        self.assertIsInstance(raised(eng.call_new, "r-2", "5000"), ShutDownError)
+
+    def test_io_and_timeout(self):
+        err = raised(ivrconf.Simulator, self.sim.address)  # address in use
+        self.assertIsInstance(err, OSError)
+        with self.assertRaises(builtins.TimeoutError) as cm:
+            self.sim.wait_received("NoSuchFrame", 1, 10)
+        self.assertIs(type(cm.exception), ivrconf.TimeoutError)
+        self.assertEqual(cm.exception.function, "ivrconf_sim_wait_received")
 
 
 class ConfigErrors(unittest.TestCase):
@@ -163,12 +299,12 @@ class NotConnected(SimTestCase):
 
     def test_not_logged_in(self):
         eng = self.engine(ready=False)
-        with self.assertRaises(IvrconfError) as cm:
-            eng.wait_ready(100)
-        self.assertEqual(cm.exception.code, Result.TIMEOUT)
-        with self.assertRaises(IvrconfError) as cm:
-            eng.call_new("nc-1", "5000")
-        self.assertEqual(cm.exception.code, Result.NOT_CONNECTED)
+        err = raised(eng.wait_ready, 100)
+        self.assertEqual(err.code, Result.TIMEOUT)
+        self.assertIsInstance(err, builtins.TimeoutError)
+        err = raised(eng.call_new, "nc-1", "5000")
+        self.assertEqual(err.code, Result.NOT_CONNECTED)
+        self.assertIsInstance(err, NotConnectedError)
         self.assertIsNone(eng.next_event(0))
 
     def test_close_ends_a_wait_ready_in_another_thread(self):

@@ -183,7 +183,9 @@ pub extern "C" fn ivrconf_engine_new(
 }
 
 /// Blocks until the engine is logged in (`IVRCONF_OK`) or `timeout_ms`
-/// passes (`IVRCONF_ERR_TIMEOUT`).
+/// passes (`IVRCONF_ERR_TIMEOUT`, with the last error naming the last
+/// connection failure, e.g. "... last failure: connection attempt to
+/// 10.1.2.3:7000 failed: ... Connection refused").
 #[no_mangle]
 pub extern "C" fn ivrconf_engine_wait_ready(
     e: *mut ivrconf_engine,
@@ -197,13 +199,43 @@ pub extern "C" fn ivrconf_engine_wait_ready(
             .wait_ready(Duration::from_millis(u64::from(timeout_ms)))
             .map_err(engine_error(None))?;
         if ready {
-            Ok(())
-        } else {
-            Err(Failure::new(
-                IVRCONF_ERR_TIMEOUT,
-                format!("not logged in within {timeout_ms} ms"),
-            ))
+            return Ok(());
         }
+        let why = match engine.last_failure() {
+            Some(failure) => format!("last failure: {failure}"),
+            None => "no connection attempt has failed yet".to_string(),
+        };
+        Err(Failure::new(
+            IVRCONF_ERR_TIMEOUT,
+            format!("not logged in within {timeout_ms} ms; {why}"),
+        ))
+    })
+}
+
+/// Changes the level of the lines the engine logs (`IVRCONF_LOG_*`), at
+/// once: to the `on_log` callback, or to stderr under `IVRCONF_LOG`.
+/// `IVRCONF_ERR_INVALID_ARGUMENT` for a value that is no level.
+#[no_mangle]
+pub extern "C" fn ivrconf_engine_set_log_level(
+    e: *mut ivrconf_engine,
+    level: u32,
+) -> ivrconf_result {
+    ffi_boundary!(ivrconf_engine_set_log_level, {
+        non_null(&[(e.is_null(), "engine")])?;
+        let level = LogLevel::ALL
+            .into_iter()
+            .find(|l| *l as u32 == level)
+            .ok_or_else(|| {
+                Failure::new(
+                    IVRCONF_ERR_INVALID_ARGUMENT,
+                    format!(
+                        "log level {level} is not one of IVRCONF_LOG_ERROR (1) ... IVRCONF_LOG_TRACE (5)"
+                    ),
+                )
+            })?;
+        // SAFETY: a live handle (the API contract).
+        let engine = unsafe { engine_arg(e) }?;
+        engine.set_log_level(level).map_err(engine_error(None))
     })
 }
 

@@ -31,7 +31,7 @@ pub struct ivrconf_sim {
 /// free port; read it with `ivrconf_sim_port`), e.g. `"127.0.0.1:0"`.
 /// It accepts any number of IVR-driver connections and answers them as
 /// `ivrconf_sim_set` configures (defaults: login succeeds, every destination
-/// answers, every optional FLOWS.md message is sent).
+/// answers, every optional message of the canonical sequences is sent).
 ///
 /// Returns `IVRCONF_OK` and writes the new handle to `*out`;
 /// `IVRCONF_ERR_NULL_ARGUMENT` (`listen` or `out` NULL),

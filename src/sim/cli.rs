@@ -148,7 +148,7 @@ pub fn help() -> String {
          \x20                        a bool or probability flag alone means true\n\
          \n\
          DESTINATIONS (behaviour chosen by the DestDN of the request, longest prefix wins,\n\
-         ASCII case-insensitive; every bracketed FLOWS.md message is sent by default)\n",
+         ASCII case-insensitive; every optional message of the canonical sequences is sent by default)\n",
     );
     for b in Behaviour::ALL {
         let prefix = if b == Behaviour::Answer {

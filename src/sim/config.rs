@@ -198,7 +198,7 @@ pub const KEYS: &[KeyDoc] = &[
       "true = a connection's calls end with it; false = a LoginReq continues the calls of the last connection with the same ClientName (CallInfoReq then finds them)"),
     k("faults", "duplicate_events", "probability", "0", "send each CallStatus twice"),
     k("faults", "swap_held_dialing", "probability", "0", "send Dialing before Held"),
-    k("faults", "omit_optional", "probability", "0", "leave out each bracketed (optional) FLOWS.md message"),
+    k("faults", "omit_optional", "probability", "0", "leave out each optional (bracketed) message of the canonical sequences"),
     k("faults", "caller_hangup_ms", "ms (0 = off)", "0", "the caller hangs up N ms after NewCall: EndCall EndCause=Abandoned, call gone"),
     k("faults", "spelling", "canonical|all|random|comma list of single_quotes,child_elements,tlib_lower,no_prolog", "canonical",
       "alternate byte forms of every message sent"),

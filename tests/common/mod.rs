@@ -122,13 +122,17 @@ impl Harness {
         }
     }
 
+    /// Announces `id` and waits until the simulator has received its
+    /// `NewCall`, so a later fault (a dropped link) cannot overtake it.
     pub fn call_new(&mut self, id: &str) {
+        let before = self.sim.received_count(Some("NewCall"));
         self.engine()
             .call_new(id, "5001", Some("8005551212"), Some("4155550100"), vec![])
             .unwrap();
-        assert!(self
-            .sim
-            .wait_received("NewCall", self.sim.received_count(Some("NewCall")), WAIT));
+        assert!(
+            self.sim.wait_received("NewCall", before + 1, WAIT),
+            "the simulator never received the NewCall of {id}"
+        );
     }
 
     pub fn start(&mut self, id: &str, kind: OpKind, dest: &str) -> OpId {
@@ -140,7 +144,7 @@ impl Harness {
     /// Waits for the OPERATION_DONE of `op`.
     pub fn done(&mut self, op: OpId) -> CallEvent {
         let e = self.next_matching(
-            |e| matches!(e, Event::Call(c) if c.kind == CallEventKind::OperationDone && c.op_id == op),
+            |e| matches!(e, Event::Call(c, _) if c.kind == CallEventKind::OperationDone && c.op_id == op),
             &format!("OPERATION_DONE of op {op}"),
         );
         e.call().cloned().unwrap()
@@ -149,7 +153,7 @@ impl Harness {
     /// Waits for a CALL_STATUS with `status` on `call`.
     pub fn status(&mut self, call: &str, status: Status) -> CallEvent {
         let e = self.next_matching(
-            |e| matches!(e, Event::Call(c) if c.kind == CallEventKind::CallStatus && c.call_id == call && c.status == Some(status)),
+            |e| matches!(e, Event::Call(c, _) if c.kind == CallEventKind::CallStatus && c.call_id == call && c.status == Some(status)),
             &format!("CALL_STATUS {status:?} on {call}"),
         );
         e.call().cloned().unwrap()
@@ -157,7 +161,7 @@ impl Harness {
 
     pub fn ended(&mut self, call: &str) -> CallEvent {
         let e = self.next_matching(
-            |e| matches!(e, Event::Call(c) if c.kind == CallEventKind::CallEnded && c.call_id == call),
+            |e| matches!(e, Event::Call(c, _) if c.kind == CallEventKind::CallEnded && c.call_id == call),
             &format!("CALL_ENDED of {call}"),
         );
         e.call().cloned().unwrap()

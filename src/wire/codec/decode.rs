@@ -676,11 +676,13 @@ mod tests {
     use super::*;
     use crate::wire::message::*;
 
-    fn dec(xml: &str) -> Result<Message, DecodeError> {
+    /// Decodes `xml` (shared with the node fast path's tests).
+    pub(super) fn dec(xml: &str) -> Result<Message, DecodeError> {
         decode(&xml.bytes().collect::<Vec<u8>>())
     }
 
-    fn g(body: &str) -> String {
+    /// `body` inside a `GctiMsg` of call `C1`.
+    pub(super) fn g(body: &str) -> String {
         format!("<GctiMsg><CallId>C1</CallId>{body}</GctiMsg>")
     }
 

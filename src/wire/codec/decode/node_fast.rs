@@ -155,17 +155,8 @@ fn simple_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{dec, g};
     use super::*;
-    use crate::wire::codec::decode;
-    use crate::wire::message::Message;
-
-    fn dec(xml: &str) -> Result<Message, DecodeError> {
-        decode(&xml.bytes().collect::<Vec<u8>>())
-    }
-
-    fn g(body: &str) -> String {
-        format!("<GctiMsg><CallId>C1</CallId>{body}</GctiMsg>")
-    }
 
     #[test]
     fn common_form_nodes_decode_as_the_event_path_does() {
