@@ -1,5 +1,6 @@
 /*
- * consult_busy.cpp -- FLOWS.md C5 in C++: the consulted number is busy.
+ * consult_busy.cpp -- flow C5 (docs/CALL-MODEL.md) in C++: the consulted
+ * number is busy.
  *
  *   I->S InitConf DestDN=busy6003   S->I Held, Dialing, Busy
  *   I->S RetrieveCall   (sent by the engine itself: vendor rule R2)

@@ -1,7 +1,7 @@
 /*
- * consult_conference.cpp -- FLOWS.md C3 in C++: put the caller on hold,
- * talk to a third party first, then join everybody (InitConf, then
- * CompleteConf).
+ * consult_conference.cpp -- flow C3 (docs/CALL-MODEL.md) in C++: put the
+ * caller on hold, talk to a third party first, then join everybody
+ * (InitConf, then CompleteConf).
  *
  *   I->S InitConf DestDN=6002   S->I [Held] [Dialing] [Ringing] Established
  *   app: call.conference_complete()

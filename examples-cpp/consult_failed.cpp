@@ -1,5 +1,6 @@
 /*
- * consult_failed.cpp -- FLOWS.md C6 in C++: the server refuses the consult.
+ * consult_failed.cpp -- flow C6 (docs/CALL-MODEL.md) in C++: the server
+ * refuses the consult.
  *
  *   I->S InitConf DestDN=fail6004
  *   S->I [Held] [Dialing] CallError FailedReq=InitConf TLibErrCode=56

@@ -647,6 +647,7 @@ struct Event {
     CallState call_state = CallState::none;    // the call's state after the event
     std::uint32_t party_count = 0;             // parties after it, the IVR port included
     std::string text;                          // one readable line
+    void *call_userdata = nullptr;             // set_userdata's pointer when it was produced
 
     /** Copies the fields of `ev` (a callback's event, or one owned). */
     static Event from(const ivrconf_event *ev) {
@@ -664,17 +665,31 @@ struct Event {
         e.call_state = static_cast<CallState>(ivrconf_event_call_state(ev));
         e.party_count = ivrconf_event_party_count(ev);
         e.text = ivrconf_event_text(ev);
+        e.call_userdata = ivrconf_event_call_userdata(ev);
         return e;
     }
 };
 
-/** Owns an ivrconf_event the application holds (poll mode's
- * ivrconf_engine_next_event): ivrconf_event_free when it goes. Never wrap
- * the event a callback receives, which the library owns. */
+/** Owns an ivrconf_event the application holds (from
+ * ivrconf_engine_next_event or ivrconf_event_clone): ivrconf_event_free when
+ * it goes. Never adopt the event a callback receives, which the library
+ * owns: clone() it. */
 class OwnedEvent {
 public:
     OwnedEvent() noexcept = default;
     explicit OwnedEvent(ivrconf_event *owned) noexcept : ev_(owned) {}
+
+#if IVRCONF_HPP_EXCEPTIONS
+    /** A copy of `ev` (e.g. a callback's event) that this owner keeps. */
+    static OwnedEvent clone(const ivrconf_event *ev) {
+        return detail::throwing([&](std::error_code &ec) { return clone(ev, ec); });
+    }
+#endif
+    static OwnedEvent clone(const ivrconf_event *ev, std::error_code &ec) {
+        ivrconf_event *copy = nullptr;
+        detail::check(ivrconf_event_clone(ev, &copy), ec);
+        return OwnedEvent(copy);
+    }
     OwnedEvent(OwnedEvent &&other) noexcept : ev_(std::exchange(other.ev_, nullptr)) {}
     OwnedEvent &operator=(OwnedEvent &&other) noexcept {
         if (this != &other) {
@@ -946,6 +961,9 @@ public:
     /* ---- calls into the library, ec style (defined below Call) ---- */
     void wait_ready(Timeout timeout, std::error_code &ec);
     void shutdown(std::error_code &ec);
+    void set_log_level(LogLevel level, std::error_code &ec);
+    ivrconf_stats stats(std::error_code &ec);
+    void set_userdata(std::string_view call_id, void *userdata, std::error_code &ec);
     Call call_new(std::string_view call_id, std::string_view called_num,
                   std::string_view dnis, std::string_view ani, const UserData &udata,
                   std::error_code &ec);
@@ -1196,6 +1214,10 @@ public:
     void end() {
         detail::or_throw(state_.get(), [&](std::error_code &ec) { end(ec); });
     }
+    /** Engine::set_call_userdata for this call. */
+    void set_userdata(void *userdata) {
+        detail::or_throw(state_.get(), [&](std::error_code &ec) { set_userdata(userdata, ec); });
+    }
     CallState state() const {
         return detail::or_throw(state_.get(), [&](std::error_code &ec) { return state(ec); });
     }
@@ -1256,6 +1278,10 @@ public:
     void end(std::error_code &ec) {
         if (detail::EngineState *s = need(ec))
             s->call_end(id_, ec);
+    }
+    void set_userdata(void *userdata, std::error_code &ec) {
+        if (detail::EngineState *s = need(ec))
+            s->set_userdata(id_, userdata, ec);
     }
     CallState state(std::error_code &ec) const {
         detail::EngineState *s = need(ec);
@@ -1429,6 +1455,21 @@ public:
     void shutdown() {
         detail::or_throw(state_.get(), [&](std::error_code &ec) { shutdown(ec); });
     }
+    /** The level of the lines logged from now on (to the LogHandler, or to
+     * stderr under IVRCONF_LOG). */
+    void set_log_level(LogLevel level) {
+        detail::or_throw(state_.get(), [&](std::error_code &ec) { set_log_level(level, ec); });
+    }
+    /** The engine's counters now (struct_size: the bytes the library filled). */
+    ivrconf_stats stats() const {
+        return detail::or_throw(state_.get(), [&](std::error_code &ec) { return stats(ec); });
+    }
+    /** Attaches `userdata` to a live call: its later events carry it in
+     * Event::call_userdata; nullptr clears it. Never dereferenced. */
+    void set_call_userdata(std::string_view call_id, void *userdata) {
+        detail::or_throw(state_.get(),
+                         [&](std::error_code &ec) { set_call_userdata(call_id, userdata, ec); });
+    }
     /** Announces a call (NewCall); the Call keeps its events. `dnis`, `ani`
      * empty: left out. */
     Call call_new(std::string_view call_id, std::string_view called_num,
@@ -1502,6 +1543,18 @@ public:
     void shutdown(std::error_code &ec) {
         if (detail::EngineState *s = need(ec))
             s->shutdown(ec);
+    }
+    void set_log_level(LogLevel level, std::error_code &ec) {
+        if (detail::EngineState *s = need(ec))
+            s->set_log_level(level, ec);
+    }
+    ivrconf_stats stats(std::error_code &ec) const {
+        detail::EngineState *s = need(ec);
+        return s != nullptr ? s->stats(ec) : ivrconf_stats{};
+    }
+    void set_call_userdata(std::string_view call_id, void *userdata, std::error_code &ec) {
+        if (detail::EngineState *s = need(ec))
+            s->set_userdata(call_id, userdata, ec);
     }
     Call call_new(std::string_view call_id, std::string_view called_num, std::string_view dnis,
                   std::string_view ani, const UserData &udata, std::error_code &ec);
@@ -1731,6 +1784,27 @@ inline void EngineState::wait_ready(Timeout timeout, std::error_code &ec) {
 inline void EngineState::shutdown(std::error_code &ec) {
     if (ivrconf_engine *e = engine(ec))
         check(ivrconf_engine_shutdown(e), ec);
+}
+
+inline void EngineState::set_log_level(LogLevel level, std::error_code &ec) {
+    if (ivrconf_engine *e = engine(ec))
+        check(ivrconf_engine_set_log_level(e, static_cast<std::uint32_t>(level)), ec);
+}
+
+inline ivrconf_stats EngineState::stats(std::error_code &ec) {
+    ivrconf_stats out{};
+    out.struct_size = sizeof(ivrconf_stats);
+    if (ivrconf_engine *e = engine(ec))
+        check(ivrconf_engine_stats(e, &out), ec);
+    return out;
+}
+
+inline void EngineState::set_userdata(std::string_view call_id, void *userdata,
+                                      std::error_code &ec) {
+    std::string id;
+    ivrconf_engine *e = nullptr;
+    if (c_text(call_id, "call_id", id, ec) && (e = engine(ec)) != nullptr)
+        check(ivrconf_call_set_userdata(e, id.c_str(), userdata), ec);
 }
 
 inline Call EngineState::call_new(std::string_view call_id, std::string_view called_num,

@@ -5,7 +5,8 @@
  * right Error, user data and traces go through, a reused call id does not
  * mix two calls' events, poll mode's range ends on shutdown, the engine
  * may be called from its own callback (even before its constructor has
- * returned) but not waited on there, and many threads drive calls at once.
+ * returned) but not waited on there, per-call userdata, the counters and
+ * the log level go through, and many threads drive calls at once.
  */
 #include <atomic>
 #include <future>
@@ -285,6 +286,35 @@ void test_shutdown(Simulator &sim) {
     T_THROWS(engine.call_new("s2", "5000"), Result::shut_down, "");
 }
 
+/* Per-call userdata in the events, the counters, the log level. */
+void test_userdata_stats_log_level(Simulator &sim) {
+    Engine engine(ex::config_for(sim));
+    engine.wait_ready(wait_time);
+    int port_a = 1, port_b = 2;
+    Call a = engine.call_new("ud-a", "5000");
+    Call b = engine.call_new("ud-b", "5000");
+    a.set_userdata(&port_a);
+    engine.set_call_userdata("ud-b", &port_b);
+    Operation op_a = a.conference_one_step("6002");
+    Operation op_b = b.conference_one_step("6002");
+    T_CHECK(op_a.wait(wait_time) == Outcome::completed && op_b.wait(wait_time) == Outcome::completed);
+    T_CHECK(op_a.done()->call_userdata == &port_a && op_b.done()->call_userdata == &port_b);
+    a.set_userdata(nullptr);
+    T_THROWS(engine.set_call_userdata("nobody", &port_a), Result::unknown_call, "");
+
+    ivrconf_stats stats = engine.stats();
+    T_CHECK(stats.struct_size == sizeof(ivrconf_stats));
+    T_CHECK(stats.calls_total == 2 && stats.calls_live == 2 && stats.ops_started == 2 &&
+            stats.ops_completed == 2 && stats.logins == 1);
+    engine.set_log_level(LogLevel::debug);
+    T_THROWS(engine.set_log_level(static_cast<LogLevel>(9)), Result::invalid_argument, "");
+    a.end();
+    b.end();
+    a.wait_ended(wait_time);
+    b.wait_ended(wait_time);
+    T_CHECK(engine.stats().calls_live == 0);
+}
+
 /* Many threads, one engine: each drives its own call with its own waits. */
 void test_threads(Simulator &sim) {
     Engine engine(ex::config_for(sim));
@@ -336,6 +366,7 @@ int main() {
         test_poll_mode(sim);
         test_calls_from_the_callback(sim);
         test_shutdown(sim);
+        test_userdata_stats_log_level(sim);
         test_threads(sim);
     });
 }

@@ -3,7 +3,7 @@
  * the handlers (and what they capture) are released once the engine is
  * freed, in callback and poll mode, after a move-assignment, and when the
  * Engine is destroyed inside its own callback; Calls and Operations that
- * outlive their Engine fail cleanly; owned events are freed; the handlers
+ * outlive their Engine fail cleanly; owned and cloned events are freed; the handlers
  * only run once the Engine is complete. Built with AddressSanitizer, whose
  * leak checker fails the program at exit for any handle, event, string or
  * state left behind.
@@ -77,6 +77,12 @@ void test_poll_unread_events_freed(Simulator &sim) {
         T_CHECK(owned && owned.kind() == EventKind::session_up && !owned.text().empty());
         OwnedEvent moved = std::move(owned);
         T_CHECK(!owned && moved.to_event().kind == EventKind::session_up);
+        // A clone is a second event with its own lifetime.
+        OwnedEvent copy = OwnedEvent::clone(moved.get());
+        T_CHECK(copy && copy.get() != moved.get() && copy.text() == moved.text());
+        moved = OwnedEvent();
+        T_CHECK(copy.kind() == EventKind::session_up && !copy.text().empty());
+        T_THROWS(OwnedEvent::clone(nullptr), Result::null_argument, "");
         // The rest (statuses, OPERATION_DONE) stays queued, unread.
     }
     T_CHECK(released(gone_future));

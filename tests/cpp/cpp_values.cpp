@@ -128,6 +128,48 @@ void test_constants() {
             to_string(LogLevel::none).empty());
     T_CHECK(to_string(static_cast<Outcome>(99)).empty());
     T_CHECK(to_string(static_cast<Result>(99)).empty());
+    // The names agree with the library's own (*_str), the 0 and one value
+    // past each family included.
+    struct Family {
+        const char *prefix;
+        const char *(*c_str)(std::uint32_t);
+        std::string_view (*cpp_str)(std::uint32_t);
+        std::uint32_t last;
+    };
+    const Family families[] = {
+        {"IVRCONF_EVENT_", &ivrconf_event_kind_str,
+         [](std::uint32_t v) { return to_string(static_cast<EventKind>(v)); },
+         IVRCONF_EVENT_ENGINE_ERROR},
+        {"IVRCONF_STATUS_", &ivrconf_status_str,
+         [](std::uint32_t v) { return to_string(static_cast<Status>(v)); },
+         IVRCONF_STATUS_RELEASED},
+        {"IVRCONF_OUTCOME_", &ivrconf_outcome_str,
+         [](std::uint32_t v) { return to_string(static_cast<Outcome>(v)); },
+         IVRCONF_OUTCOME_LINK_LOST},
+        {"IVRCONF_REQUEST_", &ivrconf_request_str,
+         [](std::uint32_t v) { return to_string(static_cast<Request>(v)); },
+         IVRCONF_REQUEST_NOT_ALLOWED},
+        {"IVRCONF_CALL_STATE_", &ivrconf_call_state_str,
+         [](std::uint32_t v) { return to_string(static_cast<CallState>(v)); },
+         IVRCONF_CALL_STATE_ENDED},
+        {"IVRCONF_OP_", &ivrconf_op_kind_str,
+         [](std::uint32_t v) { return to_string(static_cast<OpKind>(v)); },
+         IVRCONF_OP_CONSULT_CANCEL},
+        {"IVRCONF_LOG_", &ivrconf_log_level_str,
+         [](std::uint32_t v) { return to_string(static_cast<LogLevel>(v)); }, IVRCONF_LOG_TRACE},
+        {"IVRCONF_TRACE_", &ivrconf_trace_format_str,
+         [](std::uint32_t v) { return to_string(static_cast<TraceFormat>(v)); },
+         IVRCONF_TRACE_JSONL},
+    };
+    for (const Family &f : families) {
+        for (std::uint32_t v = 0; v <= f.last + 1; v++) {
+            std::string c_name = f.c_str(v);
+            std::string expected = c_name.empty() ? "" : c_name.substr(std::strlen(f.prefix));
+            t::record(f.cpp_str(v) == expected, f.prefix, __FILE__, __LINE__,
+                      "value " + std::to_string(v) + ": \"" + std::string(f.cpp_str(v)) +
+                          "\", the library says \"" + c_name + "\"");
+        }
+    }
     // The result names agree with the library's own.
     for (std::uint32_t code = 0; code <= IVRCONF_ERR_IO; code++) {
         std::string c_name = ivrconf_result_str(code);
