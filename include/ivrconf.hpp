@@ -732,7 +732,9 @@ public:
         *this = create(listen, ec);
         detail::throw_if(ec);
     }
-    std::uint16_t port() const { return detail::throwing([&](std::error_code &ec) { return port(ec); }); }
+    std::uint16_t port() const {
+        return detail::throwing([&](std::error_code &ec) { return port(ec); });
+    }
     void set(std::string_view key, std::string_view value) {
         detail::throwing([&](std::error_code &ec) { set(key, value, ec); });
     }
@@ -1151,7 +1153,8 @@ private:
 
     Outcome wait_impl(Timeout timeout, bool raise, std::error_code &ec) {
         if (!slot_) {
-            detail::fail(ec, Result::null_argument, "empty Operation (moved from, or never started)");
+            detail::fail(ec, Result::null_argument,
+                         "empty Operation (moved from, or never started)");
             return Outcome::none;
         }
         return state_->await(*slot_, id_, call_id_, timeout, raise, ec);
@@ -1257,7 +1260,8 @@ public:
         detail::or_throw(state_.get(), [&](std::error_code &ec) { consult_cancel(ec); });
     }
     std::string trace(TraceFormat format = TraceFormat::text) const {
-        return detail::or_throw(state_.get(), [&](std::error_code &ec) { return trace(format, ec); });
+        return detail::or_throw(state_.get(),
+                                [&](std::error_code &ec) { return trace(format, ec); });
     }
 #endif
 

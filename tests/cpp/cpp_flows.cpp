@@ -297,7 +297,8 @@ void test_userdata_stats_log_level(Simulator &sim) {
     engine.set_call_userdata("ud-b", &port_b);
     Operation op_a = a.conference_one_step("6002");
     Operation op_b = b.conference_one_step("6002");
-    T_CHECK(op_a.wait(wait_time) == Outcome::completed && op_b.wait(wait_time) == Outcome::completed);
+    T_CHECK(op_a.wait(wait_time) == Outcome::completed);
+    T_CHECK(op_b.wait(wait_time) == Outcome::completed);
     T_CHECK(op_a.done()->call_userdata == &port_a && op_b.done()->call_userdata == &port_b);
     a.set_userdata(nullptr);
     T_THROWS(engine.set_call_userdata("nobody", &port_a), Result::unknown_call, "");
