@@ -14,6 +14,8 @@ HEADER := include/ivrconf.h
 # their own rules: targets `c-tests`, `demo-run` and `python-tests`.
 include examples-c/examples.mk
 include python/python.mk
+# The C++ binding's examples and tests: target `cpp-tests`, part of `make test`.
+include examples-cpp/examples.mk
 # `make install` / `make uninstall` (PREFIX, DESTDIR) and their test, part of `make test`.
 include packaging/install.mk
 # `make soak SECONDS=... SEED=...` (tests/soak.rs, docs/SOAK.md).
