@@ -48,24 +48,54 @@
  */
 #define IVRCONF_EVENT_ENGINE_ERROR 6
 
+/*
+ The consult or one-step destination is being dialled.
+ */
 #define IVRCONF_STATUS_DIALING 1
 
+/*
+ The destination is ringing.
+ */
 #define IVRCONF_STATUS_RINGING 2
 
+/*
+ The destination answered (a consult leg is up).
+ */
 #define IVRCONF_STATUS_ESTABLISHED 3
 
+/*
+ The original call is back with the IVR (after a retrieve, or restored by the server).
+ */
 #define IVRCONF_STATUS_RETRIEVED 4
 
+/*
+ The destination is busy.
+ */
 #define IVRCONF_STATUS_BUSY 5
 
+/*
+ The caller was put on hold for a consult.
+ */
 #define IVRCONF_STATUS_HELD 6
 
+/*
+ A party joined the conference.
+ */
 #define IVRCONF_STATUS_CONF_PARTY_ADD 7
 
+/*
+ A party left the conference.
+ */
 #define IVRCONF_STATUS_CONF_PARTY_DEL 8
 
+/*
+ The transfer is done; the IVR is out of the call.
+ */
 #define IVRCONF_STATUS_XFER_COMPLETE 9
 
+/*
+ A party (the consult leg, or the caller) hung up.
+ */
 #define IVRCONF_STATUS_RELEASED 10
 
 /*
@@ -118,28 +148,64 @@
  */
 #define IVRCONF_OUTCOME_LINK_LOST 10
 
+/*
+ `CallError` named a request this library does not know (its text is in the event text).
+ */
 #define IVRCONF_REQUEST_UNKNOWN 1
 
+/*
+ The server does not know the call.
+ */
 #define IVRCONF_REQUEST_NO_SUCH_CALL 2
 
+/*
+ The failed request was `OneStepXfer`.
+ */
 #define IVRCONF_REQUEST_ONE_STEP_XFER 3
 
+/*
+ The failed request was `OneStepConf`.
+ */
 #define IVRCONF_REQUEST_ONE_STEP_CONF 4
 
+/*
+ The failed request was `InitConf`.
+ */
 #define IVRCONF_REQUEST_INIT_CONF 5
 
+/*
+ The failed request was `CompleteConf`.
+ */
 #define IVRCONF_REQUEST_COMPLETE_CONF 6
 
+/*
+ The failed request was `InitXfer`.
+ */
 #define IVRCONF_REQUEST_INIT_XFER 7
 
+/*
+ The failed request was `CompleteXfer`.
+ */
 #define IVRCONF_REQUEST_COMPLETE_XFER 8
 
+/*
+ The failed request was `RetrieveCall` (sent by the engine).
+ */
 #define IVRCONF_REQUEST_RETRIEVE_CALL 9
 
+/*
+ The server named `MakeCall` (never sent by this library).
+ */
 #define IVRCONF_REQUEST_MAKE_CALL 10
 
+/*
+ The server named `AgentControl` (never sent by this library).
+ */
 #define IVRCONF_REQUEST_AGENT_CONTROL 11
 
+/*
+ The server refused the request as not allowed in the call's state.
+ */
 #define IVRCONF_REQUEST_NOT_ALLOWED 12
 
 /*
@@ -177,12 +243,24 @@
  */
 #define IVRCONF_CALL_STATE_ENDED 7
 
+/*
+ `ivrconf_conference_one_step`: add a party in one step.
+ */
 #define IVRCONF_OP_CONFERENCE_ONE_STEP 1
 
+/*
+ `ivrconf_conference_init`: consult a party, then complete or cancel.
+ */
 #define IVRCONF_OP_CONFERENCE_CONSULT 2
 
+/*
+ `ivrconf_transfer_one_step`: hand the call over in one step.
+ */
 #define IVRCONF_OP_TRANSFER_ONE_STEP 3
 
+/*
+ `ivrconf_transfer_init`: consult a party, then complete or cancel.
+ */
 #define IVRCONF_OP_TRANSFER_CONSULT 4
 
 /*
@@ -200,14 +278,29 @@
  */
 #define IVRCONF_OP_CONSULT_CANCEL 7
 
+/*
+ Configuration errors (login refused), protocol errors, internal failures.
+ */
 #define IVRCONF_LOG_ERROR 1
 
+/*
+ Link losses, failed attempts, messages dropped or not understood.
+ */
 #define IVRCONF_LOG_WARN 2
 
+/*
+ Connections, logins, server notices.
+ */
 #define IVRCONF_LOG_INFO 3
 
+/*
+ Every call-state change and event.
+ */
 #define IVRCONF_LOG_DEBUG 4
 
+/*
+ Every frame in and out, its bytes as on the wire.
+ */
 #define IVRCONF_LOG_TRACE 5
 
 /*
@@ -269,17 +362,25 @@ typedef struct ivrconf_kv {
 typedef uint64_t ivrconf_op_id;
 
 /*
- Event callback: `event` is valid only during the call.
+ Event callback: `event` is valid only during the call (keep it with
+ `ivrconf_event_clone`). Runs on the engine's one dispatcher thread, never
+ two at once and never under an engine lock; it may call any `ivrconf_*`
+ function on the engine (not `ivrconf_engine_next_event`), and while it
+ runs, later events wait (and, past `event_queue_max`, reading stops).
  */
 typedef void (*ivrconf_event_fn)(void *userdata, const struct ivrconf_event *event);
 
 /*
- Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the call.
+ Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the
+ call. Runs on the same dispatcher thread as the event callback, in order
+ with the events; the same rules apply.
  */
 typedef void (*ivrconf_log_fn)(void *userdata, uint32_t level, const char *message);
 
 /*
- Called once with the userdata after the last callback.
+ Called once with the userdata after the last callback, when the engine
+ is freed, on the engine's dispatcher thread; never when
+ `ivrconf_engine_new` fails.
  */
 typedef void (*ivrconf_free_fn)(void *userdata);
 

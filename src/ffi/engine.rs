@@ -46,13 +46,21 @@ impl Drop for InUse<'_> {
     }
 }
 
-/// Event callback: `event` is valid only during the call.
+/// Event callback: `event` is valid only during the call (keep it with
+/// `ivrconf_event_clone`). Runs on the engine's one dispatcher thread, never
+/// two at once and never under an engine lock; it may call any `ivrconf_*`
+/// function on the engine (not `ivrconf_engine_next_event`), and while it
+/// runs, later events wait (and, past `event_queue_max`, reading stops).
 pub type ivrconf_event_fn =
     Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const ivrconf_event)>;
-/// Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the call.
+/// Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the
+/// call. Runs on the same dispatcher thread as the event callback, in order
+/// with the events; the same rules apply.
 pub type ivrconf_log_fn =
     Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
-/// Called once with the userdata after the last callback.
+/// Called once with the userdata after the last callback, when the engine
+/// is freed, on the engine's dispatcher thread; never when
+/// `ivrconf_engine_new` fails.
 pub type ivrconf_free_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
 
 /// The application's pointer, handed back to its own callbacks on the
