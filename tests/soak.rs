@@ -15,10 +15,14 @@
 mod capi;
 #[path = "soak/driver.rs"]
 mod driver;
+#[path = "soak/engine_view.rs"]
+mod engine_view;
 #[path = "soak/hub.rs"]
 mod hub;
 #[path = "soak/phases.rs"]
 mod phases;
+#[path = "soak/referee.rs"]
+mod referee;
 #[path = "soak/report.rs"]
 mod report;
 #[path = "soak/rng.rs"]
@@ -30,16 +34,19 @@ mod self_check;
 #[path = "soak/wire_audit.rs"]
 mod wire_audit;
 
+use std::ffi::CString;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::unbounded;
 use ivrconf::sim::Simulator;
+use parking_lot::Mutex;
 
 use driver::{Control, Worker, WorkerStats};
 use hub::Hub;
 use phases::{FaultPhase, PHASES};
+use referee::{Referee, TraceSource};
 use report::PhaseLine;
 use wire_audit::WireAudit;
 
@@ -52,6 +59,12 @@ const NO_ANSWER_TIMEOUT_MS: u64 = 800;
 /// Small enough that bursts reach it, so the engine's back-pressure (it
 /// stops reading the server until the application catches up) runs too.
 const EVENT_QUEUE_MAX: &str = "256";
+
+/// Ended calls whose traces the engine keeps (its default is 256). The
+/// referee reads a suspect's trace as soon as the wire audit finds it, but
+/// the call may end first; at 512 ports calls end at about 1000/s, so 256
+/// would be a quarter of a second of slack on a loaded machine.
+const TRACE_KEEP_ENDED: &str = "2048";
 
 /// How often the wire audit forgets calls the engine is done with, and
 /// after how long without a frame: a call the server ended, any call. Both
@@ -180,6 +193,7 @@ fn engine_config(port: u16) -> Result<capi::Config, String> {
         ("reconnect_max_ms", "200"),
         ("reconcile_calls", "callinfo"),
         ("event_queue_max", EVENT_QUEUE_MAX),
+        ("trace_keep_ended", TRACE_KEEP_ENDED),
         ("log_level", "warn"),
     ] {
         cfg.set(k, v)?;
@@ -203,7 +217,8 @@ fn soak(run: &Run) -> Result<bool, String> {
     let sim = Simulator::start("127.0.0.1:0").map_err(|e| format!("simulator: {e}"))?;
     let (routes, inboxes): (Vec<_>, Vec<_>) = (0..run.workers).map(|_| unbounded()).unzip();
     let hub = Arc::new(Hub::new(routes));
-    let audit = Arc::new(WireAudit::new(hub.clone(), crossing));
+    let referee = Arc::new(Referee::new(hub.clone()));
+    let audit = Arc::new(WireAudit::new(hub.clone(), referee.clone(), crossing));
     apply_phase(&sim, &PHASES[0], run.seed)?;
     let observer = audit.clone();
     sim.set_observer(Some(Arc::new(move |r| observer.observe(r))));
@@ -219,6 +234,9 @@ fn soak(run: &Run) -> Result<bool, String> {
     )?;
     drop(cfg);
     let engine = Arc::new(engine);
+    // The referee's way to the engine, emptied before the engine is freed.
+    let engine_slot = Arc::new(Mutex::new(Some(engine.clone())));
+    let referee_thread = referee.spawn(trace_source(engine_slot.clone()))?;
     if engine.wait_ready(10_000) != capi::OK {
         return Err(format!("engine not logged in: {}", capi::last_error()));
     }
@@ -296,6 +314,9 @@ fn soak(run: &Run) -> Result<bool, String> {
         );
     }
 
+    // Every suspect found so far is ruled on while the traces are there.
+    referee.flush();
+
     // Shutdown ends whatever is left CANCELLED (that counts as its end);
     // free delivers the remaining events.
     let cancelled_before = hub.outcomes[capi::OUTCOME_CANCELLED as usize].load(Ordering::SeqCst);
@@ -306,6 +327,7 @@ fn soak(run: &Run) -> Result<bool, String> {
             format!("ivrconf_engine_shutdown: {}", capi::code_name(code)),
         );
     }
+    engine_slot.lock().take();
     match Arc::try_unwrap(engine) {
         Ok(engine) => engine.free(),
         Err(_) => hub.violations.report(
@@ -332,6 +354,11 @@ fn soak(run: &Run) -> Result<bool, String> {
     }
     sim.set_observer(None);
     sim.shutdown();
+    referee.stop();
+    if referee_thread.join().is_err() {
+        hub.violations
+            .report("worker", "the referee thread panicked".into());
+    }
     let rss = rss.finish();
 
     let summary = report::Summary {
@@ -344,9 +371,22 @@ fn soak(run: &Run) -> Result<bool, String> {
         stats: &stats,
         hub: &hub,
         wire: audit.stats(),
+        referee: referee.stats(),
         rss,
     };
     Ok(report::print(&summary))
+}
+
+/// The call's trace from the engine in the slot, while it is there.
+fn trace_source(slot: Arc<Mutex<Option<Arc<capi::Engine>>>>) -> TraceSource {
+    Box::new(move |call_id: &str| {
+        let id = CString::new(call_id).map_err(|_| format!("call id {call_id:?} has a NUL"))?;
+        let guard = slot.lock();
+        let engine = guard.as_ref().ok_or("the engine was freed")?;
+        engine
+            .call_trace_jsonl(&id)
+            .map_err(|code| format!("ivrconf_call_trace: {}", capi::code_name(code)))
+    })
 }
 
 /// Runs one phase until its time (or the soak's) is up; its report line.

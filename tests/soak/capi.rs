@@ -13,6 +13,7 @@ use ivrconf::ffi::constants::*;
 use ivrconf::ffi::engine::*;
 use ivrconf::ffi::event::*;
 use ivrconf::ffi::result::*;
+use ivrconf::ffi::trace::*;
 
 pub use ivrconf::ffi::result::ivrconf_result as Code;
 
@@ -219,6 +220,24 @@ impl Engine {
 
     pub fn cancel(&self, call_id: &CStr) -> Code {
         ivrconf_consult_cancel(self.0, call_id.as_ptr())
+    }
+
+    /// `ivrconf_call_trace` in JSONL, copied out and freed with
+    /// `ivrconf_string_free`.
+    pub fn call_trace_jsonl(&self, call_id: &CStr) -> Result<String, Code> {
+        let mut out: *mut std::ffi::c_char = ptr::null_mut();
+        match ivrconf_call_trace(self.0, call_id.as_ptr(), IVRCONF_TRACE_JSONL, &mut out) {
+            IVRCONF_OK if !out.is_null() => {
+                // SAFETY: a NUL-terminated string the library made, not yet freed.
+                let text = unsafe { CStr::from_ptr(out) }
+                    .to_string_lossy()
+                    .into_owned();
+                ivrconf_string_free(out);
+                Ok(text)
+            }
+            IVRCONF_OK => Ok(String::new()),
+            code => Err(code),
+        }
     }
 
     pub fn shutdown(&self) -> Code {

@@ -12,6 +12,7 @@ use ivrconf::sim::Behaviour;
 use crate::capi::{self, OpKind, OUTCOMES};
 use crate::driver::WorkerStats;
 use crate::hub::Hub;
+use crate::referee::RefereeStats;
 use crate::rss::{mb, RssSummary};
 use crate::wire_audit::WireStats;
 use crate::Run;
@@ -58,6 +59,7 @@ pub struct Summary<'a> {
     pub stats: &'a WorkerStats,
     pub hub: &'a Hub,
     pub wire: WireStats,
+    pub referee: RefereeStats,
     pub rss: RssSummary,
 }
 
@@ -162,10 +164,32 @@ pub fn print(s: &Summary) -> bool {
     let kinds: Vec<&str> = OpKind::ALL.iter().map(|k| k.name()).collect();
     table("operation", &kinds, &s.stats.by_kind);
     let w = &s.wire;
+    let r = &s.referee;
     println!(
-        "wire: frames to server {}, from server {}; RetrieveCall {}; CallError {} ({} answering an init/complete); crossings excused: cancel {}, timer {}; calls tracked at most {}",
-        w.to_server, w.from_server, w.retrieves, w.call_errors, w.errored_requests, w.excused_cancel, w.excused_timer, w.calls_tracked_max
+        "wire: frames to server {}, from server {}; RetrieveCall {}; CallError {} ({} answering an init/complete); crossings excused: cancel {}, timer {}, wire delay {}; calls tracked at most {}",
+        w.to_server, w.from_server, w.retrieves, w.call_errors, w.errored_requests, w.excused_cancel, w.excused_timer, r.wire_delay, w.calls_tracked_max
     );
+    let unknown: Vec<String> = r
+        .unknown_why
+        .iter()
+        .map(|(why, n)| format!("{n}: {why}"))
+        .collect();
+    println!(
+        "retrieve-after-callerror suspects ruled by the engine's trace: {} (sent on a timer before the CallError came in, excused {}; engine had the CallError {}; sent not on a timer {}; trace could not tell {}{})",
+        r.suspects,
+        r.wire_delay,
+        r.had_error,
+        r.not_on_timer,
+        r.unknown,
+        if unknown.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", unknown.join("; "))
+        }
+    );
+    for example in &r.examples {
+        println!("  crossing: {example}");
+    }
     println!(
         "rss: first {}, max {}, last {} ({} samples, 1/s)",
         mb(s.rss.first),

@@ -14,7 +14,11 @@
 //!   `RetrieveCall` of a `consult_cancel` the application had accepted for
 //!   that operation, and a `RetrieveCall` written a timer's length after the
 //!   request when the CallError was written at most `CROSSING_WINDOW`
-//!   before it (the engine's own timeout crossing a late answer).
+//!   before it (the engine's own timeout crossing a late answer). Any
+//!   other such `RetrieveCall` is a suspect for the referee (`referee.rs`),
+//!   which rules by the engine's own trace of the call: excused when the
+//!   engine sent it on one of its timers before it took in the `CallError`
+//!   (the two crossed on the way), a violation otherwise.
 //! - `one-retrieve-per-op`: at most one `RetrieveCall`, none in a one-step
 //!   operation.
 //!
@@ -31,7 +35,9 @@ use parking_lot::Mutex;
 use ivrconf::sim::{Dir, Record};
 use ivrconf::wire::{Body, FailedReq};
 
+use crate::engine_view::Suspect;
 use crate::hub::Hub;
+use crate::referee::Referee;
 
 /// How close before the RetrieveCall a CallError must have been written
 /// for the two to have crossed on the wire (the engine could not have had
@@ -47,14 +53,32 @@ struct Request {
     name: FailedReq,
     /// The CallError that answered it.
     error: Option<String>,
-    /// When the simulator wrote that CallError.
+    /// When the simulator wrote that CallError, and its ReqId and FailedReq.
     error_at: Duration,
+    error_req_id: Option<u32>,
+    error_failed_req: FailedReq,
+}
+
+impl Request {
+    fn new(pos: u64, at: Duration, req_id: Option<u32>, name: FailedReq) -> Request {
+        Request {
+            pos,
+            at,
+            req_id,
+            name,
+            error: None,
+            error_at: Duration::ZERO,
+            error_req_id: None,
+            error_failed_req: FailedReq::Unknown,
+        }
+    }
 }
 
 #[derive(Debug)]
 struct Retrieve {
     pos: u64,
     at: Duration,
+    req_id: Option<u32>,
     judged: bool,
 }
 
@@ -71,8 +95,8 @@ struct Token {
     id: u64,
     op: u32,
     state: TokenState,
-    /// The violation this token excuses if the cancel was accepted.
-    excusing: Option<String>,
+    /// The suspect this token excuses if the cancel was accepted.
+    excusing: Option<Suspect>,
 }
 
 #[derive(Debug)]
@@ -165,6 +189,7 @@ struct Inner {
 pub struct WireAudit {
     inner: Mutex<Inner>,
     hub: Arc<Hub>,
+    referee: Arc<Referee>,
     /// A RetrieveCall written this long after the request is the engine's
     /// own timer firing (excused when it crosses a late CallError).
     timer_crossing: Duration,
@@ -185,7 +210,7 @@ fn req_id(text: &Option<String>) -> Option<u32> {
 }
 
 impl WireAudit {
-    pub fn new(hub: Arc<Hub>, timer_crossing: Duration) -> WireAudit {
+    pub fn new(hub: Arc<Hub>, referee: Arc<Referee>, timer_crossing: Duration) -> WireAudit {
         WireAudit {
             inner: Mutex::new(Inner {
                 calls: HashMap::new(),
@@ -193,6 +218,7 @@ impl WireAudit {
                 stats: WireStats::default(),
             }),
             hub,
+            referee,
             timer_crossing,
         }
     }
@@ -247,6 +273,8 @@ impl WireAudit {
                                 inner.stats.errored_requests += 1;
                                 req.error = Some(text);
                                 req.error_at = rec.at;
+                                req.error_req_id = err.req_id();
+                                req.error_failed_req = err.failed_req();
                                 self.judge(&mut inner.stats, call_id, call);
                             }
                         }
@@ -284,27 +312,18 @@ impl WireAudit {
                 call.op += 1;
                 call.one_step = matches!(body, Body::OneStepConf(_) | Body::OneStepXfer(_));
                 let name = FailedReq::parse(body.name());
-                call.requests = vec![Request {
-                    pos,
-                    at,
-                    req_id: req_id(&r.req_id),
-                    name,
-                    error: None,
-                    error_at: Duration::ZERO,
-                }];
+                call.requests = vec![Request::new(pos, at, req_id(&r.req_id), name)];
                 call.retrieves.clear();
                 let op = call.op;
                 call.tokens.retain(|t| t.op >= op);
             }
-            Body::CompleteConf(r) | Body::CompleteXfer(r) => call.requests.push(Request {
+            Body::CompleteConf(r) | Body::CompleteXfer(r) => call.requests.push(Request::new(
                 pos,
                 at,
-                req_id: req_id(&r.req_id),
-                name: FailedReq::parse(body.name()),
-                error: None,
-                error_at: Duration::ZERO,
-            }),
-            Body::RetrieveCall(_) => {
+                req_id(&r.req_id),
+                FailedReq::parse(body.name()),
+            )),
+            Body::RetrieveCall(r) => {
                 inner.stats.retrieves += 1;
                 if call.op > 0 && call.one_step {
                     self.hub.violations.report(
@@ -324,6 +343,7 @@ impl WireAudit {
                 call.retrieves.push(Retrieve {
                     pos,
                     at,
+                    req_id: req_id(&r.req_id),
                     judged: false,
                 });
                 self.judge(&mut inner.stats, call_id, call);
@@ -333,7 +353,7 @@ impl WireAudit {
     }
 
     /// Every RetrieveCall written after a request that got CallError, not
-    /// yet judged: excused or reported.
+    /// yet judged: excused, or a suspect for the referee.
     fn judge(&self, stats: &mut WireStats, call_id: &str, call: &mut CallWire) {
         for ret in call.retrieves.iter_mut().filter(|r| !r.judged) {
             let Some(req) = call
@@ -359,18 +379,31 @@ impl WireAudit {
                 continue;
             }
             let op = call.op;
+            let suspect = Suspect {
+                call_id: call_id.to_string(),
+                op,
+                request: req.name,
+                request_req_id: req.req_id,
+                error_req_id: req.error_req_id,
+                error_failed_req: req.error_failed_req,
+                retrieve_req_id: ret.req_id,
+                request_at: req.at,
+                error_at: req.error_at,
+                retrieve_at: ret.at,
+                text,
+            };
             let token = call
                 .tokens
                 .iter_mut()
                 .find(|t| t.op == op && t.excusing.is_none() && t.state != TokenState::Refused);
             match token {
                 Some(t) if t.state == TokenState::Accepted => {
-                    t.excusing = Some(text);
+                    t.excusing = Some(suspect);
                     stats.excused_cancel += 1;
                 }
                 // Settled when consult_cancel returns.
-                Some(t) => t.excusing = Some(text),
-                None => self.hub.violations.report("retrieve-after-callerror", text),
+                Some(t) => t.excusing = Some(suspect),
+                None => self.referee.submit(suspect),
             }
         }
     }
@@ -409,11 +442,11 @@ impl WireAudit {
         } else {
             TokenState::Refused
         };
-        if let Some(text) = t.excusing.clone() {
+        if let Some(suspect) = t.excusing.clone() {
             if accepted {
                 inner.stats.excused_cancel += 1;
             } else {
-                self.hub.violations.report("retrieve-after-callerror", text);
+                self.referee.submit(suspect);
             }
         }
     }
