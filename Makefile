@@ -14,8 +14,12 @@ HEADER := include/ivrconf.h
 # their own rules: targets `c-tests`, `demo-run` and `python-tests`.
 include examples-c/examples.mk
 include python/python.mk
+# The C++ binding's examples and tests: target `cpp-tests`, part of `make test`.
+include examples-cpp/examples.mk
 # `make install` / `make uninstall` (PREFIX, DESTDIR) and their test, part of `make test`.
 include packaging/install.mk
+# `make soak SECONDS=... SEED=...` (tests/soak.rs, docs/SOAK.md).
+include tests/soak.mk
 include benches/bench.mk
 
 all: lib
@@ -66,9 +70,14 @@ trace-tests:
 test: header-fresh test-rust test-header c-tests python-tests trace-tests
 	@echo "make test: all suites passed"
 
-# The main job: every FLOWS.md flow against the bundled simulator.
+# The main job: every conference and transfer flow (docs/CALL-MODEL.md)
+# against the bundled simulator.
 demo: demo-run
 
 clean:
 	$(CARGO) clean
 	rm -rf $(BUILD)
+
+# The documentation check (tests/docs/docs.mk): links, anchors, labels and
+# no reference to documents outside the repository; `make test` runs it.
+include tests/docs/docs.mk

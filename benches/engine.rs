@@ -34,7 +34,7 @@ fn start_engine(
     let (tx, rx) = unbounded();
     let handlers = Handlers {
         on_event: Some(Box::new(move |e: Event| {
-            if let Event::Call(c) = e {
+            if let Event::Call(c, _) = e {
                 match c.kind {
                     CallEventKind::OperationDone => {
                         let _ = tx.send(Seen::Done);

@@ -1,5 +1,5 @@
 /*
- * consult_busy.c -- FLOWS.md C5: the consulted number is busy.
+ * consult_busy.c -- flow C5 (docs/CALL-MODEL.md): the consulted number is busy.
  *
  *   I->S InitConf DestDN=busy6003   S->I Held, Dialing, Busy
  *   I->S RetrieveCall   (sent by the engine itself: vendor rule R2)

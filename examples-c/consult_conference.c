@@ -1,5 +1,5 @@
 /*
- * consult_conference.c -- FLOWS.md C3: put the caller on hold, talk to a
+ * consult_conference.c -- flow C3 (docs/CALL-MODEL.md): put the caller on hold, talk to a
  * third party first, then join everybody (InitConf, then CompleteConf).
  *
  *   I->S InitConf DestDN=6002   S->I [Held] [Dialing] [Ringing] Established

@@ -1,5 +1,5 @@
 /*
- * consult_failed.c -- FLOWS.md C6: the server refuses the consult.
+ * consult_failed.c -- flow C6 (docs/CALL-MODEL.md): the server refuses the consult.
  *
  *   I->S InitConf DestDN=fail6004
  *   S->I [Held] [Dialing] CallError FailedReq=InitConf TLibErrCode=56

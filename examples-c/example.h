@@ -49,34 +49,30 @@
 
 /* ---- names, for printing ------------------------------------------------ */
 
+/* The library names every constant (ivrconf_outcome_str(IVRCONF_OUTCOME_BUSY)
+ * is "IVRCONF_OUTCOME_BUSY"); the examples print the part after the set's
+ * prefix ("BUSY"), and "-" for 0 (none). */
+static inline const char *ex_short(const char *name, const char *prefix) {
+    size_t n = strlen(prefix);
+    if (name[0] == '\0')
+        return "-";
+    return strncmp(name, prefix, n) == 0 ? name + n : name;
+}
+
 static inline const char *ex_kind_name(uint32_t kind) {
-    static const char *const names[] = {"NONE",           "SESSION_UP",
-                                        "SESSION_DOWN",   "CALL_STATUS",
-                                        "OPERATION_DONE", "CALL_ENDED",
-                                        "ENGINE_ERROR"};
-    return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+    return ex_short(ivrconf_event_kind_str(kind), "IVRCONF_EVENT_");
 }
 
 static inline const char *ex_status_name(uint32_t status) {
-    static const char *const names[] = {
-        "-",       "Dialing", "Ringing",      "Established",  "Retrieved", "Busy",
-        "Held",    "ConfPartyAdd", "ConfPartyDel", "XferComplete", "Released"};
-    return status < sizeof names / sizeof names[0] ? names[status] : "?";
+    return ex_short(ivrconf_status_str(status), "IVRCONF_STATUS_");
 }
 
 static inline const char *ex_outcome_name(uint32_t outcome) {
-    static const char *const names[] = {
-        "-",         "COMPLETED",        "BUSY",            "NO_ANSWER",
-        "FAILED",    "CANCELLED",        "CONSULT_RELEASED", "RETRIEVE_FAILED",
-        "CALL_ENDED", "TIMEOUT",         "LINK_LOST"};
-    return outcome < sizeof names / sizeof names[0] ? names[outcome] : "?";
+    return ex_short(ivrconf_outcome_str(outcome), "IVRCONF_OUTCOME_");
 }
 
 static inline const char *ex_state_name(uint32_t state) {
-    static const char *const names[] = {"-",    "ACTIVE",      "CONSULTING",
-                                        "CONSULT_ESTABLISHED", "HELD",
-                                        "CONFERENCED", "TRANSFERRED", "ENDED"};
-    return state < sizeof names / sizeof names[0] ? names[state] : "?";
+    return ex_short(ivrconf_call_state_str(state), "IVRCONF_CALL_STATE_");
 }
 
 /* ---- a copy of one event ------------------------------------------------ */

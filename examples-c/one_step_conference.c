@@ -1,5 +1,5 @@
 /*
- * one_step_conference.c -- FLOWS.md C1: add a third party to a call in one
+ * one_step_conference.c -- flow C1 (docs/CALL-MODEL.md): add a third party to a call in one
  * request (OneStepConf), then leave the conference.
  *
  *   I->S OneStepConf DestDN=6001      S->I [Dialing] [Ringing] ConfPartyAdd

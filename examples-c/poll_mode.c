@@ -2,7 +2,7 @@
  * poll_mode.c -- the same engine without callbacks: the driver's own loop
  * asks for events with ivrconf_engine_next_event. Shown with a consult
  * conference that the IVR cancels once the consulted party has answered
- * (FLOWS.md "Cancel"):
+ * (docs/CALL-MODEL.md, "Cancel"):
  *
  *   I->S InitConf DestDN=6007   S->I [Held] [Dialing] [Ringing] Established
  *   app: ivrconf_consult_cancel

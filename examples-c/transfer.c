@@ -1,5 +1,5 @@
 /*
- * transfer.c -- FLOWS.md T2 then T1: hand the caller over to another number
+ * transfer.c -- flow T2 (docs/CALL-MODEL.md) then T1: hand the caller over to another number
  * and leave the call.
  *
  * T2 consult transfer (call-1):

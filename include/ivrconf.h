@@ -48,24 +48,54 @@
  */
 #define IVRCONF_EVENT_ENGINE_ERROR 6
 
+/*
+ The consult or one-step destination is being dialled.
+ */
 #define IVRCONF_STATUS_DIALING 1
 
+/*
+ The destination is ringing.
+ */
 #define IVRCONF_STATUS_RINGING 2
 
+/*
+ The destination answered (a consult leg is up).
+ */
 #define IVRCONF_STATUS_ESTABLISHED 3
 
+/*
+ The original call is back with the IVR (after a retrieve, or restored by the server).
+ */
 #define IVRCONF_STATUS_RETRIEVED 4
 
+/*
+ The destination is busy.
+ */
 #define IVRCONF_STATUS_BUSY 5
 
+/*
+ The caller was put on hold for a consult.
+ */
 #define IVRCONF_STATUS_HELD 6
 
+/*
+ A party joined the conference.
+ */
 #define IVRCONF_STATUS_CONF_PARTY_ADD 7
 
+/*
+ A party left the conference.
+ */
 #define IVRCONF_STATUS_CONF_PARTY_DEL 8
 
+/*
+ The transfer is done; the IVR is out of the call.
+ */
 #define IVRCONF_STATUS_XFER_COMPLETE 9
 
+/*
+ A party (the consult leg, or the caller) hung up.
+ */
 #define IVRCONF_STATUS_RELEASED 10
 
 /*
@@ -118,28 +148,64 @@
  */
 #define IVRCONF_OUTCOME_LINK_LOST 10
 
+/*
+ `CallError` named a request this library does not know (its text is in the event text).
+ */
 #define IVRCONF_REQUEST_UNKNOWN 1
 
+/*
+ The server does not know the call.
+ */
 #define IVRCONF_REQUEST_NO_SUCH_CALL 2
 
+/*
+ The failed request was `OneStepXfer`.
+ */
 #define IVRCONF_REQUEST_ONE_STEP_XFER 3
 
+/*
+ The failed request was `OneStepConf`.
+ */
 #define IVRCONF_REQUEST_ONE_STEP_CONF 4
 
+/*
+ The failed request was `InitConf`.
+ */
 #define IVRCONF_REQUEST_INIT_CONF 5
 
+/*
+ The failed request was `CompleteConf`.
+ */
 #define IVRCONF_REQUEST_COMPLETE_CONF 6
 
+/*
+ The failed request was `InitXfer`.
+ */
 #define IVRCONF_REQUEST_INIT_XFER 7
 
+/*
+ The failed request was `CompleteXfer`.
+ */
 #define IVRCONF_REQUEST_COMPLETE_XFER 8
 
+/*
+ The failed request was `RetrieveCall` (sent by the engine).
+ */
 #define IVRCONF_REQUEST_RETRIEVE_CALL 9
 
+/*
+ The server named `MakeCall` (never sent by this library).
+ */
 #define IVRCONF_REQUEST_MAKE_CALL 10
 
+/*
+ The server named `AgentControl` (never sent by this library).
+ */
 #define IVRCONF_REQUEST_AGENT_CONTROL 11
 
+/*
+ The server refused the request as not allowed in the call's state.
+ */
 #define IVRCONF_REQUEST_NOT_ALLOWED 12
 
 /*
@@ -177,12 +243,24 @@
  */
 #define IVRCONF_CALL_STATE_ENDED 7
 
+/*
+ `ivrconf_conference_one_step`: add a party in one step.
+ */
 #define IVRCONF_OP_CONFERENCE_ONE_STEP 1
 
+/*
+ `ivrconf_conference_init`: consult a party, then complete or cancel.
+ */
 #define IVRCONF_OP_CONFERENCE_CONSULT 2
 
+/*
+ `ivrconf_transfer_one_step`: hand the call over in one step.
+ */
 #define IVRCONF_OP_TRANSFER_ONE_STEP 3
 
+/*
+ `ivrconf_transfer_init`: consult a party, then complete or cancel.
+ */
 #define IVRCONF_OP_TRANSFER_CONSULT 4
 
 /*
@@ -200,14 +278,29 @@
  */
 #define IVRCONF_OP_CONSULT_CANCEL 7
 
+/*
+ Configuration errors (login refused), protocol errors, internal failures.
+ */
 #define IVRCONF_LOG_ERROR 1
 
+/*
+ Link losses, failed attempts, messages dropped or not understood.
+ */
 #define IVRCONF_LOG_WARN 2
 
+/*
+ Connections, logins, server notices.
+ */
 #define IVRCONF_LOG_INFO 3
 
+/*
+ Every call-state change and event.
+ */
 #define IVRCONF_LOG_DEBUG 4
 
+/*
+ Every frame in and out, its bytes as on the wire.
+ */
 #define IVRCONF_LOG_TRACE 5
 
 /*
@@ -269,19 +362,143 @@ typedef struct ivrconf_kv {
 typedef uint64_t ivrconf_op_id;
 
 /*
- Event callback: `event` is valid only during the call.
+ Event callback: `event` is valid only during the call (keep it with
+ `ivrconf_event_clone`). Runs on the engine's one dispatcher thread, never
+ two at once and never under an engine lock; it may call any `ivrconf_*`
+ function on the engine (not `ivrconf_engine_next_event`), and while it
+ runs, later events wait (and, past `event_queue_max`, reading stops).
  */
 typedef void (*ivrconf_event_fn)(void *userdata, const struct ivrconf_event *event);
 
 /*
- Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the call.
+ Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the
+ call. Runs on the same dispatcher thread as the event callback, in order
+ with the events; the same rules apply.
  */
 typedef void (*ivrconf_log_fn)(void *userdata, uint32_t level, const char *message);
 
 /*
- Called once with the userdata after the last callback.
+ Called once with the userdata after the last callback, when the engine
+ is freed, on the engine's dispatcher thread; never when
+ `ivrconf_engine_new` fails.
  */
 typedef void (*ivrconf_free_fn)(void *userdata);
+
+/*
+ The engine's counters (`ivrconf_engine_stats`). Set `struct_size` to
+ `sizeof(ivrconf_stats)` before the call. Fields are only ever added at
+ the end. Every counter counts from the engine's start, except
+ `calls_live` and `events_queued` (now).
+ */
+typedef struct ivrconf_stats {
+  /*
+   In: `sizeof(ivrconf_stats)` of the caller's header. Out: the bytes
+   the library filled (smaller when the library is older than the
+   header: the fields past it are left as they were).
+   */
+  uint32_t struct_size;
+  /*
+   Frames received from the server (keep-alives, and frames that do
+   not decode, included).
+   */
+  uint64_t frames_in;
+  /*
+   Bytes read from the server.
+   */
+  uint64_t bytes_in;
+  /*
+   Frames handed to the connection for writing (keep-alive answers
+   included).
+   */
+  uint64_t frames_out;
+  /*
+   Bytes of those frames.
+   */
+  uint64_t bytes_out;
+  /*
+   Received frames whose XML did not decode, plus framing errors (each
+   of which ends its connection).
+   */
+  uint64_t decode_errors;
+  /*
+   TCP connection attempts started.
+   */
+  uint64_t connect_attempts;
+  /*
+   Successful logins (`SESSION_UP` events).
+   */
+  uint64_t logins;
+  /*
+   Logged-in sessions lost (`SESSION_DOWN` events).
+   */
+  uint64_t link_losses;
+  /*
+   Calls live now.
+   */
+  uint64_t calls_live;
+  /*
+   Calls announced (`ivrconf_call_new` accepted).
+   */
+  uint64_t calls_total;
+  /*
+   Operations started (an op id handed out).
+   */
+  uint64_t ops_started;
+  /*
+   Operations ended `IVRCONF_OUTCOME_COMPLETED`.
+   */
+  uint64_t ops_completed;
+  /*
+   Operations ended `IVRCONF_OUTCOME_BUSY`.
+   */
+  uint64_t ops_busy;
+  /*
+   Operations ended `IVRCONF_OUTCOME_NO_ANSWER`.
+   */
+  uint64_t ops_no_answer;
+  /*
+   Operations ended `IVRCONF_OUTCOME_FAILED`.
+   */
+  uint64_t ops_failed;
+  /*
+   Operations ended `IVRCONF_OUTCOME_CANCELLED`.
+   */
+  uint64_t ops_cancelled;
+  /*
+   Operations ended `IVRCONF_OUTCOME_CONSULT_RELEASED`.
+   */
+  uint64_t ops_consult_released;
+  /*
+   Operations ended `IVRCONF_OUTCOME_RETRIEVE_FAILED`.
+   */
+  uint64_t ops_retrieve_failed;
+  /*
+   Operations ended `IVRCONF_OUTCOME_CALL_ENDED`.
+   */
+  uint64_t ops_call_ended;
+  /*
+   Operations ended `IVRCONF_OUTCOME_TIMEOUT`.
+   */
+  uint64_t ops_timeout;
+  /*
+   Operations ended `IVRCONF_OUTCOME_LINK_LOST`.
+   */
+  uint64_t ops_link_lost;
+  /*
+   Events and log lines handed to the application and not taken yet
+   (callbacks not yet returned, or events not yet read in poll mode).
+   */
+  uint64_t events_queued;
+  /*
+   The most that were ever waiting at once.
+   */
+  uint64_t events_queued_max;
+  /*
+   Times the queue reached `event_queue_max` (each time the engine
+   paused reading from the server).
+   */
+  uint64_t event_queue_full;
+} ivrconf_stats;
 
 /*
  Success.
@@ -387,6 +604,14 @@ ivrconf_result ivrconf_call_state(struct ivrconf_engine *e, const char *call_id,
 ivrconf_result ivrconf_call_can(struct ivrconf_engine *e, const char *call_id, uint32_t op_kind);
 
 /*
+ Attaches `userdata` to the live call `call_id`: every event of the call
+ produced from now on carries it (`ivrconf_event_call_userdata`); NULL
+ clears it. The library never dereferences it. Works in every session
+ state. Unknown call: `IVRCONF_ERR_UNKNOWN_CALL`.
+ */
+ivrconf_result ivrconf_call_set_userdata(struct ivrconf_engine *e, const char *call_id, void *userdata);
+
+/*
  One-step conference (`OneStepConf`): adds `dest` to the call. The op id
  is written to `op_out`; exactly one `OPERATION_DONE` follows.
  */
@@ -454,9 +679,18 @@ ivrconf_result ivrconf_engine_new(const struct ivrconf_config *cfg, ivrconf_even
 
 /*
  Blocks until the engine is logged in (`IVRCONF_OK`) or `timeout_ms`
- passes (`IVRCONF_ERR_TIMEOUT`).
+ passes (`IVRCONF_ERR_TIMEOUT`, with the last error naming the last
+ connection failure, e.g. "... last failure: connection attempt to
+ 10.1.2.3:7000 failed: ... Connection refused").
  */
 ivrconf_result ivrconf_engine_wait_ready(struct ivrconf_engine *e, uint32_t timeout_ms);
+
+/*
+ Changes the level of the lines the engine logs (`IVRCONF_LOG_*`), at
+ once: to the `on_log` callback, or to stderr under `IVRCONF_LOG`.
+ `IVRCONF_ERR_INVALID_ARGUMENT` for a value that is no level.
+ */
+ivrconf_result ivrconf_engine_set_log_level(struct ivrconf_engine *e, uint32_t level);
 
 /*
  Stops intake (later calls get `IVRCONF_ERR_SHUT_DOWN`); every operation
@@ -547,10 +781,77 @@ uint32_t ivrconf_event_party_count(const struct ivrconf_event *ev);
 const char *ivrconf_event_text(const struct ivrconf_event *ev);
 
 /*
- Frees an event returned by `ivrconf_engine_next_event`; NULL is a no-op.
- Never call it on the event passed to a callback.
+ The pointer the application attached to the event's call with
+ `ivrconf_call_set_userdata` when the event was produced; NULL for
+ session and engine events, calls without one, and NULL. The library
+ never dereferences it.
+ */
+void *ivrconf_event_call_userdata(const struct ivrconf_event *ev);
+
+/*
+ Copies any event (the one a callback got, or one from
+ `ivrconf_engine_next_event`) into a new one the caller owns, written to
+ `*out`: usable from any thread, its strings valid until it is freed with
+ `ivrconf_event_free`. `IVRCONF_ERR_NULL_ARGUMENT` when `ev` or `out` is
+ NULL.
+ */
+ivrconf_result ivrconf_event_clone(const struct ivrconf_event *ev, struct ivrconf_event **out);
+
+/*
+ Frees an event returned by `ivrconf_engine_next_event` or
+ `ivrconf_event_clone`; NULL is a no-op. Never call it on the event
+ passed to a callback.
  */
 void ivrconf_event_free(struct ivrconf_event *ev);
+
+/*
+ The static name of the `IVRCONF_EVENT_*` constant with value `v`
+ (`"IVRCONF_EVENT_CALL_ENDED"`); `""` for 0 and unknown values. Never
+ NULL.
+ */
+const char *ivrconf_event_kind_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_STATUS_*` constant with value `v`; `""`
+ for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_status_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_OUTCOME_*` constant with value `v`
+ (`"IVRCONF_OUTCOME_BUSY"`); `""` for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_outcome_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_CALL_STATE_*` constant with value `v`;
+ `""` for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_call_state_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_OP_*` constant with value `v`; `""` for
+ 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_op_kind_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_REQUEST_*` constant with value `v`; `""`
+ for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_request_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_LOG_*` constant with value `v`; `""` for
+ 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_log_level_str(uint32_t v);
+
+/*
+ The static name of the `IVRCONF_TRACE_*` format constant with value
+ `v`; `""` for 0 and unknown values. Never NULL.
+ */
+const char *ivrconf_trace_format_str(uint32_t v);
 
 /*
  The static name of `code`'s constant, e.g. `"IVRCONF_ERR_UNKNOWN_CALL"`;
@@ -571,7 +872,7 @@ const char *ivrconf_last_error(void);
  free port; read it with `ivrconf_sim_port`), e.g. `"127.0.0.1:0"`.
  It accepts any number of IVR-driver connections and answers them as
  `ivrconf_sim_set` configures (defaults: login succeeds, every destination
- answers, every optional FLOWS.md message is sent).
+ answers, every optional message of the canonical sequences is sent).
 
  Returns `IVRCONF_OK` and writes the new handle to `*out`;
  `IVRCONF_ERR_NULL_ARGUMENT` (`listen` or `out` NULL),
@@ -622,6 +923,14 @@ ivrconf_result ivrconf_sim_new(const char *listen, struct ivrconf_sim **out);
  `no_prolog` [canonical]; `split_writes`, `coalesce`,
  `interleave_keepalive` bools [false]; `response_delay_ms` [0];
  `record_limit` [100000]; `write_timeout_ms` (1..) [5000].
+
+ Replay: `replay` = comma list of JSONL trace files (the engine's
+ `ivrconf_call_trace` JSONL, or `ivrconf-trace import` of a capture),
+ empty = off []: instead of its scripted sequences the simulator plays
+ the server side of the traces, the calls matched by the order of their
+ NewCall, each request answered with the frames recorded after it, call
+ id substituted (a file that cannot be read is an invalid value);
+ `replay_speed`: factor on the recorded gaps, 0 = no delay [1].
 
  Actions: `close_connections` (any value, e.g. `now`): drop every open
  connection; `reset` (any value): every setting back to its default.
@@ -691,6 +1000,17 @@ ivrconf_result ivrconf_sim_connection_count(const struct ivrconf_sim *sim, uint6
  other thread during or after this call.
  */
 void ivrconf_sim_free(struct ivrconf_sim *sim);
+
+/*
+ Writes the engine's counters to `*out`. The caller sets
+ `out->struct_size = sizeof(ivrconf_stats)`; the library fills the fields
+ that fit and sets `struct_size` to the bytes it filled. Answers in every
+ state, after `ivrconf_engine_shutdown` too, from any thread.
+
+ Errors: `IVRCONF_ERR_NULL_ARGUMENT`; `IVRCONF_ERR_INVALID_ARGUMENT` when
+ `struct_size` is below the first version's struct (nothing is written).
+ */
+ivrconf_result ivrconf_engine_stats(struct ivrconf_engine *e, struct ivrconf_stats *out);
 
 /*
  Renders the trace of `call_id` (a live call, or one of the

@@ -27,6 +27,10 @@ use ivrconf::wire::{
 /// The floods measure the whole process's memory: one at a time.
 static ONE_AT_A_TIME: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
 
+/// Generous bound on a login over loopback (returns as soon as ready; a
+/// loaded CI machine can be slow).
+const READY_WAIT: Duration = Duration::from_secs(20);
+
 /// Memory the process may gain during a flood. Without back-pressure the
 /// floods below grow it by hundreds of megabytes a second.
 const CEILING_MB: u64 = 64;
@@ -76,7 +80,7 @@ fn callback_engine(
         ..Handlers::default()
     };
     let engine = Engine::new(config, handlers).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
     (engine, rx)
 }
 
@@ -206,7 +210,7 @@ fn poll_application_that_stops_reading_bounds_memory_and_loses_the_link() {
     };
     let max = 2000;
     let engine = Engine::new(config(flooder.port, sim.port(), max), handlers).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
     // Announced before the flood starts, so every status is reported.
     engine
         .call_new("F1", "5000", None, None, Vec::new())
@@ -397,9 +401,74 @@ fn acks_are_written_for_a_reading_server() {
     c.set("server", &format!("127.0.0.1:{port}")).unwrap();
     c.set("client_name", "IVR_ACK").unwrap();
     let engine = Engine::new(c, Handlers::default()).unwrap();
-    assert!(engine.wait_ready(Duration::from_secs(5)).unwrap());
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
     let acks = server.join().unwrap();
     assert!(acks >= 1, "no keep-alive ack written");
     let _ = TcpStream::connect(("127.0.0.1", port));
     engine.free();
+}
+
+/// While reading is paused for the application, the server's answer may be
+/// sitting unread: the op's request timer must wait, and the op end by that
+/// answer once the application catches up, not TIMEOUT.
+#[test]
+fn request_timers_wait_while_reading_is_paused() {
+    let _one = ONE_AT_A_TIME.lock();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (answer_tx, answer_rx) = crossbeam_channel::bounded::<()>(1);
+    let server = thread::spawn(move || {
+        let mut conn = accept_and_log_in(&listener);
+        // Wait until the engine has sent the OneStepConf, then fill the
+        // application's backlog with statuses of another call, then answer
+        // the op: the answer lies behind the pause.
+        answer_rx.recv().unwrap();
+        let status = encode_frame(&Message::new(
+            "FILL",
+            Body::CallStatus(CallStatus::of(StatusEvent::Held)),
+        ))
+        .unwrap();
+        let done = encode_frame(&Message::new(
+            "OP",
+            Body::CallStatus(CallStatus::of(StatusEvent::ConfPartyAdd)),
+        ))
+        .unwrap();
+        let mut bytes = status.repeat(400);
+        bytes.extend(done);
+        conn.write_all(&bytes).unwrap();
+        thread::sleep(Duration::from_secs(5));
+    });
+    let mut c = Config::default();
+    c.set("server", &format!("127.0.0.1:{port}")).unwrap();
+    c.set("client_name", "IVR_PAUSE").unwrap();
+    c.set("event_queue_max", "100").unwrap();
+    c.set("request_timeout_ms", "300").unwrap();
+    c.set("keepalive_interval_ms", "0").unwrap();
+    c.set("keepalive_timeout_ms", "0").unwrap();
+    // Poll mode: the application takes nothing until it decides to.
+    let engine = Engine::new(c, Handlers::default()).unwrap();
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
+    engine
+        .call_new("FILL", "5000", None, None, Vec::new())
+        .unwrap();
+    engine
+        .call_new("OP", "5000", None, None, Vec::new())
+        .unwrap();
+    let op = engine
+        .start("OP", OpKind::ConferenceOneStep, "7001", Vec::new())
+        .unwrap();
+    answer_tx.send(()).unwrap();
+    // Behind for three request timeouts.
+    thread::sleep(Duration::from_millis(900));
+    let outcome = loop {
+        let e = engine.next_event(Duration::from_secs(10)).unwrap();
+        if let Some(c) = e.call() {
+            if c.kind == CallEventKind::OperationDone && c.op_id == op {
+                break c.outcome;
+            }
+        }
+    };
+    assert_eq!(outcome, Some(Outcome::Completed));
+    engine.free();
+    drop(server);
 }

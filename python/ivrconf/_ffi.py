@@ -45,6 +45,7 @@ __all__ = [
     "ivrconf_event",
     "ivrconf_sim",
     "ivrconf_kv",
+    "ivrconf_stats",
     "EVENT_FN",
     "LOG_FN",
     "FREE_FN",
@@ -78,6 +79,20 @@ class ivrconf_kv(Structure):
     _fields_ = [("key", c_char_p), ("value", c_char_p)]
 
 
+class ivrconf_stats(Structure):
+    """``struct ivrconf_stats``: ``struct_size`` then the ``uint64_t`` counters."""
+
+    _fields_ = [("struct_size", c_uint32)] + [
+        (name, c_uint64)
+        for name in (
+            "frames_in bytes_in frames_out bytes_out decode_errors connect_attempts logins "
+            "link_losses calls_live calls_total ops_started ops_completed ops_busy ops_no_answer "
+            "ops_failed ops_cancelled ops_consult_released ops_retrieve_failed ops_call_ended "
+            "ops_timeout ops_link_lost events_queued events_queued_max event_queue_full"
+        ).split()
+    ]
+
+
 ivrconf_result = c_uint32
 ivrconf_op_id = c_uint64
 CONFIG_P = POINTER(ivrconf_config)
@@ -85,6 +100,7 @@ ENGINE_P = POINTER(ivrconf_engine)
 EVENT_P = POINTER(ivrconf_event)
 SIM_P = POINTER(ivrconf_sim)
 KV_P = POINTER(ivrconf_kv)
+STATS_P = POINTER(ivrconf_stats)
 
 #: ``void (*ivrconf_event_fn)(void *userdata, const ivrconf_event *event)``
 EVENT_FN = CFUNCTYPE(None, c_void_p, EVENT_P)
@@ -115,6 +131,8 @@ PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "ivrconf_engine_shutdown": (ivrconf_result, [ENGINE_P]),
     "ivrconf_engine_free": (None, [ENGINE_P]),
     "ivrconf_engine_next_event": (ivrconf_result, [ENGINE_P, c_uint32, POINTER(EVENT_P)]),
+    "ivrconf_engine_set_log_level": (ivrconf_result, [ENGINE_P, c_uint32]),
+    "ivrconf_engine_stats": (ivrconf_result, [ENGINE_P, STATS_P]),
     # calls
     "ivrconf_call_new": (
         ivrconf_result,
@@ -123,6 +141,7 @@ PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "ivrconf_call_end": (ivrconf_result, [ENGINE_P, c_char_p]),
     "ivrconf_call_state": (ivrconf_result, [ENGINE_P, c_char_p, POINTER(c_uint32)]),
     "ivrconf_call_can": (ivrconf_result, [ENGINE_P, c_char_p, c_uint32]),
+    "ivrconf_call_set_userdata": (ivrconf_result, [ENGINE_P, c_char_p, c_void_p]),
     # call traces: the string stays a c_char_p object so it can be freed
     "ivrconf_call_trace": (ivrconf_result, [ENGINE_P, c_char_p, c_uint32, POINTER(c_char_p)]),
     "ivrconf_string_free": (None, [c_char_p]),
@@ -147,6 +166,17 @@ PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "ivrconf_event_party_count": (c_uint32, [EVENT_P]),
     "ivrconf_event_text": (c_char_p, [EVENT_P]),
     "ivrconf_event_free": (None, [EVENT_P]),
+    "ivrconf_event_call_userdata": (c_void_p, [EVENT_P]),
+    "ivrconf_event_clone": (ivrconf_result, [EVENT_P, POINTER(EVENT_P)]),
+    # constant names
+    "ivrconf_event_kind_str": (c_char_p, [c_uint32]),
+    "ivrconf_status_str": (c_char_p, [c_uint32]),
+    "ivrconf_outcome_str": (c_char_p, [c_uint32]),
+    "ivrconf_call_state_str": (c_char_p, [c_uint32]),
+    "ivrconf_op_kind_str": (c_char_p, [c_uint32]),
+    "ivrconf_request_str": (c_char_p, [c_uint32]),
+    "ivrconf_log_level_str": (c_char_p, [c_uint32]),
+    "ivrconf_trace_format_str": (c_char_p, [c_uint32]),
     # simulator
     "ivrconf_sim_new": (ivrconf_result, [c_char_p, POINTER(SIM_P)]),
     "ivrconf_sim_set": (ivrconf_result, [SIM_P, c_char_p, c_char_p]),

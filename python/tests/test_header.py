@@ -33,6 +33,7 @@ C_TYPES = {
     "ivrconf_event*": _ffi.EVENT_P,
     "ivrconf_sim*": _ffi.SIM_P,
     "ivrconf_kv*": _ffi.KV_P,
+    "ivrconf_stats*": _ffi.STATS_P,
     "ivrconf_config**": ctypes.POINTER(_ffi.CONFIG_P),
     "ivrconf_engine**": ctypes.POINTER(_ffi.ENGINE_P),
     "ivrconf_event**": ctypes.POINTER(_ffi.EVENT_P),
@@ -131,6 +132,15 @@ class HeaderFunctions(unittest.TestCase):
         for name in _ffi.PROTOTYPES:
             with self.subTest(function=name):
                 self.assertTrue(_ffi.has_function(name), f"{ivrconf.library_path()} lacks {name}")
+
+
+class HeaderStructs(unittest.TestCase):
+    def test_stats_fields_are_the_headers_in_order(self):
+        body = re.sub(r"/\*.*?\*/", "", header_text(), flags=re.S)
+        fields = re.search(r"typedef struct ivrconf_stats \{(.*?)\} ivrconf_stats;", body, re.S).group(1)
+        header = [tuple(f.split()) for f in fields.split(";") if f.strip()]
+        c_names = {ctypes.c_uint32: "uint32_t", ctypes.c_uint64: "uint64_t"}
+        self.assertEqual(header, [(c_names[t], n) for n, t in _ffi.ivrconf_stats._fields_])
 
 
 class Version(unittest.TestCase):

@@ -9,7 +9,7 @@
 //! open it again. Nothing is ever dropped. Decides nothing about the
 //! session: the core tells the session machine that reading paused.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel::Sender;
@@ -67,6 +67,10 @@ pub(crate) struct Backlog {
     /// Set by the core when it paused reading; the first taker that brings
     /// the count down to half clears it and asks the core to resume.
     paused: AtomicBool,
+    /// The most items ever waiting at once (for the stats).
+    peak: AtomicUsize,
+    /// How many times the backlog became full (each paused reading once).
+    times_full: AtomicU64,
 }
 
 impl Backlog {
@@ -75,6 +79,8 @@ impl Backlog {
             queued: AtomicUsize::new(0),
             max: max.max(1),
             paused: AtomicBool::new(false),
+            peak: AtomicUsize::new(0),
+            times_full: AtomicU64::new(0),
         }
     }
 
@@ -82,7 +88,12 @@ impl Backlog {
     /// became full and reading was not paused yet: the caller pauses it.
     pub(crate) fn added(&self) -> bool {
         let now = self.queued.fetch_add(1, Ordering::SeqCst) + 1;
-        now >= self.max && !self.paused.swap(true, Ordering::SeqCst)
+        self.peak.fetch_max(now, Ordering::Relaxed);
+        let full = now >= self.max && !self.paused.swap(true, Ordering::SeqCst);
+        if full {
+            self.times_full.fetch_add(1, Ordering::Relaxed);
+        }
+        full
     }
 
     /// The application took one item. `true` when reading was paused and
@@ -107,6 +118,16 @@ impl Backlog {
     /// Items not yet taken.
     pub(crate) fn queued(&self) -> usize {
         self.queued.load(Ordering::SeqCst)
+    }
+
+    /// The most items that were ever waiting at once.
+    pub(crate) fn peak(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// How many times the backlog became full.
+    pub(crate) fn times_full(&self) -> u64 {
+        self.times_full.load(Ordering::Relaxed)
     }
 }
 
@@ -187,6 +208,23 @@ mod tests {
         assert!(b.taken(), "2 left = half: resume");
         assert!(!b.taken(), "only one resume per pause");
         assert_eq!(b.queued(), 1);
+    }
+
+    #[test]
+    fn peak_and_times_full_are_kept() {
+        let b = Backlog::new(2);
+        assert_eq!((b.peak(), b.times_full()), (0, 0));
+        b.added();
+        b.added();
+        b.added();
+        assert_eq!((b.peak(), b.times_full()), (3, 1), "full once, 3 at most");
+        b.taken();
+        b.taken();
+        b.taken();
+        assert_eq!(b.peak(), 3, "the peak stays");
+        b.added();
+        b.added();
+        assert_eq!((b.queued(), b.peak(), b.times_full()), (2, 3, 2));
     }
 
     #[test]

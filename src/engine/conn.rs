@@ -31,9 +31,9 @@ pub(crate) enum ConnEvent {
     Connected(LinkIo),
     /// The connect attempt failed.
     ConnectFailed(String),
-    /// Bytes arrived (any byte counts for supervision); the frames they
+    /// `bytes` arrived (any byte counts for supervision); the frames they
     /// completed, in order. A protocol error is always last.
-    Rx(Vec<Received>),
+    Rx { items: Vec<Received>, bytes: usize },
     /// End of stream, a read error or a failed write.
     Closed(String),
     /// The connection's thread panicked (a bug): reported to the
@@ -73,11 +73,14 @@ impl LinkIo {
     }
 
     /// Queues a keep-alive ack unless one is already waiting to be written:
-    /// a server flooding requests cannot grow the queue.
-    pub(crate) fn ack_keep_alive(&self) {
-        if !self.ack_pending.swap(true, Ordering::SeqCst) {
+    /// a server flooding requests cannot grow the queue. `true` when one
+    /// was queued.
+    pub(crate) fn ack_keep_alive(&self) -> bool {
+        let queued = !self.ack_pending.swap(true, Ordering::SeqCst);
+        if queued {
             let _ = self.writer.send(Outgoing::KeepAliveAck);
         }
+        queued
     }
 }
 
@@ -259,7 +262,7 @@ fn read_loop(
                 break;
             }
         }
-        if !report(ConnEvent::Rx(items)) || dead {
+        if !report(ConnEvent::Rx { items, bytes: n }) || dead {
             return;
         }
     }

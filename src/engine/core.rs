@@ -11,6 +11,7 @@
 
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,13 +21,15 @@ use super::backlog::Outbox;
 use super::config::{Config, LogLevel};
 use super::conn::{self, ConnEvent, LinkIo, Received};
 use super::event::Event;
+use super::stats::add;
 use super::tape::{ApiCall, Tape};
+use super::userdata::CallUserdata;
 use super::Shared;
-use crate::flow::{Flow, Millis, Output as FlowOutput, TimerId};
+use crate::flow::{CallEventKind, Flow, Millis, Output as FlowOutput, TimerId};
 use crate::machine::LogRecord;
 use crate::recorder::{Answer, RecorderConfig};
 use crate::session::{self, LinkId, Session};
-use crate::wire::{self, latin1_debug, Inbound, Message, KEEPALIVE_REQUEST};
+use crate::wire::{self, latin1_debug, Inbound, Message, KEEPALIVE_ACK, KEEPALIVE_REQUEST};
 
 /// One API request: runs on the core thread against the flow machine (and
 /// the recorder) at `now`, sends its own typed answer back to the waiting
@@ -38,7 +41,15 @@ pub(crate) struct Request {
 }
 
 /// The body of a [`Request`].
-pub(crate) type Run = Box<dyn FnOnce(&mut Flow, &Tape, Millis) -> Answer + Send>;
+pub(crate) type Run = Box<dyn FnOnce(&mut Desk<'_>, Millis) -> Answer + Send>;
+
+/// What an API request works on, on the core thread: the flow machine, the
+/// recorder (to render a trace) and the values attached to calls.
+pub(crate) struct Desk<'a> {
+    pub flow: &'a mut Flow,
+    pub tape: &'a Tape,
+    pub userdata: &'a mut CallUserdata,
+}
 
 /// Everything the core thread reacts to.
 pub(crate) enum Input {
@@ -54,11 +65,11 @@ pub(crate) enum Input {
 }
 
 /// What goes to the application: events, and log lines at or above the
-/// configured level. Remembers when the backlog became full, so the core
-/// pauses reading after the input that filled it.
+/// current level (`Shared::log_filter`). Remembers when the backlog became
+/// full, so the core pauses reading after the input that filled it.
 struct ToApp {
     outbox: Outbox,
-    level: LogLevel,
+    shared: Arc<Shared>,
     full: Cell<bool>,
 }
 
@@ -70,7 +81,7 @@ impl ToApp {
     }
 
     fn log(&self, level: LogLevel, text: impl FnOnce() -> String) {
-        if level <= self.level && self.outbox.log(level, text()) {
+        if self.shared.log_filter.passes(level) && self.outbox.log(level, text()) {
             self.full.set(true);
         }
     }
@@ -90,8 +101,13 @@ pub(crate) struct Core {
     flow: Flow,
     session: Session,
     tape: Tape,
+    userdata: CallUserdata,
+    /// The session's last failure as last copied to `Shared`.
+    failure_seen: Option<String>,
     /// The socket of the session's current link, once it is up.
     link: Option<LinkIo>,
+    /// Since when reading is paused for the application (flow timers wait).
+    paused_at: Option<Millis>,
     /// Received items of `parked_link` not handled yet (back-pressure).
     parked: VecDeque<Received>,
     parked_link: LinkId,
@@ -122,7 +138,7 @@ impl Core {
         Core {
             app: ToApp {
                 outbox,
-                level: config.log_level,
+                shared: shared.clone(),
                 full: Cell::new(false),
             },
             config,
@@ -130,7 +146,10 @@ impl Core {
             flow,
             session,
             tape,
+            userdata: CallUserdata::default(),
+            failure_seen: None,
             link: None,
+            paused_at: None,
             parked: VecDeque::new(),
             parked_link: 0,
             input,
@@ -204,7 +223,19 @@ impl Core {
         match input {
             Input::Api(request) => {
                 let now = self.now();
-                let answer = (request.run)(&mut self.flow, &self.tape, now);
+                let calls_before = self.flow.call_count();
+                let mut desk = Desk {
+                    flow: &mut self.flow,
+                    tape: &self.tape,
+                    userdata: &mut self.userdata,
+                };
+                let answer = (request.run)(&mut desk, now);
+                // Only call_new adds a call.
+                let announced = self.flow.call_count().saturating_sub(calls_before);
+                add(&self.shared.counters.calls_total, announced as u64);
+                if let Answer::Op(_) = answer {
+                    add(&self.shared.counters.ops_started, 1);
+                }
                 if let Some(call) = request.call {
                     self.tape.api(call, answer);
                 }
@@ -252,6 +283,7 @@ impl Core {
             io.gate.pause();
             let now = self.now();
             self.session.reading_paused(now, io.link);
+            self.paused_at.get_or_insert(now);
         }
     }
 
@@ -264,10 +296,34 @@ impl Core {
             io.gate.resume();
             let now = self.now();
             self.session.reading_resumed(now, io.link);
+            self.thaw_timers(now);
             self.app.log(LogLevel::Info, || {
                 "the application caught up: reading again".into()
             });
             self.take_parked(now);
+        }
+    }
+
+    /// While reading is paused the server's answers may be waiting unread,
+    /// so the flow's timers do not run: on resume every deadline moves by
+    /// the time spent paused (a timer armed during the pause gains the
+    /// whole pause too: generous, never early). Ops then end by what the
+    /// server said, not by our own deafness.
+    fn thaw_timers(&mut self, now: Millis) {
+        let Some(at) = self.paused_at.take() else {
+            return;
+        };
+        let shift = now.saturating_sub(at);
+        if shift == 0 {
+            return;
+        }
+        self.timers = self
+            .timers
+            .iter()
+            .map(|&(due, timer)| (due.saturating_add(shift), timer))
+            .collect();
+        for due in self.timer_at.values_mut() {
+            *due = due.saturating_add(shift);
         }
     }
 
@@ -290,7 +346,11 @@ impl Core {
                         format!("call {}: {}", ev.call_id, ev.text)
                     });
                     self.tape.event(&ev);
-                    self.emit(Event::Call(ev));
+                    if let (CallEventKind::OperationDone, Some(outcome)) = (ev.kind, ev.outcome) {
+                        self.shared.counters.op_ended(outcome);
+                    }
+                    let userdata = self.userdata.tag(&ev);
+                    self.emit(Event::Call(ev, userdata));
                 }
                 FlowOutput::SetTimer { timer, at } => {
                     if let Some(old) = self.timer_at.insert(timer, at) {
@@ -307,6 +367,11 @@ impl Core {
                 }
             }
         }
+        let live = self.flow.call_count() as u64;
+        self.shared
+            .counters
+            .calls_live
+            .store(live, Ordering::Relaxed);
     }
 
     /// Carries out everything the session asked for, in order.
@@ -324,18 +389,24 @@ impl Core {
                 session::Output::Write(frame) => self.write(frame),
                 session::Output::AckKeepAlive => {
                     if let Some(io) = &self.link {
-                        io.ack_keep_alive();
+                        if io.ack_keep_alive() {
+                            self.count_out(KEEPALIVE_ACK.len());
+                        }
                     }
                 }
                 session::Output::Close { link } => {
                     if self.link.as_ref().is_some_and(|io| io.link == link) {
                         self.link = None;
+                        // Nothing unread is waiting any more.
+                        let now = self.now();
+                        self.thaw_timers(now);
                     }
                 }
                 session::Output::Up { text } => {
                     // SESSION_UP first: what the flow does at login (the
                     // reconcile_calls checks) follows it.
                     let now = self.now();
+                    add(&self.shared.counters.logins, 1);
                     self.shared.set_ready(true);
                     self.emit(Event::SessionUp { text });
                     self.flow.link_up(now);
@@ -343,6 +414,7 @@ impl Core {
                 }
                 session::Output::Down { text } => {
                     let now = self.now();
+                    add(&self.shared.counters.link_losses, 1);
                     self.shared.set_ready(false);
                     self.flow.link_down(now);
                     self.pump_flow();
@@ -354,19 +426,30 @@ impl Core {
                 self.app.record(rec);
             }
         }
+        self.note_failure();
+    }
+
+    /// Copies the session's last failure to `Shared` when it changed, for
+    /// the text of a `wait_ready` timeout on another thread.
+    fn note_failure(&mut self) {
+        if self.session.last_failure() != self.failure_seen.as_deref() {
+            self.failure_seen = self.session.last_failure().map(str::to_string);
+            *self.shared.last_failure.lock() = self.failure_seen.clone();
+        }
     }
 
     // ---- the socket --------------------------------------------------
 
     fn connect(&mut self, link: LinkId, target: String) {
         self.link = None;
+        add(&self.shared.counters.connect_attempts, 1);
         let attempt = conn::Attempt {
             link,
             target,
             connect_timeout: Duration::from_millis(self.config.connect_timeout_ms),
             write_timeout: (self.config.keepalive_timeout_ms > 0)
                 .then(|| Duration::from_millis(self.config.keepalive_timeout_ms)),
-            keep_payloads: self.tape.is_on() || self.config.log_level >= LogLevel::Trace,
+            keep_payloads: self.tape.is_on() || self.shared.log_filter.passes(LogLevel::Trace),
         };
         if let Some(handle) = conn::spawn(attempt, self.input.clone()) {
             let mut threads = self.shared.conn_threads.lock();
@@ -409,7 +492,28 @@ impl Core {
                 format!("I->S {} bytes: {}", frame.len(), latin1_debug(payload))
             }
         });
+        let len = frame.len();
         io.write(frame);
+        self.count_out(len);
+    }
+
+    /// One frame of `len` bytes handed to the writer.
+    fn count_out(&self, len: usize) {
+        add(&self.shared.counters.frames_out, 1);
+        add(&self.shared.counters.bytes_out, len as u64);
+    }
+
+    /// What a batch read from the socket holds, for the stats.
+    fn count_in(&self, items: &[Received], bytes: usize) {
+        let counters = &self.shared.counters;
+        add(&counters.bytes_in, bytes as u64);
+        let frames = items.iter().filter(|i| i.is_ok()).count();
+        add(&counters.frames_in, frames as u64);
+        let bad = items
+            .iter()
+            .filter(|i| matches!(i, Err(_) | Ok((Inbound::DecodeError { .. }, _))))
+            .count();
+        add(&counters.decode_errors, bad as u64);
     }
 
     fn on_conn(&mut self, link: LinkId, event: ConnEvent) {
@@ -425,7 +529,8 @@ impl Core {
                 }
             }
             ConnEvent::ConnectFailed(why) => self.session.connect_failed(now, link, &why),
-            ConnEvent::Rx(items) => {
+            ConnEvent::Rx { items, bytes } => {
+                self.count_in(&items, bytes);
                 if let Some(io) = self.link.as_ref().filter(|io| io.link == link) {
                     io.gate.batch_done();
                 }
@@ -516,7 +621,12 @@ impl Core {
     // ---- time --------------------------------------------------------
 
     fn next_deadline(&self) -> Option<Millis> {
-        let flow = self.timers.iter().next().map(|(at, _)| *at);
+        let flow = self
+            .timers
+            .iter()
+            .next()
+            .map(|(at, _)| *at)
+            .filter(|_| self.paused_at.is_none());
         [flow, self.session.next_deadline()]
             .into_iter()
             .flatten()
@@ -524,8 +634,14 @@ impl Core {
     }
 
     fn on_deadlines(&mut self, now: Millis) {
-        // Flow timers first: they were set before anything this turn.
-        while let Some(&(at, timer)) = self.timers.iter().next() {
+        // Flow timers first: they were set before anything this turn. None
+        // runs while reading is paused (see `thaw_timers`).
+        while let Some(&(at, timer)) = self
+            .timers
+            .iter()
+            .next()
+            .filter(|_| self.paused_at.is_none())
+        {
             if at > now {
                 break;
             }

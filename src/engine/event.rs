@@ -1,5 +1,7 @@
 //! What the engine hands to the application: call events from the flow
 //! machine plus the session and engine-health events only the runtime knows.
+//! A call event carries the value the application attached to its call
+//! (`Engine::call_set_userdata`); the engine never interprets it.
 
 use crate::flow::{CallEvent, CallEventKind};
 
@@ -15,6 +17,30 @@ pub enum EventKind {
     EngineError = 6,
 }
 
+impl EventKind {
+    /// Every kind, in C constant order.
+    pub const ALL: [EventKind; 6] = [
+        EventKind::SessionUp,
+        EventKind::SessionDown,
+        EventKind::CallStatus,
+        EventKind::OperationDone,
+        EventKind::CallEnded,
+        EventKind::EngineError,
+    ];
+
+    /// The C constant's name without the `IVRCONF_EVENT_` prefix.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::SessionUp => "SESSION_UP",
+            EventKind::SessionDown => "SESSION_DOWN",
+            EventKind::CallStatus => "CALL_STATUS",
+            EventKind::OperationDone => "OPERATION_DONE",
+            EventKind::CallEnded => "CALL_ENDED",
+            EventKind::EngineError => "ENGINE_ERROR",
+        }
+    }
+}
+
 /// One application event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -22,8 +48,9 @@ pub enum Event {
     SessionUp { text: String },
     /// The READY session was lost.
     SessionDown { text: String },
-    /// An event of one call.
-    Call(CallEvent),
+    /// An event of one call, with the value the application attached to
+    /// the call when the event was produced (0: none).
+    Call(CallEvent, usize),
     /// An internal thread failed.
     EngineError { text: String },
 }
@@ -34,7 +61,7 @@ impl Event {
             Event::SessionUp { .. } => EventKind::SessionUp,
             Event::SessionDown { .. } => EventKind::SessionDown,
             Event::EngineError { .. } => EventKind::EngineError,
-            Event::Call(c) => match c.kind {
+            Event::Call(c, _) => match c.kind {
                 CallEventKind::CallStatus => EventKind::CallStatus,
                 CallEventKind::OperationDone => EventKind::OperationDone,
                 CallEventKind::CallEnded => EventKind::CallEnded,
@@ -45,7 +72,7 @@ impl Event {
     /// The call event, for call kinds.
     pub fn call(&self) -> Option<&CallEvent> {
         match self {
-            Event::Call(c) => Some(c),
+            Event::Call(c, _) => Some(c),
             _ => None,
         }
     }
@@ -56,7 +83,16 @@ impl Event {
             Event::SessionUp { text }
             | Event::SessionDown { text }
             | Event::EngineError { text } => text,
-            Event::Call(c) => &c.text,
+            Event::Call(c, _) => &c.text,
+        }
+    }
+
+    /// The value attached to the event's call (`Engine::call_set_userdata`)
+    /// when the event was produced; 0 for none and for session events.
+    pub fn call_userdata(&self) -> usize {
+        match self {
+            Event::Call(_, userdata) => *userdata,
+            _ => 0,
         }
     }
 }

@@ -16,7 +16,10 @@ mod conn;
 mod core;
 mod dispatch;
 pub mod event;
+mod logging;
+mod stats;
 mod tape;
+mod userdata;
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,12 +33,16 @@ use parking_lot::{Condvar, Mutex};
 
 use self::backlog::{Backlog, Outbox};
 pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
-use self::core::{Core, Input, Request};
+use self::core::{Core, Desk, Input, Request};
 pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
 use self::dispatch::{Item, PollQueue, Polled};
 pub use self::event::{Event, EventKind};
-use self::tape::{ApiCall, Tape};
-use crate::flow::{CallState, Flow, Millis, OpId, OpKind, Refusal};
+pub use self::logging::LOG_ENV;
+use self::logging::{EnvLog, LogFilter};
+use self::stats::Counters;
+pub use self::stats::Stats;
+use self::tape::ApiCall;
+use crate::flow::{CallState, Millis, OpId, OpKind, Refusal};
 use crate::recorder::{Answer, Format, TraceError};
 use crate::wire::KeyValue;
 
@@ -164,6 +171,13 @@ pub(crate) struct Shared {
     pub(crate) conn_threads: Mutex<Vec<JoinHandle<()>>>,
     /// What the application has not taken yet (back-pressure).
     pub(crate) backlog: Arc<Backlog>,
+    /// Counted by the core, read by `Engine::stats`.
+    pub(crate) counters: Counters,
+    /// The log level the core writes at (changed by `set_log_level`).
+    pub(crate) log_filter: LogFilter,
+    /// The session's last connection failure, copied by the core whenever
+    /// it changes (for the text of a `wait_ready` timeout).
+    pub(crate) last_failure: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -189,8 +203,24 @@ impl Engine {
     /// Validates `config`, starts the threads and begins connecting in the
     /// background (never blocks on the network). On failure no handler has
     /// run, `on_free` included: the caller keeps what it owns.
+    ///
+    /// Without an `on_log` handler, the environment variable `IVRCONF_LOG`
+    /// naming a level (`error` ... `trace`) sends the log to stderr at that
+    /// level (it replaces the config's `log_level`); unset, nothing is
+    /// written.
     pub fn new(config: Config, mut handlers: Handlers) -> Result<Engine, StartError> {
         config.validate()?;
+        let mut log_level = config.log_level;
+        if handlers.on_log.is_none() {
+            match EnvLog::from_env() {
+                EnvLog::Off => {}
+                EnvLog::Stderr(level) => {
+                    log_level = level;
+                    handlers.on_log = Some(logging::stderr_sink());
+                }
+                EnvLog::Invalid(value) => logging::report_invalid(&value),
+            }
+        }
         let shared = Arc::new(Shared {
             ready: Mutex::new(false),
             ready_changed: Condvar::new(),
@@ -200,6 +230,9 @@ impl Engine {
             shutting_down: Mutex::new(()),
             conn_threads: Mutex::new(Vec::new()),
             backlog: Arc::new(Backlog::new(config.event_queue_max)),
+            counters: Counters::default(),
+            log_filter: LogFilter::new(log_level),
+            last_failure: Mutex::new(None),
         });
         let poll_mode = handlers.on_event.is_none();
         let poll = Arc::new(PollQueue::default());
@@ -277,12 +310,12 @@ impl Engine {
     fn ask<T: Answered + Send + 'static>(
         &self,
         call: Option<ApiCall>,
-        request: impl FnOnce(&mut Flow, &Tape, Millis) -> Result<T, Refusal> + Send + 'static,
+        request: impl FnOnce(&mut Desk<'_>, Millis) -> Result<T, Refusal> + Send + 'static,
     ) -> Result<T, ApiError> {
         self.gate()?;
         let (tx, rx) = bounded::<Result<T, Refusal>>(1);
-        let run = Box::new(move |flow: &mut Flow, tape: &Tape, now| {
-            let answer = request(flow, tape, now);
+        let run = Box::new(move |desk: &mut Desk<'_>, now| {
+            let answer = request(desk, now);
             let summary = match &answer {
                 Ok(value) => value.answer(),
                 Err(r) => Answer::Refused {
@@ -347,8 +380,9 @@ impl Engine {
         let (id, called) = (call_id.to_string(), called_num.to_string());
         let (dnis, ani) = (dnis.map(str::to_string), ani.map(str::to_string));
         let call = traced("call_new", call_id, format!("called_num={called_num}"));
-        self.ask(call, move |flow, _, now| {
-            flow.call_new(now, &id, &called, dnis.as_deref(), ani.as_deref(), udata)
+        self.ask(call, move |desk, now| {
+            desk.flow
+                .call_new(now, &id, &called, dnis.as_deref(), ani.as_deref(), udata)
         })
     }
 
@@ -356,19 +390,19 @@ impl Engine {
     pub fn call_end(&self, call_id: &str) -> Result<(), ApiError> {
         let id = call_id.to_string();
         let call = traced("call_end", call_id, String::new());
-        self.ask(call, move |flow, _, now| flow.call_end(now, &id))
+        self.ask(call, move |desk, now| desk.flow.call_end(now, &id))
     }
 
     /// The call's current state.
     pub fn call_state(&self, call_id: &str) -> Result<CallState, ApiError> {
         let id = call_id.to_string();
-        self.ask(None, move |flow, _, _| flow.call_state(&id))
+        self.ask(None, move |desk, _| desk.flow.call_state(&id))
     }
 
     /// Whether `kind` may start now, or the refusal it would get.
     pub fn call_can(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
         let id = call_id.to_string();
-        self.ask(None, move |flow, _, _| flow.can(&id, kind))
+        self.ask(None, move |desk, _| desk.flow.can(&id, kind))
     }
 
     /// Starts a one-step or consult conference/transfer; returns its op id.
@@ -381,8 +415,8 @@ impl Engine {
     ) -> Result<OpId, ApiError> {
         let (id, dest_dn) = (call_id.to_string(), dest.to_string());
         let call = traced(kind.api_name(), call_id, format!("dest={dest}"));
-        self.ask(call, move |flow, _, now| {
-            flow.start(now, &id, kind, &dest_dn, udata)
+        self.ask(call, move |desk, now| {
+            desk.flow.start(now, &id, kind, &dest_dn, udata)
         })
     }
 
@@ -390,28 +424,72 @@ impl Engine {
     pub fn complete(&self, call_id: &str, kind: OpKind) -> Result<(), ApiError> {
         let id = call_id.to_string();
         let call = traced(kind.api_name(), call_id, String::new());
-        self.ask(call, move |flow, _, now| flow.complete(now, &id, kind))
+        self.ask(call, move |desk, now| desk.flow.complete(now, &id, kind))
     }
 
     /// Cancels the consult op (`RetrieveCall`).
     pub fn consult_cancel(&self, call_id: &str) -> Result<(), ApiError> {
         let id = call_id.to_string();
         let call = traced("consult_cancel", call_id, String::new());
-        self.ask(call, move |flow, _, now| flow.consult_cancel(now, &id))
+        self.ask(call, move |desk, now| desk.flow.consult_cancel(now, &id))
     }
 
     /// The call's trace (live, or among the most recently ended ones),
     /// rendered now.
     pub fn call_trace(&self, call_id: &str, format: Format) -> Result<String, ApiError> {
         let id = call_id.to_string();
-        self.ask(None, move |_, tape, _| {
-            tape.render(&id, format).map_err(|e| match e {
+        self.ask(None, move |desk, _| {
+            desk.tape.render(&id, format).map_err(|e| match e {
                 TraceError::Off => {
                     Refusal::InvalidState("call traces are off (trace_max_entries = 0)".to_string())
                 }
                 TraceError::UnknownCall => Refusal::UnknownCall,
             })
         })
+    }
+
+    /// Attaches `userdata` to a live call: every event of the call produced
+    /// from now on carries it ([`Event::call_userdata`]); 0 clears it. The
+    /// engine never interprets the value.
+    pub fn call_set_userdata(&self, call_id: &str, userdata: usize) -> Result<(), ApiError> {
+        let id = call_id.to_string();
+        let what = if userdata == 0 { "cleared" } else { "set" };
+        let call = traced("call_set_userdata", call_id, what.to_string());
+        self.ask(call, move |desk, _| {
+            desk.flow.call_state(&id)?;
+            desk.userdata.set(&id, userdata);
+            Ok(())
+        })
+    }
+
+    /// The counters now. Answers in every state, after shutdown too.
+    pub fn stats(&self) -> Stats {
+        let backlog = &self.shared.backlog;
+        Stats {
+            events_queued: backlog.queued() as u64,
+            events_queued_max: backlog.peak() as u64,
+            event_queue_full: backlog.times_full(),
+            ..self.shared.counters.snapshot()
+        }
+    }
+
+    /// Changes the level of the lines the engine logs, at once.
+    pub fn set_log_level(&self, level: LogLevel) -> Result<(), ApiError> {
+        self.gate()?;
+        self.shared.log_filter.set(level);
+        Ok(())
+    }
+
+    /// The level the engine logs at now.
+    pub fn log_level(&self) -> LogLevel {
+        self.shared.log_filter.level()
+    }
+
+    /// Why the last connection attempt or link failed
+    /// (`connection attempt to HOST:PORT failed: ...`); `None` after a
+    /// login, and before any failure.
+    pub fn last_failure(&self) -> Option<String> {
+        self.shared.last_failure.lock().clone()
     }
 
     /// Poll mode: the oldest event, waiting up to `timeout`. After

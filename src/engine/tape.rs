@@ -6,6 +6,7 @@
 //! it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::flow::{CallEvent, CallEventKind, Millis, TimerId};
@@ -26,9 +27,10 @@ pub(crate) struct Tape {
     recorder: Recorder,
     epoch: Instant,
     /// The call whose output came last: a flow `SetTimer` always follows an
-    /// output of the call it belongs to.
-    last_call: Option<String>,
-    timer_calls: HashMap<TimerId, String>,
+    /// output of the call it belongs to. Shared ids: no allocation per
+    /// entry.
+    last_call: Option<Arc<str>>,
+    timer_calls: HashMap<TimerId, Arc<str>>,
     /// Frames sent now are the direct result of an API call.
     by: SentBy,
 }
@@ -64,7 +66,7 @@ impl Tape {
                 .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(0));
             self.recorder.begin(&call.call_id, now, unix);
         }
-        self.last_call = Some(call.call_id.clone());
+        self.last_call = self.recorder.live_id(&call.call_id);
         self.recorder.record(
             &call.call_id,
             now,
@@ -85,7 +87,7 @@ impl Tape {
         if !self.is_on() {
             return;
         }
-        self.last_call = Some(call_id.to_string());
+        self.last_call = self.recorder.live_id(call_id);
         let entry = Entry::Sent {
             by: self.by,
             payload: payload.to_vec(),
@@ -108,12 +110,12 @@ impl Tape {
             return;
         }
         let now = self.now_us();
-        self.last_call = Some(ev.call_id.clone());
+        self.last_call = self.recorder.live_id(&ev.call_id);
         self.recorder
             .record(&ev.call_id, now, Entry::Event(EventNote::from(ev)));
         if ev.kind == CallEventKind::CallEnded {
             self.recorder.end(&ev.call_id);
-            self.timer_calls.retain(|_, c| *c != ev.call_id);
+            self.timer_calls.retain(|_, c| **c != *ev.call_id);
         }
     }
 
@@ -142,8 +144,8 @@ impl Tape {
     fn timer_done(&mut self, timer: TimerId, change: TimerChange) {
         if let Some(call) = self.timer_calls.remove(&timer) {
             let now = self.now_us();
-            self.last_call = Some(call.clone());
             self.recorder.record(&call, now, Entry::Timer(change));
+            self.last_call = Some(call);
         }
     }
 

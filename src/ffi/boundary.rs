@@ -24,7 +24,7 @@
 //! unwind into C. Must not hold argument parsing or engine logic.
 
 use std::cell::RefCell;
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, c_void, CStr, CString};
 
 use super::result::{ivrconf_result, IVRCONF_ERR_PANIC, IVRCONF_OK};
 
@@ -131,6 +131,18 @@ impl IntoC<*const c_char> for Option<&CStr> {
     }
 }
 
+/// The application's own pointers, kept as their address (`usize`, 0 for
+/// none) below the ffi layer: NULL when none and on failure. Never
+/// dereferenced here.
+impl IntoC<*mut c_void> for usize {
+    fn into_c(self) -> *mut c_void {
+        std::ptr::with_exposed_provenance_mut(self)
+    }
+    fn on_failure(_: ivrconf_result) -> *mut c_void {
+        std::ptr::null_mut()
+    }
+}
+
 /// Ends every exported function (called by [`ffi_boundary!`]): the C value
 /// of `outcome`, with a failure or panic written to the last error as
 /// "`function`: reason".
@@ -197,8 +209,10 @@ mod tests {
         ("config.rs", include_str!("config.rs")),
         ("engine.rs", include_str!("engine.rs")),
         ("event.rs", include_str!("event.rs")),
+        ("names.rs", include_str!("names.rs")),
         ("result.rs", include_str!("result.rs")),
         ("sim.rs", include_str!("sim.rs")),
+        ("stats.rs", include_str!("stats.rs")),
         ("trace.rs", include_str!("trace.rs")),
         ("version.rs", include_str!("version.rs")),
     ];

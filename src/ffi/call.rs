@@ -1,7 +1,7 @@
 //! Calls and operations on an engine: announce, end, state, `can`, and the
 //! conference/transfer operations.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use super::args::{ivrconf_kv, kv_arg, kv_non_null, non_null, opt_str_arg, str_arg};
 use super::boundary::Failure;
@@ -110,6 +110,28 @@ pub extern "C" fn ivrconf_call_can(
             )
         })?;
         engine.call_can(id, kind).map_err(engine_error(Some(id)))
+    })
+}
+
+/// Attaches `userdata` to the live call `call_id`: every event of the call
+/// produced from now on carries it (`ivrconf_event_call_userdata`); NULL
+/// clears it. The library never dereferences it. Works in every session
+/// state. Unknown call: `IVRCONF_ERR_UNKNOWN_CALL`.
+#[no_mangle]
+pub extern "C" fn ivrconf_call_set_userdata(
+    e: *mut ivrconf_engine,
+    call_id: *const c_char,
+    userdata: *mut c_void,
+) -> ivrconf_result {
+    ffi_boundary!(ivrconf_call_set_userdata, {
+        non_null(&[(e.is_null(), "engine"), (call_id.is_null(), "call_id")])?;
+        // SAFETY: a live handle and a NUL-terminated string (the API contract).
+        let (engine, id) = unsafe { (engine_arg(e)?, str_arg(call_id, "call_id")?) };
+        // Kept as its address; handed back as the same pointer.
+        let value = userdata.expose_provenance();
+        engine
+            .call_set_userdata(id, value)
+            .map_err(engine_error(Some(id)))
     })
 }
 

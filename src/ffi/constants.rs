@@ -15,15 +15,25 @@ pub const IVRCONF_EVENT_CALL_ENDED: u32 = 5;
 /// An internal thread failed; the text gives the reason.
 pub const IVRCONF_EVENT_ENGINE_ERROR: u32 = 6;
 
+/// The consult or one-step destination is being dialled.
 pub const IVRCONF_STATUS_DIALING: u32 = 1;
+/// The destination is ringing.
 pub const IVRCONF_STATUS_RINGING: u32 = 2;
+/// The destination answered (a consult leg is up).
 pub const IVRCONF_STATUS_ESTABLISHED: u32 = 3;
+/// The original call is back with the IVR (after a retrieve, or restored by the server).
 pub const IVRCONF_STATUS_RETRIEVED: u32 = 4;
+/// The destination is busy.
 pub const IVRCONF_STATUS_BUSY: u32 = 5;
+/// The caller was put on hold for a consult.
 pub const IVRCONF_STATUS_HELD: u32 = 6;
+/// A party joined the conference.
 pub const IVRCONF_STATUS_CONF_PARTY_ADD: u32 = 7;
+/// A party left the conference.
 pub const IVRCONF_STATUS_CONF_PARTY_DEL: u32 = 8;
+/// The transfer is done; the IVR is out of the call.
 pub const IVRCONF_STATUS_XFER_COMPLETE: u32 = 9;
+/// A party (the consult leg, or the caller) hung up.
 pub const IVRCONF_STATUS_RELEASED: u32 = 10;
 
 /// Conference joined (`ConfPartyAdd`) / transfer done (`XferComplete`).
@@ -47,17 +57,29 @@ pub const IVRCONF_OUTCOME_TIMEOUT: u32 = 9;
 /// The connection to the server was lost while the op was in flight.
 pub const IVRCONF_OUTCOME_LINK_LOST: u32 = 10;
 
+/// `CallError` named a request this library does not know (its text is in the event text).
 pub const IVRCONF_REQUEST_UNKNOWN: u32 = 1;
+/// The server does not know the call.
 pub const IVRCONF_REQUEST_NO_SUCH_CALL: u32 = 2;
+/// The failed request was `OneStepXfer`.
 pub const IVRCONF_REQUEST_ONE_STEP_XFER: u32 = 3;
+/// The failed request was `OneStepConf`.
 pub const IVRCONF_REQUEST_ONE_STEP_CONF: u32 = 4;
+/// The failed request was `InitConf`.
 pub const IVRCONF_REQUEST_INIT_CONF: u32 = 5;
+/// The failed request was `CompleteConf`.
 pub const IVRCONF_REQUEST_COMPLETE_CONF: u32 = 6;
+/// The failed request was `InitXfer`.
 pub const IVRCONF_REQUEST_INIT_XFER: u32 = 7;
+/// The failed request was `CompleteXfer`.
 pub const IVRCONF_REQUEST_COMPLETE_XFER: u32 = 8;
+/// The failed request was `RetrieveCall` (sent by the engine).
 pub const IVRCONF_REQUEST_RETRIEVE_CALL: u32 = 9;
+/// The server named `MakeCall` (never sent by this library).
 pub const IVRCONF_REQUEST_MAKE_CALL: u32 = 10;
+/// The server named `AgentControl` (never sent by this library).
 pub const IVRCONF_REQUEST_AGENT_CONTROL: u32 = 11;
+/// The server refused the request as not allowed in the call's state.
 pub const IVRCONF_REQUEST_NOT_ALLOWED: u32 = 12;
 
 /// The IVR is with the caller; party count 2.
@@ -75,9 +97,13 @@ pub const IVRCONF_CALL_STATE_TRANSFERRED: u32 = 6;
 /// Over.
 pub const IVRCONF_CALL_STATE_ENDED: u32 = 7;
 
+/// `ivrconf_conference_one_step`: add a party in one step.
 pub const IVRCONF_OP_CONFERENCE_ONE_STEP: u32 = 1;
+/// `ivrconf_conference_init`: consult a party, then complete or cancel.
 pub const IVRCONF_OP_CONFERENCE_CONSULT: u32 = 2;
+/// `ivrconf_transfer_one_step`: hand the call over in one step.
 pub const IVRCONF_OP_TRANSFER_ONE_STEP: u32 = 3;
+/// `ivrconf_transfer_init`: consult a party, then complete or cancel.
 pub const IVRCONF_OP_TRANSFER_CONSULT: u32 = 4;
 /// For `ivrconf_call_can` only.
 pub const IVRCONF_OP_CONFERENCE_COMPLETE: u32 = 5;
@@ -86,10 +112,15 @@ pub const IVRCONF_OP_TRANSFER_COMPLETE: u32 = 6;
 /// For `ivrconf_call_can` only.
 pub const IVRCONF_OP_CONSULT_CANCEL: u32 = 7;
 
+/// Configuration errors (login refused), protocol errors, internal failures.
 pub const IVRCONF_LOG_ERROR: u32 = 1;
+/// Link losses, failed attempts, messages dropped or not understood.
 pub const IVRCONF_LOG_WARN: u32 = 2;
+/// Connections, logins, server notices.
 pub const IVRCONF_LOG_INFO: u32 = 3;
+/// Every call-state change and event.
 pub const IVRCONF_LOG_DEBUG: u32 = 4;
+/// Every frame in and out, its bytes as on the wire.
 pub const IVRCONF_LOG_TRACE: u32 = 5;
 
 #[cfg(test)]

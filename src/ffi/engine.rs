@@ -46,13 +46,21 @@ impl Drop for InUse<'_> {
     }
 }
 
-/// Event callback: `event` is valid only during the call.
+/// Event callback: `event` is valid only during the call (keep it with
+/// `ivrconf_event_clone`). Runs on the engine's one dispatcher thread, never
+/// two at once and never under an engine lock; it may call any `ivrconf_*`
+/// function on the engine (not `ivrconf_engine_next_event`), and while it
+/// runs, later events wait (and, past `event_queue_max`, reading stops).
 pub type ivrconf_event_fn =
     Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const ivrconf_event)>;
-/// Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the call.
+/// Log callback: `level` is `IVRCONF_LOG_*`; `message` valid during the
+/// call. Runs on the same dispatcher thread as the event callback, in order
+/// with the events; the same rules apply.
 pub type ivrconf_log_fn =
     Option<unsafe extern "C" fn(userdata: *mut c_void, level: u32, message: *const c_char)>;
-/// Called once with the userdata after the last callback.
+/// Called once with the userdata after the last callback, when the engine
+/// is freed, on the engine's dispatcher thread; never when
+/// `ivrconf_engine_new` fails.
 pub type ivrconf_free_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
 
 /// The application's pointer, handed back to its own callbacks on the
@@ -183,7 +191,9 @@ pub extern "C" fn ivrconf_engine_new(
 }
 
 /// Blocks until the engine is logged in (`IVRCONF_OK`) or `timeout_ms`
-/// passes (`IVRCONF_ERR_TIMEOUT`).
+/// passes (`IVRCONF_ERR_TIMEOUT`, with the last error naming the last
+/// connection failure, e.g. "... last failure: connection attempt to
+/// 10.1.2.3:7000 failed: ... Connection refused").
 #[no_mangle]
 pub extern "C" fn ivrconf_engine_wait_ready(
     e: *mut ivrconf_engine,
@@ -197,13 +207,43 @@ pub extern "C" fn ivrconf_engine_wait_ready(
             .wait_ready(Duration::from_millis(u64::from(timeout_ms)))
             .map_err(engine_error(None))?;
         if ready {
-            Ok(())
-        } else {
-            Err(Failure::new(
-                IVRCONF_ERR_TIMEOUT,
-                format!("not logged in within {timeout_ms} ms"),
-            ))
+            return Ok(());
         }
+        let why = match engine.last_failure() {
+            Some(failure) => format!("last failure: {failure}"),
+            None => "no connection attempt has failed yet".to_string(),
+        };
+        Err(Failure::new(
+            IVRCONF_ERR_TIMEOUT,
+            format!("not logged in within {timeout_ms} ms; {why}"),
+        ))
+    })
+}
+
+/// Changes the level of the lines the engine logs (`IVRCONF_LOG_*`), at
+/// once: to the `on_log` callback, or to stderr under `IVRCONF_LOG`.
+/// `IVRCONF_ERR_INVALID_ARGUMENT` for a value that is no level.
+#[no_mangle]
+pub extern "C" fn ivrconf_engine_set_log_level(
+    e: *mut ivrconf_engine,
+    level: u32,
+) -> ivrconf_result {
+    ffi_boundary!(ivrconf_engine_set_log_level, {
+        non_null(&[(e.is_null(), "engine")])?;
+        let level = LogLevel::ALL
+            .into_iter()
+            .find(|l| *l as u32 == level)
+            .ok_or_else(|| {
+                Failure::new(
+                    IVRCONF_ERR_INVALID_ARGUMENT,
+                    format!(
+                        "log level {level} is not one of IVRCONF_LOG_ERROR (1) ... IVRCONF_LOG_TRACE (5)"
+                    ),
+                )
+            })?;
+        // SAFETY: a live handle (the API contract).
+        let engine = unsafe { engine_arg(e) }?;
+        engine.set_log_level(level).map_err(engine_error(None))
     })
 }
 

@@ -1,5 +1,6 @@
 //! `ivrconf_event` and its accessors. An event is borrowed during a callback
-//! and owned (free with `ivrconf_event_free`) in poll mode.
+//! and owned (free with `ivrconf_event_free`) in poll mode, or when the
+//! application kept a copy with `ivrconf_event_clone`.
 //!
 //! The handle is the C view of one `engine::Event`, built once from the
 //! owned event: its strings move into `CString`s and every field is already
@@ -7,13 +8,15 @@
 
 #![allow(non_camel_case_types)]
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, c_void, CString};
 
 use super::args::{handle_arg, non_null};
+use super::result::ivrconf_result;
 use crate::engine::Event;
 use crate::flow::{request_code, status_code, CallEvent};
 
 /// One application event (opaque). Strings it returns live as long as it.
+#[derive(Clone)]
 pub struct ivrconf_event {
     kind: u32,
     call_id: Option<CString>,
@@ -23,6 +26,7 @@ pub struct ivrconf_event {
 }
 
 /// The numeric fields of a call event, in their C encoding.
+#[derive(Clone)]
 struct CallFields {
     op_id: ivrconf_op_id,
     op_kind: u32,
@@ -32,6 +36,8 @@ struct CallFields {
     tlib_error: Option<i32>,
     state: u32,
     party_count: u32,
+    /// The address the application attached to the call (0: none).
+    userdata: usize,
 }
 
 /// Operation id: never 0.
@@ -61,19 +67,22 @@ impl ivrconf_event {
                 text: c_string(text),
                 call: None,
             },
-            Event::Call(CallEvent {
-                kind: _,
-                call_id,
-                op_id,
-                op_kind,
-                status,
-                outcome,
-                failed_request,
-                tlib_error,
-                state,
-                party_count,
-                text,
-            }) => ivrconf_event {
+            Event::Call(
+                CallEvent {
+                    kind: _,
+                    call_id,
+                    op_id,
+                    op_kind,
+                    status,
+                    outcome,
+                    failed_request,
+                    tlib_error,
+                    state,
+                    party_count,
+                    text,
+                },
+                userdata,
+            ) => ivrconf_event {
                 kind,
                 call_id: Some(c_string(call_id)),
                 text: c_string(text),
@@ -86,6 +95,7 @@ impl ivrconf_event {
                     tlib_error,
                     state: state as u32,
                     party_count,
+                    userdata,
                 }),
             },
         }
@@ -217,13 +227,50 @@ pub extern "C" fn ivrconf_event_text(ev: *const ivrconf_event) -> *const c_char 
     })
 }
 
-/// Frees an event returned by `ivrconf_engine_next_event`; NULL is a no-op.
-/// Never call it on the event passed to a callback.
+/// The pointer the application attached to the event's call with
+/// `ivrconf_call_set_userdata` when the event was produced; NULL for
+/// session and engine events, calls without one, and NULL. The library
+/// never dereferences it.
+#[no_mangle]
+pub extern "C" fn ivrconf_event_call_userdata(ev: *const ivrconf_event) -> *mut c_void {
+    ffi_boundary!(ivrconf_event_call_userdata, {
+        non_null(&[(ev.is_null(), "event")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        Ok(ev.call.as_ref().map_or(0, |c| c.userdata))
+    })
+}
+
+/// Copies any event (the one a callback got, or one from
+/// `ivrconf_engine_next_event`) into a new one the caller owns, written to
+/// `*out`: usable from any thread, its strings valid until it is freed with
+/// `ivrconf_event_free`. `IVRCONF_ERR_NULL_ARGUMENT` when `ev` or `out` is
+/// NULL.
+#[no_mangle]
+pub extern "C" fn ivrconf_event_clone(
+    ev: *const ivrconf_event,
+    out: *mut *mut ivrconf_event,
+) -> ivrconf_result {
+    ffi_boundary!(ivrconf_event_clone, {
+        non_null(&[(ev.is_null(), "event"), (out.is_null(), "out")])?;
+        // SAFETY: as in ivrconf_event_kind.
+        let ev = unsafe { handle_arg(ev, "event") }?;
+        let copy = Box::new(ev.clone());
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { *out = Box::into_raw(copy) };
+        Ok(())
+    })
+}
+
+/// Frees an event returned by `ivrconf_engine_next_event` or
+/// `ivrconf_event_clone`; NULL is a no-op. Never call it on the event
+/// passed to a callback.
 #[no_mangle]
 pub extern "C" fn ivrconf_event_free(ev: *mut ivrconf_event) {
     ffi_boundary!(ivrconf_event_free, {
         if !ev.is_null() {
-            // SAFETY: handed out by ivrconf_engine_next_event, not freed before.
+            // SAFETY: handed out by ivrconf_engine_next_event or
+            // ivrconf_event_clone, not freed before.
             drop(unsafe { Box::from_raw(ev) });
         }
         Ok(())
@@ -261,7 +308,7 @@ mod tests {
     /// Every accessor reads what the owned event carried, in C encoding.
     #[test]
     fn accessors_read_the_moved_event() {
-        let ev = ivrconf_event::new(Event::Call(call_event()));
+        let ev = ivrconf_event::new(Event::Call(call_event(), 0x1234));
         let p = &ev as *const ivrconf_event;
         assert_eq!(
             ivrconf_event_kind(p),
@@ -280,18 +327,58 @@ mod tests {
         assert_eq!(ivrconf_event_tlib_error(p), 56);
         assert_eq!(ivrconf_event_call_state(p), CallState::Active as u32);
         assert_eq!(ivrconf_event_party_count(p), 2);
+        assert_eq!(ivrconf_event_call_userdata(p) as usize, 0x1234);
 
-        let status = ivrconf_event::new(Event::Call(CallEvent {
-            kind: CallEventKind::CallStatus,
-            status: Some(StatusEvent::ALL[2]),
-            tlib_error: None,
-            ..call_event()
-        }));
+        let status = ivrconf_event::new(Event::Call(
+            CallEvent {
+                kind: CallEventKind::CallStatus,
+                status: Some(StatusEvent::ALL[2]),
+                tlib_error: None,
+                ..call_event()
+            },
+            0,
+        ));
         assert_eq!(
             ivrconf_event_status(&status),
             status_code(StatusEvent::ALL[2])
         );
         assert_eq!(ivrconf_event_tlib_error(&status), -1);
+        assert!(
+            ivrconf_event_call_userdata(&status).is_null(),
+            "no userdata"
+        );
+    }
+
+    /// A clone outlives the original and reads the same, strings included.
+    #[test]
+    fn a_clone_is_owned_and_reads_the_same() {
+        let original = Box::new(ivrconf_event::new(Event::Call(call_event(), 99)));
+        let mut copy: *mut ivrconf_event = std::ptr::null_mut();
+        assert_eq!(ivrconf_event_clone(&*original, &mut copy), 0);
+        assert!(!copy.is_null());
+        let from_original = text(ivrconf_event_text(&*original));
+        drop(original);
+        assert_eq!(text(ivrconf_event_text(copy)), from_original);
+        assert_eq!(text(ivrconf_event_call_id(copy)).as_deref(), Some("cx7"));
+        assert_eq!(ivrconf_event_op_id(copy), 42);
+        assert_eq!(ivrconf_event_call_userdata(copy) as usize, 99);
+        let session = ivrconf_event::new(Event::SessionDown {
+            text: "gone".into(),
+        });
+        let mut copy2: *mut ivrconf_event = std::ptr::null_mut();
+        assert_eq!(ivrconf_event_clone(&session, &mut copy2), 0);
+        assert_eq!(text(ivrconf_event_text(copy2)).as_deref(), Some("gone"));
+        assert!(ivrconf_event_call_userdata(copy2).is_null());
+        ivrconf_event_free(copy);
+        ivrconf_event_free(copy2);
+        assert_eq!(
+            ivrconf_event_clone(&session, std::ptr::null_mut()),
+            crate::ffi::result::IVRCONF_ERR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            ivrconf_event_clone(std::ptr::null(), &mut copy2),
+            crate::ffi::result::IVRCONF_ERR_NULL_ARGUMENT
+        );
     }
 
     #[test]
@@ -322,6 +409,7 @@ mod tests {
         );
         assert_eq!(ivrconf_event_tlib_error(std::ptr::null()), -1);
         assert!(ivrconf_event_call_id(std::ptr::null()).is_null());
+        assert!(ivrconf_event_call_userdata(std::ptr::null()).is_null());
         assert_eq!(
             text(ivrconf_event_text(std::ptr::null())).as_deref(),
             Some("")

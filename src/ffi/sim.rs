@@ -31,7 +31,7 @@ pub struct ivrconf_sim {
 /// free port; read it with `ivrconf_sim_port`), e.g. `"127.0.0.1:0"`.
 /// It accepts any number of IVR-driver connections and answers them as
 /// `ivrconf_sim_set` configures (defaults: login succeeds, every destination
-/// answers, every optional FLOWS.md message is sent).
+/// answers, every optional message of the canonical sequences is sent).
 ///
 /// Returns `IVRCONF_OK` and writes the new handle to `*out`;
 /// `IVRCONF_ERR_NULL_ARGUMENT` (`listen` or `out` NULL),
@@ -100,6 +100,14 @@ pub extern "C" fn ivrconf_sim_new(
 /// `no_prolog` [canonical]; `split_writes`, `coalesce`,
 /// `interleave_keepalive` bools [false]; `response_delay_ms` [0];
 /// `record_limit` [100000]; `write_timeout_ms` (1..) [5000].
+///
+/// Replay: `replay` = comma list of JSONL trace files (the engine's
+/// `ivrconf_call_trace` JSONL, or `ivrconf-trace import` of a capture),
+/// empty = off []: instead of its scripted sequences the simulator plays
+/// the server side of the traces, the calls matched by the order of their
+/// NewCall, each request answered with the frames recorded after it, call
+/// id substituted (a file that cannot be read is an invalid value);
+/// `replay_speed`: factor on the recorded gaps, 0 = no delay [1].
 ///
 /// Actions: `close_connections` (any value, e.g. `now`): drop every open
 /// connection; `reset` (any value): every setting back to its default.

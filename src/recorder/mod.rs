@@ -14,6 +14,7 @@
 mod render;
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use crate::flow::{CallEvent, CallEventKind, CallState, OpId, Outcome};
 use crate::wire::StatusEvent;
@@ -206,7 +207,8 @@ pub enum TraceError {
 #[derive(Debug)]
 pub struct Recorder {
     config: RecorderConfig,
-    live: HashMap<String, Trace>,
+    /// Keyed by a shared id, so a caller can hold on to a call cheaply.
+    live: HashMap<Arc<str>, Trace>,
     /// Ended calls' traces, oldest first.
     ended: VecDeque<Trace>,
 }
@@ -232,7 +234,7 @@ impl Recorder {
         }
         self.ended.retain(|t| t.call_id != call_id);
         self.live
-            .insert(call_id.to_string(), Trace::new(call_id, now_us, unix_us));
+            .insert(Arc::from(call_id), Trace::new(call_id, now_us, unix_us));
     }
 
     /// Adds an entry to a live call's trace; ignored for unknown calls.
@@ -241,6 +243,11 @@ impl Recorder {
         if let Some(trace) = self.live.get_mut(call_id) {
             trace.push(max, now_us, entry);
         }
+    }
+
+    /// The shared id of a live call with a trace (no allocation).
+    pub fn live_id(&self, call_id: &str) -> Option<Arc<str>> {
+        self.live.get_key_value(call_id).map(|(k, _)| k.clone())
     }
 
     /// The call ended: its trace joins the kept ended ones.

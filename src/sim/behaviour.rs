@@ -6,7 +6,7 @@
 /// How the destination of a conference / transfer request reacts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Behaviour {
-    /// Answers (the canonical FLOWS.md sequences).
+    /// Answers (the canonical sequences, docs/CALL-MODEL.md).
     Answer,
     /// Busy; a RetrieveCall then gets `[Released] Retrieved`.
     Busy,
@@ -58,7 +58,7 @@ impl Behaviour {
     /// One line for `--help` and the docs.
     pub fn help(self) -> &'static str {
         match self {
-            Behaviour::Answer => "answers: the canonical FLOWS.md sequence (every DN not matching a prefix below)",
+            Behaviour::Answer => "answers: the canonical sequence (every DN not matching a prefix below)",
             Behaviour::Busy => "busy: Held Dialing Busy; RetrieveCall -> [Released] Retrieved; one-step: [Dialing] Busy",
             Behaviour::Fail => "CallError FailedReq=<request> at the init or one-step request (init: [Held] [Dialing] CallError [Retrieved])",
             Behaviour::FailComplete => "answers, then CompleteConf/CompleteXfer -> CallError [Retrieved]; one-step: CallError",

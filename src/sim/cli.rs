@@ -7,11 +7,13 @@
 
 use std::io::{BufRead, Write};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::behaviour::Behaviour;
 use super::config::{Settings, KEYS};
 use super::lifecycle::{Change, ConnectionEvent};
 use super::record::{Dir, Record};
+use super::replay::{Difference, Subject};
 use super::summary::summary;
 use super::Simulator;
 use crate::timestamp::rfc3339_utc_ms;
@@ -25,7 +27,12 @@ pub struct Options {
     pub quiet: bool,
     /// `(key, value)` in command-line order.
     pub settings: Vec<(String, String)>,
+    /// Replay: stop after this long without a request (0 = never).
+    pub replay_idle_ms: u64,
 }
+
+/// `--replay-idle-ms` when not given.
+pub const REPLAY_IDLE_MS: u64 = 30_000;
 
 fn is_bool_key(key: &str) -> bool {
     KEYS.iter().any(|k| {
@@ -41,6 +48,7 @@ fn known_key(key: &str) -> bool {
 pub fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         listen: "127.0.0.1:0".into(),
+        replay_idle_ms: REPLAY_IDLE_MS,
         ..Options::default()
     };
     let mut i = 0;
@@ -74,6 +82,21 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             _ => {}
         }
         let key = name.replace('-', "_");
+        if key == "replay" && inline.is_none() {
+            // `--replay A.jsonl B.jsonl ...`: every argument up to the
+            // next flag (a shell glob expands to that).
+            let files: Vec<&str> = args[i..]
+                .iter()
+                .take_while(|a| !a.starts_with("--"))
+                .map(String::as_str)
+                .collect();
+            if files.is_empty() {
+                return Err("--replay needs at least one trace file".to_string());
+            }
+            i += files.len();
+            o.settings.push((key, files.join(",")));
+            continue;
+        }
         let takes_optional_value = is_bool_key(&key);
         let value = match inline {
             Some(v) => v,
@@ -92,6 +115,12 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
         };
         match key.as_str() {
             "listen" => o.listen = value,
+            "replay_idle_ms" => {
+                o.replay_idle_ms = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("--replay-idle-ms expects milliseconds, got `{value}`"))?
+            }
             "set" => {
                 let Some((k, v)) = value.split_once('=') else {
                     return Err(format!("--set expects KEY=VALUE, got `{value}`"));
@@ -137,18 +166,28 @@ pub fn help() -> String {
          While running, lines `KEY=VALUE` on stdin change settings\n\
          (`close_connections=now` drops every connection).\n\
          \n\
+         REPLAY (docs/FIELD-REPLAY.md)\n\
+         \x20 ivrconf-sim --replay TRACE.jsonl... [--replay-speed F] [--replay-idle-ms N]\n\
+         plays the server side of the traces instead of the scripted sequences, then prints\n\
+         every difference, call by call, and a summary line `replay: ...`, and exits: 0 when\n\
+         the driver sent exactly what was recorded, 1 when anything differs. It stops once\n\
+         every recorded request has come and been answered, or after N ms without a request\n\
+         [30000; 0 = wait for ever].\n\
+         \n\
          FLAGS\n\
          \x20 --listen HOST:PORT     address to listen on [127.0.0.1:0]\n\
          \x20 --set KEY=VALUE        any key below\n\
          \x20 --dest PREFIX=BEHAVIOUR  same as --set dest.PREFIX=BEHAVIOUR\n\
-         \x20 --quiet                print only the `listening on` line\n\
+         \x20 --quiet                print only the `listening on` line (and a replay's report)\n\
+         \x20 --replay FILE...       same as --set replay=FILE,FILE... (every argument up to the next flag)\n\
+         \x20 --replay-idle-ms N     replay: stop after N ms without a request [30000]\n\
          \x20 --help, -h             this text\n\
          \x20 --version              print the version and exit\n\
          \x20 --KEY VALUE            every key below is also a flag (dashes or underscores);\n\
          \x20                        a bool or probability flag alone means true\n\
          \n\
          DESTINATIONS (behaviour chosen by the DestDN of the request, longest prefix wins,\n\
-         ASCII case-insensitive; every bracketed FLOWS.md message is sent by default)\n",
+         ASCII case-insensitive; every optional message of the canonical sequences is sent by default)\n",
     );
     for b in Behaviour::ALL {
         let prefix = if b == Behaviour::Answer {
@@ -249,7 +288,28 @@ pub fn main(args: Vec<String>) -> i32 {
         let _ = writeln!(out, "listening on {}", sim.local_addr());
         let _ = out.flush();
     }
-    // Settings from stdin; at end of input keep serving until killed.
+    if let Some(recording) = sim.settings().replay {
+        for note in &recording.notes {
+            eprintln!("ivrconf-sim: {note}");
+        }
+        let sim = Arc::new(sim);
+        let settings_from = sim.clone();
+        // Settings from stdin while the replay runs (a thread of its own:
+        // the replay ends on its own, stdin need not).
+        let _ = std::thread::Builder::new()
+            .name("ivrconf-sim-stdin".into())
+            .spawn(move || read_settings(&settings_from));
+        return replay(&sim, opts.replay_idle_ms);
+    }
+    read_settings(&sim);
+    // At end of input keep serving until killed.
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Applies `KEY=VALUE` lines from stdin until its end.
+fn read_settings(sim: &Simulator) {
     for l in std::io::stdin().lock().lines() {
         let Ok(l) = l else { break };
         let l = l.trim();
@@ -264,9 +324,56 @@ pub fn main(args: Vec<String>) -> i32 {
             None => eprintln!("ivrconf-sim: expected KEY=VALUE on stdin, got `{l}`"),
         }
     }
-    loop {
-        std::thread::park();
+}
+
+/// Runs a replay to its end (played out, or `idle_ms` without a request),
+/// prints the report and returns the exit code: 0 nothing differs, 1
+/// something does.
+fn replay(sim: &Simulator, idle_ms: u64) -> i32 {
+    let idle = Duration::from_millis(idle_ms);
+    let mut requests = sim.received_count(None);
+    let mut since = Instant::now();
+    while !sim.replay_finished() {
+        let now = sim.received_count(None);
+        if now != requests {
+            requests = now;
+            since = Instant::now();
+        } else if idle_ms > 0 && since.elapsed() >= idle {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
+    let differences = sim.replay_differences();
+    let (recorded, started) = sim.replay_calls();
+    sim.shutdown();
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(replay_report(&differences, recorded, started).as_bytes());
+    let _ = out.flush();
+    i32::from(!differences.is_empty())
+}
+
+/// The report of a replay: the differences grouped by call (in the order
+/// first seen), then one summary line.
+pub fn replay_report(differences: &[Difference], recorded: usize, started: usize) -> String {
+    let mut subjects: Vec<&Subject> = Vec::new();
+    for d in differences {
+        if !subjects.contains(&&d.subject) {
+            subjects.push(&d.subject);
+        }
+    }
+    let mut report = String::new();
+    for subject in subjects {
+        report.push_str(&format!("{subject}:\n"));
+        for d in differences.iter().filter(|d| d.subject == *subject) {
+            report.push_str(&format!("  {}\n", d.kind));
+        }
+    }
+    report.push_str(&format!(
+        "replay: {started} of {recorded} recorded calls started, {} difference{}\n",
+        differences.len(),
+        if differences.len() == 1 { "" } else { "s" }
+    ));
+    report
 }
 
 #[cfg(test)]
@@ -353,6 +460,84 @@ mod tests {
         assert_eq!(
             connection_line(&closed),
             "2024-02-29T12:34:56.042Z conn 3 closed: end of stream"
+        );
+    }
+
+    #[test]
+    fn replay_takes_every_file_up_to_the_next_flag_and_reads_them_at_once() {
+        let dir = std::env::temp_dir().join(format!("ivrconf-cli-replay-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let trace = |name: &str| {
+            let p = dir.join(name);
+            std::fs::write(
+                &p,
+                "{\"ivrconf_trace\":1,\"version\":\"0\",\"call_id\":\"\",\"started\":\"2026-01-01T00:00:00Z\"}\n",
+            )
+            .unwrap();
+            p.to_string_lossy().into_owned()
+        };
+        let (a, b) = (trace("a.jsonl"), trace("b.jsonl"));
+        let o = parse(&args(&[
+            "--replay",
+            &a,
+            &b,
+            "--replay-speed",
+            "0",
+            "--replay-idle-ms",
+            "50",
+        ]));
+        let e = o.unwrap_err();
+        assert!(e.contains("a second session trace"), "both files read: {e}");
+        let o = parse(&args(&["--replay", &a, "--replay-speed=0"])).unwrap();
+        assert_eq!(
+            o.settings,
+            [
+                ("replay".to_string(), a.clone()),
+                ("replay_speed".to_string(), "0".to_string())
+            ]
+        );
+        assert_eq!(o.replay_idle_ms, REPLAY_IDLE_MS);
+        let missing = dir.join("nope.jsonl").to_string_lossy().into_owned();
+        let e = parse(&args(&["--replay", &missing])).unwrap_err();
+        assert!(e.contains("nope.jsonl"), "{e}");
+        assert!(parse(&args(&["--replay", "--quiet"])).is_err());
+        assert!(parse(&args(&["--replay-idle-ms", "soon"])).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_replay_report_groups_differences_by_call() {
+        use crate::sim::{Difference, DifferenceKind, Subject};
+        let call = Subject::Call {
+            number: 1,
+            recorded: "C1".into(),
+            trace: "c1.jsonl".into(),
+            live: Some("L1".into()),
+        };
+        let d = |subject: &Subject, request: &str| Difference {
+            subject: subject.clone(),
+            kind: DifferenceKind::Missing {
+                request: request.into(),
+            },
+        };
+        let report = replay_report(
+            &[
+                d(&call, "InitConf"),
+                d(&Subject::Session, "LoginReq"),
+                d(&call, "EndCall"),
+            ],
+            2,
+            1,
+        );
+        assert_eq!(
+            report,
+            "call 1 (C1 in c1.jsonl, live L1):\n  InitConf: recorded, never sent\n  EndCall: recorded, never sent\n\
+             session:\n  LoginReq: recorded, never sent\n\
+             replay: 1 of 2 recorded calls started, 3 differences\n"
+        );
+        assert_eq!(
+            replay_report(&[], 2, 2),
+            "replay: 2 of 2 recorded calls started, 0 differences\n"
         );
     }
 

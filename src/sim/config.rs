@@ -7,7 +7,10 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
 use super::behaviour::Behaviour;
+use super::replay::{self, Recording};
 use super::spelling::Spelling;
 
 /// Why a setting was refused.
@@ -97,6 +100,10 @@ pub struct Settings {
     pub response_delay_ms: u64,
     pub record_limit: u64,
     pub write_timeout_ms: u64,
+    /// The traces being replayed (`replay`), read when the key was set.
+    pub replay: Option<Arc<Recording>>,
+    /// The factor on the recorded gaps (`replay_speed`).
+    pub replay_speed: f64,
 }
 
 impl Default for Settings {
@@ -136,6 +143,8 @@ impl Default for Settings {
             response_delay_ms: 0,
             record_limit: 100_000,
             write_timeout_ms: 5000,
+            replay: None,
+            replay_speed: 1.0,
         }
     }
 }
@@ -147,7 +156,7 @@ pub struct KeyDoc {
     pub values: &'static str,
     pub default: &'static str,
     pub help: &'static str,
-    /// `login`, `keepalive`, `calls`, `faults` or `actions`.
+    /// `login`, `keepalive`, `calls`, `faults`, `replay` or `actions`.
     pub group: &'static str,
 }
 
@@ -198,7 +207,7 @@ pub const KEYS: &[KeyDoc] = &[
       "true = a connection's calls end with it; false = a LoginReq continues the calls of the last connection with the same ClientName (CallInfoReq then finds them)"),
     k("faults", "duplicate_events", "probability", "0", "send each CallStatus twice"),
     k("faults", "swap_held_dialing", "probability", "0", "send Dialing before Held"),
-    k("faults", "omit_optional", "probability", "0", "leave out each bracketed (optional) FLOWS.md message"),
+    k("faults", "omit_optional", "probability", "0", "leave out each optional (bracketed) message of the canonical sequences"),
     k("faults", "caller_hangup_ms", "ms (0 = off)", "0", "the caller hangs up N ms after NewCall: EndCall EndCause=Abandoned, call gone"),
     k("faults", "spelling", "canonical|all|random|comma list of single_quotes,child_elements,tlib_lower,no_prolog", "canonical",
       "alternate byte forms of every message sent"),
@@ -209,12 +218,18 @@ pub const KEYS: &[KeyDoc] = &[
     k("faults", "response_delay_ms", "ms", "0", "delay every response (including LoginResp and keep-alive acks) by N ms"),
     k("faults", "record_limit", "count", "100000", "records kept for records(); counts stay exact beyond it"),
     k("faults", "write_timeout_ms", "ms (1..)", "5000", "a write blocked this long (client not reading) closes the connection"),
+    k("replay", "replay", "comma list of JSONL trace files (empty = off)", "",
+      "play the server side of these traces: calls matched by the order of their NewCall, each request answered with the frames recorded after it (call id substituted); departures are listed"),
+    k("replay", "replay_speed", "factor (0 = no delay)", "1",
+      "the recorded gap before each replayed frame is multiplied by this (1 = as recorded, 0.5 = twice as fast)"),
     k("actions", "close_connections", "now", "-", "close every open connection now (connections accepted later are not affected)"),
     k("actions", "reset", "now", "-", "every setting back to its default"),
 ];
 
 /// Milliseconds are capped so that `Instant + Duration` can never overflow.
 const MAX_MS: u64 = 2_147_483_647;
+/// The largest `replay_speed` factor; anything larger is surely a typo.
+const MAX_SPEED: f64 = 1000.0;
 
 fn invalid(key: &str, value: &str, reason: impl Into<String>) -> SimError {
     SimError::InvalidValue {
@@ -399,6 +414,27 @@ impl Settings {
                 }
                 self.write_timeout_ms = v;
             }
+            "replay" => {
+                let paths: Vec<String> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                self.replay = if paths.is_empty() {
+                    None
+                } else {
+                    Some(Arc::new(
+                        replay::load(&paths).map_err(|why| invalid(key, value, why))?,
+                    ))
+                };
+            }
+            "replay_speed" => {
+                self.replay_speed = match value.trim().parse::<f64>() {
+                    Ok(f) if (0.0..=MAX_SPEED).contains(&f) => f,
+                    _ => return Err(invalid(key, value, "expected a factor 0..=1000")),
+                }
+            }
             "reset" => *self = Settings::default(),
             _ => return Err(SimError::UnknownKey(key.to_string())),
         }
@@ -429,6 +465,7 @@ mod tests {
                 "end_after_xfer" => "endcall",
                 "spelling" => "single_quotes,no_prolog",
                 "default_behaviour" | "dest.PREFIX" => "busy",
+                "replay" => "",
                 "close_connections" | "reset" => "now",
                 "drop_at" | "flow_control" | "config_options" | "iserver_version"
                 | "login_result" | "login_status" => "x",

@@ -23,6 +23,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use super::config::{Settings, SpellingMode};
 use super::lifecycle::{Change, CloseCause, CloseReason};
 use super::record::Dir;
+use super::replay::Reaction;
 use super::rng::Rng;
 use super::script::{Calls, Step};
 use super::server::{Shared, SharedCalls};
@@ -32,6 +33,10 @@ use crate::wire::{self, Body, FlowControl, FrameType, LoginResp, Message, Status
 /// Frames the reader may queue ahead of the worker; beyond it the reader
 /// blocks and TCP pushes back on a flooding client.
 const QUEUE: usize = 256;
+
+/// The longest gap a replay waits before a frame (one day), whatever the
+/// recording and `replay_speed` say.
+const MAX_REPLAY_GAP_MS: u64 = 86_400_000;
 
 /// What the reader and the API tell a connection's worker.
 pub(crate) enum Ev {
@@ -218,6 +223,8 @@ enum Outgoing {
     Xml(Box<Message>),
     KeepAliveRequest,
     KeepAliveAck,
+    /// A replayed payload, written exactly as recorded (no spelling).
+    Replayed(Vec<u8>),
 }
 
 enum Pending {
@@ -366,6 +373,9 @@ impl Worker {
             }
             FrameType::Xml => {
                 let Some(m) = message else { return };
+                if self.replay(&m, cfg) {
+                    return;
+                }
                 if let Body::LoginReq(_) = &m.body {
                     self.join_client(&m, cfg);
                     let out = self.login(&m, cfg);
@@ -419,6 +429,36 @@ impl Worker {
             })));
         }
         out
+    }
+
+    /// Replay: hands the message to the player and sends what it plays,
+    /// each frame after its recorded gap times `replay_speed`. False when
+    /// there is no replay or the player passes the message on.
+    fn replay(&mut self, m: &Message, cfg: &Settings) -> bool {
+        let reaction = match self.shared.replay.lock().as_mut() {
+            Some(player) => player.on_request(m),
+            None => return false,
+        };
+        let Reaction::Play(answers) = reaction else {
+            return false;
+        };
+        let now = Instant::now();
+        let mut due = now;
+        let mut batch = vec![];
+        for a in answers {
+            let gap = a.after.as_secs_f64() * cfg.replay_speed;
+            let gap = Duration::try_from_secs_f64(gap)
+                .unwrap_or(Duration::MAX)
+                .min(Duration::from_millis(MAX_REPLAY_GAP_MS));
+            due += gap;
+            if due <= now && self.timers.is_empty() {
+                batch.push(Outgoing::Replayed(a.payload));
+            } else {
+                self.push_timer(due, Pending::Out(Outgoing::Replayed(a.payload)));
+            }
+        }
+        self.write_batch(batch, cfg, false);
+        true
     }
 
     /// Session answers: now, or after `response_delay_ms`.
@@ -555,8 +595,17 @@ impl Worker {
             return;
         }
         let mut frames: Vec<(Option<Message>, Vec<u8>)> = vec![];
+        let mut replayed = 0;
         for o in batch {
             match o {
+                // A hand-written trace may hold more than a frame carries.
+                Outgoing::Replayed(payload) if payload.len() > wire::MAX_PAYLOAD => {}
+                Outgoing::Replayed(payload) => {
+                    replayed += 1;
+                    let m = wire::decode(&payload).ok();
+                    // Recorded payloads fit a frame: they came in one.
+                    frames.push((m, wire::frame_bytes(FrameType::Xml, &payload)));
+                }
                 Outgoing::KeepAliveRequest => frames.push((None, wire::KEEPALIVE_REQUEST.to_vec())),
                 Outgoing::KeepAliveAck => frames.push((None, wire::KEEPALIVE_ACK.to_vec())),
                 Outgoing::Xml(m) => {
@@ -598,9 +647,16 @@ impl Worker {
                 }
             })
         };
-        if let Err(e) = result {
-            self.cause.set(CloseReason::WriteError(e.to_string()));
-            self.closed = true;
+        match result {
+            Ok(()) => {
+                self.shared
+                    .replay_written
+                    .fetch_add(replayed, AtomicOrdering::SeqCst);
+            }
+            Err(e) => {
+                self.cause.set(CloseReason::WriteError(e.to_string()));
+                self.closed = true;
+            }
         }
     }
 }

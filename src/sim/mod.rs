@@ -10,7 +10,8 @@
 //! connection accepted / closed notices; `config` every settable key;
 //! `spelling` and `summary` the alternate writer and the one-line printer
 //! (both read message fields through the wire catalogue, `Body::fields`);
-//! `cli` the `ivrconf-sim` program. See docs/SIMULATOR.md.
+//! `cli` the `ivrconf-sim` program; `replay` plays recorded traces instead
+//! of the scripted sequences. See docs/SIMULATOR.md.
 
 pub mod behaviour;
 pub mod cli;
@@ -26,8 +27,10 @@ pub use config::{SimError, KEYS};
 mod connection;
 pub mod lifecycle;
 pub mod record;
+pub mod replay;
 mod server;
 
 pub use lifecycle::{Change, CloseReason, ConnectionEvent, ConnectionObserver};
 pub use record::{Dir, Observer, Record};
+pub use replay::{Difference, DifferenceKind, Subject};
 pub use server::Simulator;

@@ -15,6 +15,7 @@ use super::config::{Settings, SimError};
 use super::connection::{self, ConnHandle, Ev};
 use super::lifecycle::{Change, CloseReason, ConnectionEvent, ConnectionObserver};
 use super::record::{Dir, Observer, Record, Recorder};
+use super::replay::{Difference, Player};
 use super::script::Calls;
 use crate::wire;
 
@@ -37,6 +38,10 @@ pub(crate) struct Shared {
     /// while holding them.
     pub clients: Mutex<HashMap<String, SharedCalls>>,
     pub threads: Mutex<Vec<JoinHandle<()>>>,
+    /// The replay in progress (`replay` key). Locked alone, briefly.
+    pub replay: Mutex<Option<Player>>,
+    /// Replayed frames written so far (the player counts those handed out).
+    pub replay_written: AtomicU64,
     stopping: AtomicBool,
     accepted: AtomicU64,
     connection_observer: RwLock<Option<ConnectionObserver>>,
@@ -89,6 +94,8 @@ impl Simulator {
             conns: Mutex::new(HashMap::new()),
             clients: Mutex::new(HashMap::new()),
             threads: Mutex::new(Vec::new()),
+            replay: Mutex::new(None),
+            replay_written: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
             accepted: AtomicU64::new(0),
             connection_observer: RwLock::new(None),
@@ -140,6 +147,12 @@ impl Simulator {
                     self.shared.login_init_left.store(0, Ordering::SeqCst);
                 }
                 self.shared.recorder.set_limit(next.record_limit);
+                let key = key.trim().to_ascii_lowercase();
+                if key == "replay" || key == "reset" {
+                    // A new replay starts from the first recorded call.
+                    *self.shared.replay.lock() = next.replay.clone().map(Player::new);
+                    self.shared.replay_written.store(0, Ordering::SeqCst);
+                }
                 *settings = Arc::new(next);
             }
         }
@@ -188,6 +201,39 @@ impl Simulator {
         self.shared
             .recorder
             .wait(Dir::FromServer, Some(name), count, timeout)
+    }
+
+    /// Replay (`replay` key): every way the traffic so far departs from
+    /// the recording, the recorded requests not sent yet included (each
+    /// listed as missing), in the order seen; empty when nothing departs
+    /// or no replay is set.
+    pub fn replay_differences(&self) -> Vec<Difference> {
+        self.shared
+            .replay
+            .lock()
+            .as_ref()
+            .map(Player::differences)
+            .unwrap_or_default()
+    }
+
+    /// Replay: true once every recorded request has come (or been passed
+    /// over) and every frame played for them has been written.
+    pub fn replay_finished(&self) -> bool {
+        let written = self.shared.replay_written.load(Ordering::SeqCst);
+        self.shared
+            .replay
+            .lock()
+            .as_ref()
+            .is_some_and(|p| p.played_out() && written >= p.played())
+    }
+
+    /// Replay: the recorded calls, and how many a live call was matched to.
+    pub fn replay_calls(&self) -> (usize, usize) {
+        self.shared
+            .replay
+            .lock()
+            .as_ref()
+            .map_or((0, 0), Player::calls)
     }
 
     /// Connections accepted so far.

@@ -9,7 +9,8 @@
  *   - config keys and values (unknown key, bad values naming the key),
  *     IVRCONF_ERR_CONFIG from engine_new;
  *   - UNKNOWN_CALL, CALL_EXISTS, NOT_CONNECTED, OPERATION_PENDING,
- *     INVALID_STATE, TIMEOUT, IO, and the precedence between them.
+ *     INVALID_STATE, TIMEOUT, IO, and the precedence between them;
+ *   - the same for the 0.2 functions (userdata, clone, stats, log level).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -65,6 +66,12 @@ static void null_event_accessors(void) {
     T_ASSERT(ivrconf_event_party_count(NULL) == 0, "event_party_count(NULL)");
     T_ASSERT(ivrconf_event_text(NULL) != NULL && ivrconf_event_text(NULL)[0] == '\0',
              "event_text(NULL) must be \"\"");
+    T_ASSERT(ivrconf_event_call_userdata(NULL) == NULL, "event_call_userdata(NULL)");
+    {
+        ivrconf_event *copy = NULL;
+        T_REFUSED(ivrconf_event_clone(NULL, &copy), IVRCONF_ERR_NULL_ARGUMENT, "event");
+        T_ASSERT(copy == NULL, "a refused clone wrote its out-parameter");
+    }
 }
 
 static void free_null(void) {
@@ -211,6 +218,16 @@ static void null_engine(void) {
     T_RESULT(ivrconf_transfer_init(NULL, "c", "6001", NULL, 0, &op), IVRCONF_ERR_NULL_ARGUMENT);
     T_RESULT(ivrconf_transfer_complete(NULL, "c"), IVRCONF_ERR_NULL_ARGUMENT);
     T_RESULT(ivrconf_consult_cancel(NULL, "c"), IVRCONF_ERR_NULL_ARGUMENT);
+    T_RESULT(ivrconf_call_set_userdata(NULL, "c", &op), IVRCONF_ERR_NULL_ARGUMENT);
+    T_RESULT(ivrconf_engine_set_log_level(NULL, IVRCONF_LOG_INFO), IVRCONF_ERR_NULL_ARGUMENT);
+    {
+        ivrconf_stats stats;
+        memset(&stats, 0, sizeof stats);
+        stats.struct_size = sizeof stats;
+        T_REFUSED(ivrconf_engine_stats(NULL, &stats), IVRCONF_ERR_NULL_ARGUMENT, "engine");
+        T_ASSERT(stats.struct_size == sizeof stats && stats.logins == 0,
+                 "a refused engine_stats wrote its out-parameter");
+    }
     T_ASSERT(op == 0 && state == 0 && ev == NULL, "a refused call wrote an out-parameter");
 }
 
@@ -275,6 +292,8 @@ static void never_connected(void) {
     ivrconf_config_free(cfg);
     T_RESULT(ivrconf_engine_wait_ready(e, 100), IVRCONF_ERR_TIMEOUT);
     T_REFUSED(ivrconf_call_new(e, "c1", "5000", NULL, NULL, NULL, 0), IVRCONF_ERR_NOT_CONNECTED, "");
+    /* userdata needs a live call, whatever the session state. */
+    T_REFUSED(ivrconf_call_set_userdata(e, "c1", &op), IVRCONF_ERR_UNKNOWN_CALL, "c1");
     /* Argument checks come before the connection check ... */
     T_RESULT(ivrconf_call_new(e, "c1", "5000" EURO, NULL, NULL, NULL, 0), IVRCONF_ERR_INVALID_ARGUMENT);
     T_RESULT(ivrconf_call_new(e, NULL, "5000", NULL, NULL, NULL, 0), IVRCONF_ERR_NULL_ARGUMENT);
@@ -356,6 +375,13 @@ static void call_argument_refusals(ivrconf_engine *e) {
     T_RESULT(ivrconf_call_can(e, "n1", 0), IVRCONF_ERR_INVALID_ARGUMENT);
     T_RESULT(ivrconf_call_can(e, "n1", 8), IVRCONF_ERR_INVALID_ARGUMENT);
     T_RESULT(ivrconf_call_can(e, "n1", 0xFFFFFFFFu), IVRCONF_ERR_INVALID_ARGUMENT);
+    T_RESULT(ivrconf_call_set_userdata(e, NULL, &op), IVRCONF_ERR_NULL_ARGUMENT);
+    T_RESULT(ivrconf_call_set_userdata(e, BAD_UTF8, &op), IVRCONF_ERR_INVALID_ARGUMENT);
+    T_REFUSED(ivrconf_call_set_userdata(e, "n1", &op), IVRCONF_ERR_UNKNOWN_CALL, "n1");
+    T_REFUSED(ivrconf_call_set_userdata(e, "n1", NULL), IVRCONF_ERR_UNKNOWN_CALL, "n1");
+    T_RESULT(ivrconf_engine_stats(e, NULL), IVRCONF_ERR_NULL_ARGUMENT);
+    T_REFUSED(ivrconf_engine_set_log_level(e, 0), IVRCONF_ERR_INVALID_ARGUMENT, "0");
+    T_REFUSED(ivrconf_engine_set_log_level(e, IVRCONF_LOG_TRACE + 1), IVRCONF_ERR_INVALID_ARGUMENT, "6");
 
     /* The op functions: every pointer, then strings. */
 #define OP_ARGS(fn)                                                                    \

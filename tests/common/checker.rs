@@ -546,7 +546,7 @@ impl<'a> Merge<'a> {
                 describe_event(e)
             );
             match e {
-                Event::Call(c) => self.checker.observe_output(&Output::Event(c.clone())),
+                Event::Call(c, _) => self.checker.observe_output(&Output::Event(c.clone())),
                 Event::SessionUp { .. } => self.checker.observe_link(true),
                 Event::SessionDown { .. } | Event::EngineError { .. } => {}
             }
@@ -574,7 +574,7 @@ impl<'a> Merge<'a> {
 
 fn describe_event(e: &Event) -> String {
     match e {
-        Event::Call(c) => format!(
+        Event::Call(c, _) => format!(
             "{:?} {} op {} {:?} {:?} {} {}",
             c.kind, c.call_id, c.op_id, c.status, c.outcome, c.state, c.party_count
         ),

@@ -1,10 +1,13 @@
 //! `ivrconf-trace`: tools for ivrconf call traces (docs/TRACE.md).
 //!
 //! `ivrconf-trace render FILE.jsonl --svg OUT.svg --html OUT.html` draws a
-//! trace. One module per subcommand; this file owns only the dispatch, the
-//! usage text and the exit status: 0 done, 2 a bad command line or a trace
-//! that cannot be read, 1 an output that cannot be written.
+//! trace; `ivrconf-trace import CAPTURE.pcap --out DIR` turns a packet
+//! capture into traces. One module per subcommand; this file owns only the dispatch, the
+//! usage text and the exit status: 0 done, 2 a bad command line or an
+//! input that cannot be read (whole or in part), 1 an output that cannot be
+//! written.
 
+mod import;
 mod render;
 mod trace;
 
@@ -23,8 +26,9 @@ pub enum Failure {
 
 fn usage() -> String {
     format!(
-        "usage: ivrconf-trace COMMAND ...\n\ncommands:\n  {}\n",
-        render::USAGE
+        "usage: ivrconf-trace COMMAND ...\n\ncommands:\n  {}\n  {}\n",
+        render::USAGE,
+        import::USAGE
     )
 }
 
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("render") => render::command(&args[1..]),
+        Some("import") => import::command(&args[1..]),
         Some("help" | "-h" | "--help") => {
             print!("{}", usage());
             return ExitCode::SUCCESS;
