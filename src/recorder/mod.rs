@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::flow::{CallEvent, CallEventKind, CallState, OpId, Outcome};
 use crate::wire::StatusEvent;
 
-pub use render::Format;
+pub use render::{json_str, Format};
 
 /// Entries kept at the start of a trace when it overflows.
 pub const KEEP_FIRST: usize = 32;

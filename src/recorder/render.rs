@@ -320,8 +320,9 @@ fn upper_snake(name: &str) -> String {
     out
 }
 
-/// A JSON string literal.
-fn json_str(s: &str) -> String {
+/// `s` as a JSON string literal, escaped the way every trace line is (also
+/// used by `ivrconf-trace import`, so imported traces match recorded ones).
+pub fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
+use ivrconf::recorder::json_str;
 use ivrconf::timestamp::rfc3339_utc_us;
 use ivrconf::wire::{FrameType, Message};
 
@@ -116,27 +117,6 @@ fn line(out: &mut String, t_us: u64, l: &Line) {
     out.push('}');
     let bytes: String = l.payload.iter().map(|&b| char::from(b)).collect();
     let _ = writeln!(out, ",\"bytes\":{}}}", json_str(&bytes));
-}
-
-/// A JSON string literal, escaped as the recorder escapes it.
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
