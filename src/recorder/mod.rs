@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::flow::{CallEvent, CallEventKind, CallState, OpId, Outcome};
 use crate::wire::StatusEvent;
 
-pub use render::{json_str, Format};
+pub use render::{fields, fields_text, json_str, Format};
 
 /// Entries kept at the start of a trace when it overflows.
 pub const KEEP_FIRST: usize = 32;
@@ -210,7 +210,10 @@ pub struct Recorder {
     /// Keyed by a shared id, so a caller can hold on to a call cheaply.
     live: HashMap<Arc<str>, Trace>,
     /// Ended calls' traces, oldest first.
-    ended: VecDeque<Trace>,
+    ended: VecDeque<(Arc<str>, Trace)>,
+    /// How many of `ended` each id has, so a new call looks through them
+    /// only when its id is among them (not on every `call_new`).
+    ended_ids: HashMap<Arc<str>, usize>,
 }
 
 impl Recorder {
@@ -219,6 +222,7 @@ impl Recorder {
             config,
             live: HashMap::new(),
             ended: VecDeque::new(),
+            ended_ids: HashMap::new(),
         }
     }
 
@@ -232,7 +236,9 @@ impl Recorder {
         if !self.is_on() {
             return;
         }
-        self.ended.retain(|t| t.call_id != call_id);
+        if self.ended_ids.remove(call_id).is_some() {
+            self.ended.retain(|(id, _)| &**id != call_id);
+        }
         self.live
             .insert(Arc::from(call_id), Trace::new(call_id, now_us, unix_us));
     }
@@ -252,16 +258,24 @@ impl Recorder {
 
     /// The call ended: its trace joins the kept ended ones.
     pub fn end(&mut self, call_id: &str) {
-        let Some(trace) = self.live.remove(call_id) else {
+        let Some((id, trace)) = self.live.remove_entry(call_id) else {
             return;
         };
         if self.config.keep_ended == 0 {
             return;
         }
         while self.ended.len() >= self.config.keep_ended {
-            self.ended.pop_front();
+            if let Some((old, _)) = self.ended.pop_front() {
+                if let Some(n) = self.ended_ids.get_mut(&old) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.ended_ids.remove(&old);
+                    }
+                }
+            }
         }
-        self.ended.push_back(trace);
+        *self.ended_ids.entry(id.clone()).or_insert(0) += 1;
+        self.ended.push_back((id, trace));
     }
 
     /// The trace of a live call, or of a kept ended one.
@@ -271,7 +285,13 @@ impl Recorder {
         }
         self.live
             .get(call_id)
-            .or_else(|| self.ended.iter().rev().find(|t| t.call_id == call_id))
+            .or_else(|| {
+                self.ended
+                    .iter()
+                    .rev()
+                    .find(|(id, _)| &**id == call_id)
+                    .map(|(_, t)| t)
+            })
             .ok_or(TraceError::UnknownCall)
     }
 

@@ -61,7 +61,10 @@ fn frame(payload: &[u8]) -> Frame {
     }
 }
 
-fn fields(msg: &Message) -> Vec<(String, String)> {
+/// A message's fields as a trace shows them: `CallId` first, the body's
+/// scalar fields in catalogue order, then the size of the user data (also
+/// used by `ivrconf-trace import`, so imported traces match recorded ones).
+pub fn fields(msg: &Message) -> Vec<(String, String)> {
     let body = msg.body.fields();
     msg.call_id
         .iter()
@@ -78,7 +81,8 @@ fn fields(msg: &Message) -> Vec<(String, String)> {
         .collect()
 }
 
-fn fields_text(fields: &[(String, String)]) -> String {
+/// The fields as `Name=value` words, the TEXT form of a frame.
+pub fn fields_text(fields: &[(String, String)]) -> String {
     let mut s = String::new();
     for (i, (k, v)) in fields.iter().enumerate() {
         if i > 0 {

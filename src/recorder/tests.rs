@@ -201,3 +201,27 @@ fn recording_off_records_nothing_and_says_so() {
     r.record("C1", 1, Entry::Warning("x".into()));
     assert_eq!(r.trace("C1").err(), Some(TraceError::Off));
 }
+
+#[test]
+fn a_reused_id_drops_its_ended_trace_and_eviction_keeps_count() {
+    let mut r = Recorder::new(RecorderConfig {
+        keep_ended: 2,
+        max_entries: 8,
+    });
+    for round in 0..3u64 {
+        r.begin("A", round, 0);
+        r.record("A", round, Entry::Warning(format!("a{round}")));
+        r.end("A");
+    }
+    // Only the last life of A is kept (each call_new dropped the one before).
+    let kept: Vec<_> = r.trace("A").unwrap().entries().collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].1, Entry::Warning("a2".into()));
+    for id in ["B", "C"] {
+        r.begin(id, 10, 0);
+        r.end(id);
+    }
+    assert_eq!(r.trace("A").err(), Some(TraceError::UnknownCall), "evicted");
+    r.begin("A", 20, 0);
+    assert!(r.trace("B").is_ok() && r.trace("C").is_ok());
+}

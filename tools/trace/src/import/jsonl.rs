@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
-use ivrconf::recorder::json_str;
+use ivrconf::recorder::{fields, fields_text, json_str};
 use ivrconf::timestamp::rfc3339_utc_us;
 use ivrconf::wire::{FrameType, Message};
 
@@ -66,32 +66,9 @@ fn describe(l: &Line) -> (String, Vec<(String, String)>) {
     }
 }
 
-/// `CallId` first, the scalar fields in catalogue order, then the size of
-/// the user data: as the recorder writes them.
-fn fields(m: &Message) -> Vec<(String, String)> {
-    let body = m.body.fields();
-    m.call_id
-        .iter()
-        .map(|id| ("CallId".to_string(), id.clone()))
-        .chain(
-            body.scalars
-                .iter()
-                .map(|f| (f.name.to_string(), f.value.to_string())),
-        )
-        .chain(
-            (!body.udata.is_empty())
-                .then(|| ("UDataEx".to_string(), format!("{} keys", body.udata.len()))),
-        )
-        .collect()
-}
-
 fn line(out: &mut String, t_us: u64, l: &Line) {
     let (name, fields) = describe(l);
-    let text = fields
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = fields_text(&fields);
     let dir = match l.dir {
         Dir::ToServer => "I->S",
         Dir::FromServer => "S->I",
