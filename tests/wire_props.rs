@@ -190,7 +190,7 @@ fn body() -> impl Strategy<Value = Body> {
         plain_request().prop_map(Body::CompleteXfer).boxed(),
         plain_request().prop_map(Body::RetrieveCall).boxed(),
         attr_req()
-            .prop_map(|event| Body::CallStatus(CallStatus { event }))
+            .prop_map(|event| Body::CallStatus(CallStatus { event: event.into() }))
             .boxed(),
         (opt(attr()), opt(attr()), opt(attr()))
             .prop_map(|(failed_req, tlib_err_code, req_id)| {
