@@ -34,6 +34,18 @@ impl<'a> Decoder<'a> {
             return Ok(());
         }
         let rest = self.sub(reader.get_ref())?;
+        let done = self.read_nodes(rest);
+        // `stream()` keeps the reader's byte count (error positions) right.
+        reader.stream().consume(done);
+        Ok(())
+    }
+
+    /// The common-form `Node`s at the start of `rest` (whitespace between
+    /// them included), gathered into the open list; returns how many bytes
+    /// they take. For [`Decoder::list_fast_path`] and the envelope scanner,
+    /// which call it at the same points (after each tag, at depth 3 inside a
+    /// list we read, no capture open).
+    pub(super) fn read_nodes(&mut self, rest: &'a str) -> usize {
         let mut done = 0;
         // Gathered in batches so the list is sized once for the usual few
         // nodes instead of growing 4, 8, 16.
@@ -68,9 +80,7 @@ impl<'a> Decoder<'a> {
                 break;
             }
         }
-        // `stream()` keeps the reader's byte count (error positions) right.
-        reader.stream().consume(done);
-        Ok(())
+        done
     }
 }
 
