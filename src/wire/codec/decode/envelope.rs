@@ -28,7 +28,7 @@ const DOCTYPE: &[u8] = b"<!DOCTYPE GctiMsg SYSTEM \"IServer.dtd\">";
 impl<'a> Decoder<'a> {
     /// The message, when the whole payload is in the plain form and
     /// decodes; `None` sends it to the event path.
-    pub(super) fn run_plain(mut self) -> Option<Message> {
+    pub(super) fn run_plain(&mut self) -> Option<Message> {
         let s = self.text;
         let b = s.as_bytes();
         // Names of the open elements, for the end tags.

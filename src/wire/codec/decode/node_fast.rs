@@ -103,6 +103,9 @@ const SIMPLE_ATTRS: usize = 8;
 /// (first occurrence of each, any case), or `None` for anything else, so
 /// that the event path decides it.
 fn simple_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
+    if let Some(found) = written_node(s, at) {
+        return Some(found);
+    }
     let b = s.as_bytes();
     let tag = b.get(at..at.checked_add(5)?)?;
     if tag != b"<Node" && (tag[0] != b'<' || !tag[1..].eq_ignore_ascii_case(b"node")) {
@@ -161,6 +164,34 @@ fn simple_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
             fields[f].get_or_insert(value);
         }
     }
+}
+
+/// The spelling every sender writes, `<Node Name="k" Type="t" Val="v"/>`
+/// exactly (single spaces, double quotes, plain values), matched piece by
+/// piece with no name scanning or duplicate check: a shortcut through
+/// [`simple_node`], which reads the same bytes to the same result.
+fn written_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
+    const PIECES: [&[u8]; 3] = [b"<Node Name=\"", b"\" Type=\"", b"\" Val=\""];
+    let b = s.as_bytes();
+    let mut i = at;
+    let mut fields = [None; 3];
+    for (field, piece) in fields.iter_mut().zip(PIECES) {
+        if !b.get(i..)?.starts_with(piece) {
+            return None;
+        }
+        i += piece.len();
+        let len = b
+            .get(i..)?
+            .iter()
+            .position(|&c| c == b'"' || class(c) & SPECIAL != 0)?;
+        let end = i + len;
+        *field = Some(s.get(i..end)?);
+        i = end;
+    }
+    if !b.get(i..)?.starts_with(b"\"/>") {
+        return None;
+    }
+    Some((i + 3, fields))
 }
 
 #[cfg(test)]
