@@ -1,19 +1,20 @@
 //! The decoder's plain path: a payload in the form every sender writes
 //! (our XML declaration or none, the usual `GctiMsg` DOCTYPE or none, then
-//! elements, attributes and text without references) is cut into tags and
-//! text straight from the input, without building a quick-xml `Reader`, and
-//! each tag and text piece drives the same handling the event path uses
-//! (`Decoder::open_element`, `text`, `close`, `read_nodes`) in the same
-//! order.
+//! elements with their attributes, and text holding no reference) is cut
+//! into tags and text straight from the input, without building a quick-xml
+//! `Reader`, and each tag and text piece drives the same handling the event
+//! path uses (`Decoder::open_element`, `text`, `close`, `read_nodes`) in
+//! the same order.
 //!
 //! It owns only the cutting of that form into tags and text. It gives a
 //! message only when it read the whole payload with nothing unusual and no
-//! error; on anything else (a comment, CDATA, a reference, a processing
-//! instruction, another DOCTYPE, an end tag not written `</name>`, a tag cut
-//! short, any error of form or meaning) it gives nothing and the event path
-//! decodes the payload from the start, so every error and its position come
-//! from one place. It must never decide an outcome the event path would not:
-//! the tests hold the two paths to the same results.
+//! error; on anything else (a comment, CDATA, a reference in text, a
+//! processing instruction, another DOCTYPE, an end tag not written
+//! `</name>`, a tag cut short, any error of form or meaning) it gives
+//! nothing and the event path decodes the payload from the start, so every
+//! error and its position come from one place. It must never decide an
+//! outcome the event path would not: the tests hold the two paths to the
+//! same results (`tests/wire_decode_paths.rs`, the `wire` fuzz target).
 
 use super::{Decoder, MAX_DEPTH};
 use crate::wire::codec::xml::{class, WS};
@@ -101,5 +102,77 @@ impl<'a> Decoder<'a> {
             return None;
         }
         self.take_message().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::g;
+    use super::*;
+    use crate::wire::codec::decode::decode;
+    use crate::wire::codec::encode::encode;
+    use crate::wire::message::*;
+
+    fn plain(xml: &str) -> Option<Message> {
+        Decoder::new(xml).run_plain()
+    }
+
+    #[test]
+    fn the_forms_senders_write_take_the_plain_path() {
+        let messages = [
+            Message::new("C1", Body::CallStatus(CallStatus::of(StatusEvent::Held))),
+            Message::new(
+                "C1",
+                Body::NewCall(NewCall {
+                    called_num: "5001".into(),
+                    ani: Some("4155550100".into()),
+                    udata: vec![KeyValue::int("n", 7), KeyValue::str("k", "a b")],
+                    ..NewCall::default()
+                }),
+            ),
+            Message::new(
+                "C1",
+                Body::EndCall(EndCall {
+                    end_cause: Some("Normal".into()),
+                }),
+            ),
+            Message::new("C1", Body::CallInfoReq),
+        ];
+        for m in messages {
+            let bytes = encode(&m).unwrap();
+            let text = std::str::from_utf8(&bytes).unwrap();
+            assert_eq!(plain(text).as_ref(), Some(&m), "{text}");
+        }
+        // Without declaration or DOCTYPE, with whitespace between elements.
+        let bare = g("\r\n <CallStatus Event=\"Held\" ></CallStatus>\n");
+        assert!(plain(&bare).is_some(), "{bare}");
+        // A reference in an attribute value is read by the attribute
+        // handling both paths share.
+        let reference = g("<CallStatus Event=\"&#72;eld\"/>");
+        assert!(plain(&reference).is_some(), "{reference}");
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_the_event_path() {
+        for body in [
+            "<!-- c --><CallStatus Event=\"Held\"/>",
+            "<CallStatus Event=\"Held\"><![CDATA[x]]></CallStatus>",
+            "<?pi x?><CallStatus Event=\"Held\"/>",
+            "<CallStatus Event=\"Held\">&amp;</CallStatus>",
+            "<CallStatus Event=\"Held\"></CallStatus >",
+            "<CallStatus Event=\">\"/>",
+        ] {
+            let xml = g(body);
+            assert!(plain(&xml).is_none(), "{xml}");
+            assert!(decode(xml.as_bytes()).is_ok(), "{xml}");
+        }
+        // Errors too: the event path reports them, with their positions.
+        for bad in [
+            g("<CallStatus Event=\"Held\"/>").replace("</GctiMsg>", ""),
+            g(""),
+        ] {
+            assert!(plain(&bad).is_none(), "{bad}");
+            assert!(decode(bad.as_bytes()).is_err(), "{bad}");
+        }
     }
 }
