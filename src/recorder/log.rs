@@ -18,6 +18,13 @@ use crate::flow::OpId;
 const PROLOG: &[u8] =
     b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><!DOCTYPE GctiMsg SYSTEM \"IServer.dtd\">";
 
+/// Room a trace gets once it goes past its first two entries (a call's
+/// announcement: `call_new` and its `NewCall`): about one operation's worth,
+/// so a call in a flow does not grow its storage entry by entry, while the
+/// many calls that sit idle keep only what they hold.
+const ACTIVE_ENTRIES: usize = 16;
+const ACTIVE_BYTES: usize = 1024;
+
 /// Dead bytes (of entries dropped from the ring) a buffer may hold before it
 /// is compacted, besides the half of it that is always allowed.
 const SLACK: usize = 1024;
@@ -138,15 +145,23 @@ impl Log {
     pub(super) fn push(&mut self, max: usize, at_us: u64, entry: EntryRef<'_>) {
         let head = KEEP_FIRST.min(max);
         let room = max.saturating_sub(head + 1).max(1);
-        let stored = self.store(entry);
-        if self.entries.len() < head + room {
-            if self.entries.is_empty() {
-                // Most calls never fill a trace: start small, not at 4.
-                self.entries.reserve_exact(2);
+        let len = self.entries.len();
+        if len < head + room {
+            match len {
+                0 => self.entries.reserve_exact(2),
+                2 => {
+                    let more = ACTIVE_ENTRIES.min(head + room).saturating_sub(len);
+                    self.entries.reserve_exact(more);
+                    self.bytes
+                        .reserve_exact(ACTIVE_BYTES.saturating_sub(self.bytes.len()));
+                }
+                _ => {}
             }
+            let stored = self.store(entry);
             self.entries.push((at_us, stored));
             return;
         }
+        let stored = self.store(entry);
         let ring = self.ring as usize;
         if let Some(slot) = self.entries.get_mut(head + ring) {
             let (_, mut old) = std::mem::replace(slot, (at_us, stored));
