@@ -1,12 +1,13 @@
 //! The call table's index: call id -> slab slot, built for the hot path of
 //! every server message (one lookup each).
 //!
-//! Two choices make a lookup touch one cache line of the table instead of
-//! two separate heap blocks:
-//! - ids up to [`INLINE`] bytes (every id seen in practice) are kept inside
-//!   the table's bucket, not in a heap block of their own; longer ones
-//!   (the flow accepts up to `MAX_CALL_ID`) fall back to a boxed copy;
-//! - the hash is a few multiply-xor rounds per 8 bytes, not SipHash.
+//! An open-addressing table of 32-byte buckets (linear probing, at most 4/5
+//! full, backward-shift removal), each holding the id itself, its hash and
+//! its slot: a lookup reads one bucket, usually one cache line, where a
+//! general map reads a control byte, then a bucket, then the key's own
+//! heap block. Ids longer than [`INLINE`] bytes (none seen in practice;
+//! the flow accepts up to `MAX_CALL_ID`) go to an ordinary map beside it.
+//! The hash is a few multiply-xor rounds per 8 bytes, not SipHash.
 //!
 //! Why a non-cryptographic hash is acceptable: call ids come from the
 //! application and from the IVR Server it logged into, both trusted to
@@ -17,54 +18,49 @@
 //!
 //! Owns no calls and knows nothing of them: only ids and slot numbers.
 
-use std::borrow::Borrow;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hasher};
 
 use super::Slot;
 
-/// Longest id kept inside the bucket.
-pub(super) const INLINE: usize = 22;
+/// Longest id kept in a bucket.
+pub(super) const INLINE: usize = 23;
 
-/// A call id as the index keeps it.
-#[derive(Clone, PartialEq, Eq)]
-enum IdKey {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Boxed(Box<[u8]>),
+/// `len` of an empty bucket.
+const EMPTY: u8 = u8::MAX;
+
+/// One id and its slot, or nothing (`len == EMPTY`). Aligned so that a
+/// bucket never straddles two cache lines.
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct Bucket {
+    slot: Slot,
+    /// The low 32 bits of the id's hash: its home bucket, and a cheap
+    /// first comparison.
+    hash: u32,
+    len: u8,
+    bytes: [u8; INLINE],
 }
 
-impl IdKey {
-    fn new(id: &[u8]) -> IdKey {
-        match u8::try_from(id.len()) {
-            Ok(len) if id.len() <= INLINE => {
-                let mut bytes = [0; INLINE];
-                bytes[..id.len()].copy_from_slice(id);
-                IdKey::Inline { len, bytes }
-            }
-            _ => IdKey::Boxed(id.into()),
-        }
+const VACANT: Bucket = Bucket {
+    slot: 0,
+    hash: 0,
+    len: EMPTY,
+    bytes: [0; INLINE],
+};
+
+impl Bucket {
+    fn is_empty(&self) -> bool {
+        self.len == EMPTY
     }
 
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            IdKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            IdKey::Boxed(b) => b,
-        }
+    fn holds(&self, hash: u32, id: &[u8]) -> bool {
+        self.hash == hash && usize::from(self.len) == id.len() && self.id() == id
     }
-}
 
-// `Borrow` requires the key and its borrowed form to hash and compare
-// alike: both go through the same bytes.
-impl Hash for IdKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_bytes().hash(state);
-    }
-}
-
-impl Borrow<[u8]> for IdKey {
-    fn borrow(&self) -> &[u8] {
-        self.as_bytes()
+    fn id(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len).min(INLINE)]
     }
 }
 
@@ -134,33 +130,136 @@ impl BuildHasher for SeededIds {
 
 /// Call id -> slot.
 pub(super) struct Index<S = SeededIds> {
-    map: HashMap<IdKey, Slot, S>,
+    /// A power of two long, or empty.
+    buckets: Vec<Bucket>,
+    /// Buckets in use.
+    used: usize,
+    long: HashMap<Box<[u8]>, Slot, S>,
+    hasher: S,
 }
 
 impl<S: BuildHasher + Default> Default for Index<S> {
     fn default() -> Self {
         Index {
-            map: HashMap::default(),
+            buckets: Vec::new(),
+            used: 0,
+            long: HashMap::default(),
+            hasher: S::default(),
         }
     }
 }
 
 impl<S: BuildHasher> Index<S> {
     pub(super) fn len(&self) -> usize {
-        self.map.len()
+        self.used + self.long.len()
     }
 
     pub(super) fn get(&self, id: &str) -> Option<Slot> {
-        self.map.get(id.as_bytes()).copied()
+        let id = id.as_bytes();
+        if id.len() > INLINE {
+            return self.long.get(id).copied();
+        }
+        let hash = self.hash(id);
+        self.position(hash, id).map(|i| self.buckets[i].slot)
     }
 
     /// Points `id` at `slot`, replacing what it pointed at.
     pub(super) fn insert(&mut self, id: &str, slot: Slot) {
-        self.map.insert(IdKey::new(id.as_bytes()), slot);
+        let id = id.as_bytes();
+        if id.len() > INLINE {
+            self.long.insert(id.into(), slot);
+            return;
+        }
+        if (self.used + 1) * 5 > self.buckets.len() * 4 {
+            self.grow();
+        }
+        let hash = self.hash(id);
+        let mask = self.buckets.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let b = &mut self.buckets[i];
+            if b.is_empty() {
+                let mut bytes = [0; INLINE];
+                bytes[..id.len()].copy_from_slice(id);
+                *b = Bucket {
+                    slot,
+                    hash,
+                    // At most INLINE (checked above), so below EMPTY.
+                    len: u8::try_from(id.len()).unwrap_or(EMPTY),
+                    bytes,
+                };
+                self.used += 1;
+                return;
+            }
+            if b.holds(hash, id) {
+                b.slot = slot;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     pub(super) fn remove(&mut self, id: &str) -> Option<Slot> {
-        self.map.remove(id.as_bytes())
+        let id = id.as_bytes();
+        if id.len() > INLINE {
+            return self.long.remove(id);
+        }
+        let hash = self.hash(id);
+        let mut hole = self.position(hash, id)?;
+        let slot = self.buckets[hole].slot;
+        // Backward shift: pull later buckets of the run into the hole when
+        // their home is not after it, so no probe ever stops short.
+        let mask = self.buckets.len() - 1;
+        let mut j = (hole + 1) & mask;
+        while !self.buckets[j].is_empty() {
+            let home = self.buckets[j].hash as usize & mask;
+            if j.wrapping_sub(home) & mask >= j.wrapping_sub(hole) & mask {
+                self.buckets[hole] = self.buckets[j];
+                hole = j;
+            }
+            j = (j + 1) & mask;
+        }
+        self.buckets[hole] = VACANT;
+        self.used -= 1;
+        Some(slot)
+    }
+
+    fn hash(&self, id: &[u8]) -> u32 {
+        self.hasher.hash_one(id) as u32
+    }
+
+    /// The bucket holding `id`. Probing ends at an empty bucket: the table
+    /// is never full.
+    fn position(&self, hash: u32, id: &[u8]) -> Option<usize> {
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let mask = self.buckets.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let b = &self.buckets[i];
+            if b.is_empty() {
+                return None;
+            }
+            if b.holds(hash, id) {
+                return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Twice the buckets (16 at first), every id moved to its new place.
+    fn grow(&mut self) {
+        let size = (self.buckets.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.buckets, vec![VACANT; size]);
+        let mask = size - 1;
+        for b in old.into_iter().filter(|b| !b.is_empty()) {
+            let mut i = b.hash as usize & mask;
+            while !self.buckets[i].is_empty() {
+                i = (i + 1) & mask;
+            }
+            self.buckets[i] = b;
+        }
     }
 }
 
@@ -168,25 +267,38 @@ impl<S: BuildHasher> Index<S> {
 mod tests {
     use super::*;
 
-    /// Every id hashes alike: each lookup must tell ids apart by their bytes.
-    #[derive(Default)]
-    struct AllCollide;
+    /// A hasher that ignores its input: every id gets the same hash.
+    struct Fixed(u64);
 
-    struct Zero;
-
-    impl Hasher for Zero {
+    impl Hasher for Fixed {
         fn write(&mut self, _: &[u8]) {}
 
         fn finish(&self) -> u64 {
-            0
+            self.0
         }
     }
 
-    impl BuildHasher for AllCollide {
-        type Hasher = Zero;
+    /// Every id collides, in the first bucket.
+    #[derive(Default)]
+    struct AllCollide;
 
-        fn build_hasher(&self) -> Zero {
-            Zero
+    impl BuildHasher for AllCollide {
+        type Hasher = Fixed;
+
+        fn build_hasher(&self) -> Fixed {
+            Fixed(0)
+        }
+    }
+
+    /// Every id collides, in the last bucket: probes wrap around.
+    #[derive(Default)]
+    struct CollideAtEnd;
+
+    impl BuildHasher for CollideAtEnd {
+        type Hasher = Fixed;
+
+        fn build_hasher(&self) -> Fixed {
+            Fixed(u64::MAX)
         }
     }
 
@@ -222,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_inline_and_boxed_are_found_with_the_seeded_hash() {
+    fn ids_inline_and_long_are_found_with_the_seeded_hash() {
         lookups_find_each_id_and_no_other::<SeededIds>();
     }
 
@@ -230,25 +342,63 @@ mod tests {
     fn ids_whose_hashes_all_collide_are_still_told_apart() {
         assert_eq!(AllCollide.hash_one("C1"), AllCollide.hash_one("C2"));
         lookups_find_each_id_and_no_other::<AllCollide>();
+        lookups_find_each_id_and_no_other::<CollideAtEnd>();
     }
 
     #[test]
     fn removal_frees_the_id_and_a_reused_id_points_at_its_new_slot() {
         let mut index = Index::<AllCollide>::default();
         let long = "x".repeat(INLINE + 5);
-        for (slot, id) in ["A", "B", long.as_str()].into_iter().enumerate() {
+        for (slot, id) in ["A", "B", long.as_str(), "C"].into_iter().enumerate() {
             index.insert(id, slot as Slot);
         }
         assert_eq!(index.remove("B"), Some(1));
         assert_eq!(index.remove("B"), None, "removed once");
         assert_eq!(index.get("B"), None);
         assert_eq!(index.get("A"), Some(0), "a neighbour survives the removal");
+        assert_eq!(index.get("C"), Some(3), "the one after it too");
         assert_eq!(index.remove(&long), Some(2));
         index.insert("B", 2);
         index.insert(&long, 1);
         assert_eq!(index.get("B"), Some(2));
         assert_eq!(index.get(&long), Some(1));
-        assert_eq!(index.len(), 3);
+        index.insert("B", 7);
+        assert_eq!(index.get("B"), Some(7), "inserting again re-points");
+        assert_eq!(index.len(), 4);
+    }
+
+    /// Inserts and removals in a scrambled order, checked against a plain
+    /// map after every step.
+    fn agrees_with_a_plain_map<S: BuildHasher + Default>(pool: usize, steps: usize) {
+        let mut index = Index::<S>::default();
+        let mut model: HashMap<String, Slot> = HashMap::new();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for step in 0..steps {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let id = format!("C{:07}", x % pool as u64);
+            if x & (1 << 40) == 0 {
+                index.insert(&id, step as Slot);
+                model.insert(id.clone(), step as Slot);
+            } else {
+                assert_eq!(index.remove(&id), model.remove(&id), "step {step}");
+            }
+            assert_eq!(index.len(), model.len());
+            assert_eq!(index.get(&id), model.get(&id).copied(), "step {step}");
+        }
+        for n in 0..pool {
+            let id = format!("C{n:07}");
+            assert_eq!(index.get(&id), model.get(&id).copied(), "{id}");
+        }
+    }
+
+    #[test]
+    fn inserts_and_removals_agree_with_a_plain_map() {
+        agrees_with_a_plain_map::<SeededIds>(3000, 20_000);
+        // One long run of collisions, around the end of the table.
+        agrees_with_a_plain_map::<AllCollide>(60, 2_000);
+        agrees_with_a_plain_map::<CollideAtEnd>(60, 2_000);
     }
 
     #[test]
