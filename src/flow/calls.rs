@@ -35,7 +35,8 @@ impl Calls {
     }
 
     pub(crate) fn find(&self, id: &str) -> Option<Slot> {
-        self.index.get(id)
+        self.index
+            .get(id, |slot| self.get(slot).map(|call| &*call.id))
     }
 
     pub(crate) fn get(&self, slot: Slot) -> Option<&Call> {
@@ -65,7 +66,7 @@ impl Calls {
 
     pub(crate) fn remove(&mut self, slot: Slot) -> Option<Call> {
         let call = self.entries.get_mut(slot as usize)?.call.take()?;
-        self.index.remove(&call.id);
+        self.index.remove(&call.id, slot);
         self.free.push(slot);
         Some(call)
     }

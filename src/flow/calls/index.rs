@@ -1,13 +1,14 @@
 //! The call table's index: call id -> slab slot, built for the hot path of
 //! every server message (one lookup each).
 //!
-//! An open-addressing table of 32-byte buckets (linear probing, at most 4/5
-//! full, backward-shift removal), each holding the id itself, its hash and
-//! its slot: a lookup reads one bucket, usually one cache line, where a
-//! general map reads a control byte, then a bucket, then the key's own
-//! heap block. Ids longer than [`INLINE`] bytes (none seen in practice;
-//! the flow accepts up to `MAX_CALL_ID`) go to an ordinary map beside it.
-//! The hash is a few multiply-xor rounds per 8 bytes, not SipHash.
+//! An open-addressing table of 8-byte buckets (a 32-bit hash and a slot;
+//! linear probing, at most 4/5 full, backward-shift removal). The ids are
+//! not copied here: a bucket whose hash matches is confirmed against the id
+//! of the call in its slot, which the caller reads next anyway. So the
+//! table is small (1 MiB for 100,000 calls, where a general map with the
+//! ids as keys takes over 4 MiB plus a heap block per key) and a lookup
+//! touches one of its cache lines. The hash is a few multiply-xor rounds
+//! per 8 bytes, not SipHash.
 //!
 //! Why a non-cryptographic hash is acceptable: call ids come from the
 //! application and from the IVR Server it logged into, both trusted to
@@ -16,51 +17,33 @@
 //! process do not collide in another. The worst a crafted set of ids could
 //! do is make lookups for those calls slower, not wrong.
 //!
-//! Owns no calls and knows nothing of them: only ids and slot numbers.
+//! Owns no calls and knows nothing of them: hashes and slot numbers, and
+//! a way (given by the caller) to read the id in a slot.
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
 use super::Slot;
 
-/// Longest id kept in a bucket.
-pub(super) const INLINE: usize = 23;
+/// The `slot` of an empty bucket (the slab never holds 2^32 - 1 calls).
+const EMPTY: Slot = Slot::MAX;
 
-/// `len` of an empty bucket.
-const EMPTY: u8 = u8::MAX;
-
-/// One id and its slot, or nothing (`len == EMPTY`). Aligned so that a
-/// bucket never straddles two cache lines.
 #[derive(Clone, Copy)]
-#[repr(C, align(32))]
 struct Bucket {
-    slot: Slot,
     /// The low 32 bits of the id's hash: its home bucket, and a cheap
     /// first comparison.
     hash: u32,
-    len: u8,
-    bytes: [u8; INLINE],
+    slot: Slot,
 }
 
 const VACANT: Bucket = Bucket {
-    slot: 0,
     hash: 0,
-    len: EMPTY,
-    bytes: [0; INLINE],
+    slot: EMPTY,
 };
 
 impl Bucket {
     fn is_empty(&self) -> bool {
-        self.len == EMPTY
-    }
-
-    fn holds(&self, hash: u32, id: &[u8]) -> bool {
-        self.hash == hash && usize::from(self.len) == id.len() && self.id() == id
-    }
-
-    fn id(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len).min(INLINE)]
+        self.slot == EMPTY
     }
 }
 
@@ -134,7 +117,6 @@ pub(super) struct Index<S = SeededIds> {
     buckets: Vec<Bucket>,
     /// Buckets in use.
     used: usize,
-    long: HashMap<Box<[u8]>, Slot, S>,
     hasher: S,
 }
 
@@ -143,7 +125,6 @@ impl<S: BuildHasher + Default> Default for Index<S> {
         Index {
             buckets: Vec::new(),
             used: 0,
-            long: HashMap::default(),
             hasher: S::default(),
         }
     }
@@ -151,62 +132,37 @@ impl<S: BuildHasher + Default> Default for Index<S> {
 
 impl<S: BuildHasher> Index<S> {
     pub(super) fn len(&self) -> usize {
-        self.used + self.long.len()
+        self.used
     }
 
-    pub(super) fn get(&self, id: &str) -> Option<Slot> {
-        let id = id.as_bytes();
-        if id.len() > INLINE {
-            return self.long.get(id).copied();
-        }
+    /// The slot of `id`; `id_of` reads the id of the call in a slot.
+    pub(super) fn get<'a>(
+        &self,
+        id: &str,
+        id_of: impl Fn(Slot) -> Option<&'a str>,
+    ) -> Option<Slot> {
         let hash = self.hash(id);
-        self.position(hash, id).map(|i| self.buckets[i].slot)
+        self.probe(hash, |b| id_of(b.slot) == Some(id))
+            .map(|i| self.buckets[i].slot)
     }
 
-    /// Points `id` at `slot`, replacing what it pointed at.
+    /// Adds an id that is not in the index yet (the table's caller checks).
     pub(super) fn insert(&mut self, id: &str, slot: Slot) {
-        let id = id.as_bytes();
-        if id.len() > INLINE {
-            self.long.insert(id.into(), slot);
-            return;
-        }
         if (self.used + 1) * 5 > self.buckets.len() * 4 {
             self.grow();
         }
         let hash = self.hash(id);
-        let mask = self.buckets.len() - 1;
-        let mut i = hash as usize & mask;
-        loop {
-            let b = &mut self.buckets[i];
-            if b.is_empty() {
-                let mut bytes = [0; INLINE];
-                bytes[..id.len()].copy_from_slice(id);
-                *b = Bucket {
-                    slot,
-                    hash,
-                    // At most INLINE (checked above), so below EMPTY.
-                    len: u8::try_from(id.len()).unwrap_or(EMPTY),
-                    bytes,
-                };
-                self.used += 1;
-                return;
-            }
-            if b.holds(hash, id) {
-                b.slot = slot;
-                return;
-            }
-            i = (i + 1) & mask;
-        }
+        self.place(Bucket { hash, slot });
+        self.used += 1;
     }
 
-    pub(super) fn remove(&mut self, id: &str) -> Option<Slot> {
-        let id = id.as_bytes();
-        if id.len() > INLINE {
-            return self.long.remove(id);
-        }
+    /// Removes `id`, known to be in `slot` (no id comparison needed: a slot
+    /// holds one call).
+    pub(super) fn remove(&mut self, id: &str, slot: Slot) -> bool {
         let hash = self.hash(id);
-        let mut hole = self.position(hash, id)?;
-        let slot = self.buckets[hole].slot;
+        let Some(mut hole) = self.probe(hash, |b| b.slot == slot) else {
+            return false;
+        };
         // Backward shift: pull later buckets of the run into the hole when
         // their home is not after it, so no probe ever stops short.
         let mask = self.buckets.len() - 1;
@@ -221,16 +177,16 @@ impl<S: BuildHasher> Index<S> {
         }
         self.buckets[hole] = VACANT;
         self.used -= 1;
-        Some(slot)
+        true
     }
 
-    fn hash(&self, id: &[u8]) -> u32 {
-        self.hasher.hash_one(id) as u32
+    fn hash(&self, id: &str) -> u32 {
+        self.hasher.hash_one(id.as_bytes()) as u32
     }
 
-    /// The bucket holding `id`. Probing ends at an empty bucket: the table
-    /// is never full.
-    fn position(&self, hash: u32, id: &[u8]) -> Option<usize> {
+    /// The first bucket of `hash`'s run that `is` accepts. Probing ends at
+    /// an empty bucket: the table is never full.
+    fn probe(&self, hash: u32, is: impl Fn(&Bucket) -> bool) -> Option<usize> {
         if self.buckets.is_empty() {
             return None;
         }
@@ -241,30 +197,38 @@ impl<S: BuildHasher> Index<S> {
             if b.is_empty() {
                 return None;
             }
-            if b.holds(hash, id) {
+            if b.hash == hash && is(b) {
                 return Some(i);
             }
             i = (i + 1) & mask;
         }
     }
 
-    /// Twice the buckets (16 at first), every id moved to its new place.
+    /// Puts `b` in the first empty bucket from its home on.
+    fn place(&mut self, b: Bucket) {
+        let mask = self.buckets.len() - 1;
+        let mut i = b.hash as usize & mask;
+        while !self.buckets[i].is_empty() {
+            i = (i + 1) & mask;
+        }
+        self.buckets[i] = b;
+    }
+
+    /// Twice the buckets (16 at first), every entry moved to its new place
+    /// (by its stored hash: no id is read).
     fn grow(&mut self) {
         let size = (self.buckets.len() * 2).max(16);
         let old = std::mem::replace(&mut self.buckets, vec![VACANT; size]);
-        let mask = size - 1;
         for b in old.into_iter().filter(|b| !b.is_empty()) {
-            let mut i = b.hash as usize & mask;
-            while !self.buckets[i].is_empty() {
-                i = (i + 1) & mask;
-            }
-            self.buckets[i] = b;
+            self.place(b);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     /// A hasher that ignores its input: every id gets the same hash.
@@ -302,9 +266,49 @@ mod tests {
         }
     }
 
-    /// Ids on both sides of the inline limit, sharing prefixes.
+    /// An index with the slab it points into, as the call table has.
+    struct Table<S> {
+        index: Index<S>,
+        slab: Vec<Option<String>>,
+        free: Vec<Slot>,
+    }
+
+    impl<S: BuildHasher + Default> Table<S> {
+        fn new() -> Self {
+            Table {
+                index: Index::default(),
+                slab: Vec::new(),
+                free: Vec::new(),
+            }
+        }
+
+        fn find(&self, id: &str) -> Option<Slot> {
+            let slab = &self.slab;
+            self.index
+                .get(id, |slot| slab.get(slot as usize)?.as_deref())
+        }
+
+        fn add(&mut self, id: &str) -> Slot {
+            let slot = self.free.pop().unwrap_or(self.slab.len() as Slot);
+            if slot as usize == self.slab.len() {
+                self.slab.push(None);
+            }
+            self.index.insert(id, slot);
+            self.slab[slot as usize] = Some(id.to_string());
+            slot
+        }
+
+        fn drop_id(&mut self, id: &str) -> Option<Slot> {
+            let slot = self.find(id)?;
+            assert!(self.index.remove(id, slot));
+            self.slab[slot as usize] = None;
+            self.free.push(slot);
+            Some(slot)
+        }
+    }
+
+    /// Ids sharing prefixes, short and long.
     fn ids() -> Vec<String> {
-        let long = "L".repeat(INLINE);
         vec![
             String::new(),
             "C".into(),
@@ -312,65 +316,57 @@ mod tests {
             "C10".into(),
             "0123456789abcdef".into(),
             "0123456789abcdeg".into(),
-            long.clone(),
-            format!("{long}x"),
-            format!("{long}y"),
+            "L".repeat(64),
+            format!("{}x", "L".repeat(64)),
             "é-latin".into(),
         ]
     }
 
     fn lookups_find_each_id_and_no_other<S: BuildHasher + Default>() {
-        let mut index = Index::<S>::default();
+        let mut t = Table::<S>::new();
         let ids = ids();
-        for (n, id) in ids.iter().enumerate() {
-            index.insert(id, n as Slot);
+        let slots: Vec<Slot> = ids.iter().map(|id| t.add(id)).collect();
+        assert_eq!(t.index.len(), ids.len());
+        for (id, slot) in ids.iter().zip(&slots) {
+            assert_eq!(t.find(id), Some(*slot), "{id:?}");
         }
-        assert_eq!(index.len(), ids.len());
-        for (n, id) in ids.iter().enumerate() {
-            assert_eq!(index.get(id), Some(n as Slot), "{id:?}");
-        }
-        assert_eq!(index.get("C2"), None);
-        assert_eq!(index.get(&format!("{}z", "L".repeat(INLINE))), None);
+        assert_eq!(t.find("C2"), None);
+        assert_eq!(t.find(&format!("{}y", "L".repeat(64))), None);
     }
 
     #[test]
-    fn ids_inline_and_long_are_found_with_the_seeded_hash() {
+    fn ids_are_found_with_the_seeded_hash() {
         lookups_find_each_id_and_no_other::<SeededIds>();
     }
 
     #[test]
-    fn ids_whose_hashes_all_collide_are_still_told_apart() {
+    fn ids_whose_hashes_all_collide_are_told_apart_by_the_calls_ids() {
         assert_eq!(AllCollide.hash_one("C1"), AllCollide.hash_one("C2"));
         lookups_find_each_id_and_no_other::<AllCollide>();
         lookups_find_each_id_and_no_other::<CollideAtEnd>();
     }
 
     #[test]
-    fn removal_frees_the_id_and_a_reused_id_points_at_its_new_slot() {
-        let mut index = Index::<AllCollide>::default();
-        let long = "x".repeat(INLINE + 5);
-        for (slot, id) in ["A", "B", long.as_str(), "C"].into_iter().enumerate() {
-            index.insert(id, slot as Slot);
+    fn removal_frees_the_id_and_a_reused_slot_is_found_by_its_new_id() {
+        let mut t = Table::<AllCollide>::new();
+        for id in ["A", "B", "C"] {
+            t.add(id);
         }
-        assert_eq!(index.remove("B"), Some(1));
-        assert_eq!(index.remove("B"), None, "removed once");
-        assert_eq!(index.get("B"), None);
-        assert_eq!(index.get("A"), Some(0), "a neighbour survives the removal");
-        assert_eq!(index.get("C"), Some(3), "the one after it too");
-        assert_eq!(index.remove(&long), Some(2));
-        index.insert("B", 2);
-        index.insert(&long, 1);
-        assert_eq!(index.get("B"), Some(2));
-        assert_eq!(index.get(&long), Some(1));
-        index.insert("B", 7);
-        assert_eq!(index.get("B"), Some(7), "inserting again re-points");
-        assert_eq!(index.len(), 4);
+        assert_eq!(t.drop_id("B"), Some(1));
+        assert_eq!(t.drop_id("B"), None, "removed once");
+        assert!(!t.index.remove("B", 1), "nothing left to remove");
+        assert_eq!(t.find("A"), Some(0), "a neighbour survives the removal");
+        assert_eq!(t.find("C"), Some(2), "the one after it too");
+        assert_eq!(t.add("D"), 1, "the freed slot is reused");
+        assert_eq!(t.find("D"), Some(1));
+        assert_eq!(t.find("B"), None, "not through the slot it had");
+        assert_eq!(t.index.len(), 3);
     }
 
-    /// Inserts and removals in a scrambled order, checked against a plain
-    /// map after every step.
+    /// Adds and removals in a scrambled order, checked against a plain map
+    /// after every step.
     fn agrees_with_a_plain_map<S: BuildHasher + Default>(pool: usize, steps: usize) {
-        let mut index = Index::<S>::default();
+        let mut t = Table::<S>::new();
         let mut model: HashMap<String, Slot> = HashMap::new();
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         for step in 0..steps {
@@ -379,22 +375,24 @@ mod tests {
             x ^= x << 17;
             let id = format!("C{:07}", x % pool as u64);
             if x & (1 << 40) == 0 {
-                index.insert(&id, step as Slot);
-                model.insert(id.clone(), step as Slot);
+                if !model.contains_key(&id) {
+                    let slot = t.add(&id);
+                    model.insert(id.clone(), slot);
+                }
             } else {
-                assert_eq!(index.remove(&id), model.remove(&id), "step {step}");
+                assert_eq!(t.drop_id(&id), model.remove(&id), "step {step}");
             }
-            assert_eq!(index.len(), model.len());
-            assert_eq!(index.get(&id), model.get(&id).copied(), "step {step}");
+            assert_eq!(t.index.len(), model.len());
+            assert_eq!(t.find(&id), model.get(&id).copied(), "step {step}");
         }
         for n in 0..pool {
             let id = format!("C{n:07}");
-            assert_eq!(index.get(&id), model.get(&id).copied(), "{id}");
+            assert_eq!(t.find(&id), model.get(&id).copied(), "{id}");
         }
     }
 
     #[test]
-    fn inserts_and_removals_agree_with_a_plain_map() {
+    fn adds_and_removals_agree_with_a_plain_map() {
         agrees_with_a_plain_map::<SeededIds>(3000, 20_000);
         // One long run of collisions, around the end of the table.
         agrees_with_a_plain_map::<AllCollide>(60, 2_000);
