@@ -5,7 +5,10 @@
 //! the same way: a decode error drops one message and reading goes on; a
 //! protocol error ends the stream. Must not answer keep-alives or log: the
 //! caller owns the socket and decides (a `KeepAliveRequest` means "write
-//! [`KEEPALIVE_ACK`](super::frame::KEEPALIVE_ACK) now").
+//! [`KEEPALIVE_ACK`](super::frame::KEEPALIVE_ACK) now"). The payload
+//! bytes it hands out on request come back to it when dropped, from
+//! whichever thread: a short lock on a list of spare buffers, the only
+//! shared state here.
 
 use std::sync::Arc;
 
