@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::flow::{CallEvent, CallEventKind, Millis, TimerId};
-use crate::recorder::{Answer, Entry, EventNote, Format, Recorder, RecorderConfig, SentBy};
+use crate::recorder::{Answer, EntryRef, EventNote, Format, Recorder, RecorderConfig, SentBy};
 use crate::recorder::{TimerChange, TraceError};
 
 /// What the application asked, for the trace of its call.
@@ -67,13 +67,13 @@ impl Tape {
             self.recorder.begin(&call.call_id, now, unix);
         }
         self.last_call = self.recorder.live_id(&call.call_id);
-        self.recorder.record(
+        self.recorder.record_ref(
             &call.call_id,
             now,
-            Entry::App {
+            EntryRef::App {
                 name: call.name,
-                args: call.args,
-                answer,
+                args: &call.args,
+                answer: &answer,
             },
         );
     }
@@ -88,21 +88,24 @@ impl Tape {
             return;
         }
         self.last_call = self.recorder.live_id(call_id);
-        let entry = Entry::Sent {
+        let entry = EntryRef::Sent {
             by: self.by,
-            payload: payload.to_vec(),
+            payload,
         };
         let now = self.now_us();
-        self.recorder.record(call_id, now, entry);
+        self.recorder.record_ref(call_id, now, entry);
     }
 
-    pub(crate) fn received(&mut self, call_id: &str, payload: Vec<u8>) {
+    /// A frame received for the call: its bytes are copied into the trace,
+    /// and the reader's buffer goes back to it when `payload` is dropped.
+    pub(crate) fn received(&mut self, call_id: &str, payload: impl AsRef<[u8]>) {
         if !self.is_on() {
             return;
         }
         let now = self.now_us();
+        let payload = payload.as_ref();
         self.recorder
-            .record(call_id, now, Entry::Received { payload });
+            .record_ref(call_id, now, EntryRef::Received { payload });
     }
 
     pub(crate) fn event(&mut self, ev: &CallEvent) {
@@ -112,7 +115,7 @@ impl Tape {
         let now = self.now_us();
         self.last_call = self.recorder.live_id(&ev.call_id);
         self.recorder
-            .record(&ev.call_id, now, Entry::Event(EventNote::from(ev)));
+            .record_ref(&ev.call_id, now, EntryRef::Event(EventNote::from(ev)));
         if ev.kind == CallEventKind::CallEnded {
             self.recorder.end(&ev.call_id);
             self.timer_calls.retain(|_, c| **c != *ev.call_id);
@@ -129,7 +132,7 @@ impl Tape {
         let now = self.now_us();
         let due_us = at.saturating_mul(1000);
         self.recorder
-            .record(&call, now, Entry::Timer(TimerChange::Armed { due_us }));
+            .record_ref(&call, now, EntryRef::Timer(TimerChange::Armed { due_us }));
         self.timer_calls.insert(timer, call);
     }
 
@@ -144,7 +147,8 @@ impl Tape {
     fn timer_done(&mut self, timer: TimerId, change: TimerChange) {
         if let Some(call) = self.timer_calls.remove(&timer) {
             let now = self.now_us();
-            self.recorder.record(&call, now, Entry::Timer(change));
+            self.recorder
+                .record_ref(&call, now, EntryRef::Timer(change));
             self.last_call = Some(call);
         }
     }
@@ -155,7 +159,7 @@ impl Tape {
         }
         let now = self.now_us();
         self.recorder
-            .record(call_id, now, Entry::Warning(text.to_string()));
+            .record_ref(call_id, now, EntryRef::Warning(text));
     }
 
     pub(crate) fn render(&self, call_id: &str, format: Format) -> Result<String, TraceError> {

@@ -7,7 +7,7 @@
 //! earlier timer can never match the timer armed now. Knows nothing of
 //! states or protocol.
 
-use std::collections::HashMap;
+mod index;
 
 use super::call::Call;
 use super::types::TimerId;
@@ -26,7 +26,7 @@ struct Entry {
 pub(crate) struct Calls {
     entries: Vec<Entry>,
     free: Vec<Slot>,
-    index: HashMap<Box<str>, Slot>,
+    index: index::Index,
 }
 
 impl Calls {
@@ -35,7 +35,8 @@ impl Calls {
     }
 
     pub(crate) fn find(&self, id: &str) -> Option<Slot> {
-        self.index.get(id).copied()
+        self.index
+            .get(id, |slot| self.get(slot).map(|call| &*call.id))
     }
 
     pub(crate) fn get(&self, slot: Slot) -> Option<&Call> {
@@ -48,7 +49,6 @@ impl Calls {
 
     /// Adds a call whose id is not in the table yet.
     pub(crate) fn insert(&mut self, call: Call) -> Slot {
-        let key = call.id.clone();
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -57,16 +57,16 @@ impl Calls {
                 Slot::try_from(self.entries.len() - 1).unwrap_or(Slot::MAX)
             }
         };
+        self.index.insert(&call.id, slot);
         if let Some(entry) = self.entries.get_mut(slot as usize) {
             entry.call = Some(call);
         }
-        self.index.insert(key, slot);
         slot
     }
 
     pub(crate) fn remove(&mut self, slot: Slot) -> Option<Call> {
         let call = self.entries.get_mut(slot as usize)?.call.take()?;
-        self.index.remove(&call.id);
+        self.index.remove(&call.id, slot);
         self.free.push(slot);
         Some(call)
     }

@@ -9,12 +9,16 @@
 //! ended ones, each trace at most `max_entries` entries (the first
 //! [`KEEP_FIRST`] kept, one entry counting what was dropped after them).
 //! Entries hold data, not text: strings are made only when a trace is
-//! rendered, so recording costs little on the hot path.
+//! rendered, so recording costs little on the hot path. How a trace stores
+//! its entries compactly is `log`'s business.
 
+mod log;
 mod render;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+
+pub use log::EntryRef;
 
 use crate::flow::{CallEvent, CallEventKind, CallState, OpId, Outcome};
 use crate::wire::StatusEvent;
@@ -132,55 +136,31 @@ impl From<&CallEvent> for EventNote {
 /// One call's trace.
 #[derive(Debug, Clone)]
 pub struct Trace {
-    call_id: String,
+    /// The same shared id the recorder's map is keyed by (no second copy).
+    call_id: Arc<str>,
     /// Engine time (µs) of the first entry.
     start_us: u64,
     /// Wall-clock time of the first entry, µs since the Unix epoch.
     started_unix_us: u64,
-    head: Vec<(u64, Entry)>,
-    tail: VecDeque<(u64, Entry)>,
-    dropped: u64,
+    log: log::Log,
 }
 
 impl Trace {
-    fn new(call_id: &str, now_us: u64, unix_us: u64) -> Trace {
+    fn new(call_id: Arc<str>, now_us: u64, unix_us: u64) -> Trace {
         Trace {
-            call_id: call_id.to_string(),
+            call_id,
             start_us: now_us,
             started_unix_us: unix_us,
-            head: Vec::new(),
-            tail: VecDeque::new(),
-            dropped: 0,
+            log: log::Log::default(),
         }
-    }
-
-    fn push(&mut self, max: usize, at_us: u64, entry: Entry) {
-        if self.head.len() < KEEP_FIRST.min(max) {
-            self.head.push((at_us, entry));
-            return;
-        }
-        // Room after the head: the rest of `max`, less one for the note.
-        let room = max.saturating_sub(self.head.len() + 1).max(1);
-        if self.tail.len() >= room {
-            self.tail.pop_front();
-            self.dropped += 1;
-        }
-        self.tail.push_back((at_us, entry));
     }
 
     /// Entries in order, with µs since the first; the dropped-count note
     /// stands between the kept head and the rest.
     pub fn entries(&self) -> impl Iterator<Item = (u64, Entry)> + '_ {
         let start = self.start_us;
-        let note = (self.dropped > 0).then(|| {
-            let at = self.tail.front().map_or(start, |(t, _)| *t);
-            (at, Entry::Dropped(self.dropped))
-        });
-        self.head
-            .iter()
-            .cloned()
-            .chain(note)
-            .chain(self.tail.iter().cloned())
+        self.log
+            .entries(start)
             .map(move |(t, e)| (t.saturating_sub(start), e))
     }
 
@@ -210,7 +190,7 @@ pub struct Recorder {
     /// Keyed by a shared id, so a caller can hold on to a call cheaply.
     live: HashMap<Arc<str>, Trace>,
     /// Ended calls' traces, oldest first.
-    ended: VecDeque<(Arc<str>, Trace)>,
+    ended: VecDeque<Trace>,
     /// How many of `ended` each id has, so a new call looks through them
     /// only when its id is among them (not on every `call_new`).
     ended_ids: HashMap<Arc<str>, usize>,
@@ -237,17 +217,24 @@ impl Recorder {
             return;
         }
         if self.ended_ids.remove(call_id).is_some() {
-            self.ended.retain(|(id, _)| &**id != call_id);
+            self.ended.retain(|t| &*t.call_id != call_id);
         }
+        let id: Arc<str> = Arc::from(call_id);
         self.live
-            .insert(Arc::from(call_id), Trace::new(call_id, now_us, unix_us));
+            .insert(id.clone(), Trace::new(id, now_us, unix_us));
     }
 
     /// Adds an entry to a live call's trace; ignored for unknown calls.
     pub fn record(&mut self, call_id: &str, now_us: u64, entry: Entry) {
+        self.record_ref(call_id, now_us, EntryRef::from(&entry));
+    }
+
+    /// Like [`Recorder::record`], copying the entry's bytes straight into
+    /// the trace (the hot path: nothing is allocated per entry).
+    pub fn record_ref(&mut self, call_id: &str, now_us: u64, entry: EntryRef<'_>) {
         let max = self.config.max_entries;
         if let Some(trace) = self.live.get_mut(call_id) {
-            trace.push(max, now_us, entry);
+            trace.log.push(max, now_us, entry);
         }
     }
 
@@ -265,17 +252,17 @@ impl Recorder {
             return;
         }
         while self.ended.len() >= self.config.keep_ended {
-            if let Some((old, _)) = self.ended.pop_front() {
-                if let Some(n) = self.ended_ids.get_mut(&old) {
+            if let Some(old) = self.ended.pop_front() {
+                if let Some(n) = self.ended_ids.get_mut(&old.call_id) {
                     *n -= 1;
                     if *n == 0 {
-                        self.ended_ids.remove(&old);
+                        self.ended_ids.remove(&old.call_id);
                     }
                 }
             }
         }
-        *self.ended_ids.entry(id.clone()).or_insert(0) += 1;
-        self.ended.push_back((id, trace));
+        *self.ended_ids.entry(id).or_insert(0) += 1;
+        self.ended.push_back(trace);
     }
 
     /// The trace of a live call, or of a kept ended one.
@@ -285,13 +272,7 @@ impl Recorder {
         }
         self.live
             .get(call_id)
-            .or_else(|| {
-                self.ended
-                    .iter()
-                    .rev()
-                    .find(|(id, _)| &**id == call_id)
-                    .map(|(_, t)| t)
-            })
+            .or_else(|| self.ended.iter().rev().find(|t| &*t.call_id == call_id))
             .ok_or(TraceError::UnknownCall)
     }
 

@@ -245,7 +245,7 @@ fn jsonl(trace: &Trace) -> String {
         out,
         "{{\"ivrconf_trace\":{SCHEMA_VERSION},\"version\":{},\"call_id\":{},\"started\":{}}}",
         json_str(crate::VERSION),
-        json_str(&trace.call_id),
+        json_str(trace.call_id()),
         json_str(&started)
     );
     for (t, entry) in trace.entries() {

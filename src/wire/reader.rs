@@ -5,7 +5,14 @@
 //! the same way: a decode error drops one message and reading goes on; a
 //! protocol error ends the stream. Must not answer keep-alives or log: the
 //! caller owns the socket and decides (a `KeepAliveRequest` means "write
-//! [`KEEPALIVE_ACK`](super::frame::KEEPALIVE_ACK) now").
+//! [`KEEPALIVE_ACK`](super::frame::KEEPALIVE_ACK) now"). The payload
+//! bytes it hands out on request come back to it when dropped, from
+//! whichever thread: a short lock on a list of spare buffers, the only
+//! shared state here.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use super::codec::{decode, DecodeError};
 use super::frame::{FrameType, ProtocolError};
@@ -51,6 +58,8 @@ pub enum Inbound {
 #[derive(Debug, Default)]
 pub struct FrameReader {
     frames: Reassembler,
+    /// Buffers of [`PayloadBytes`] handed out and dropped since.
+    spare: Spare,
 }
 
 impl FrameReader {
@@ -76,12 +85,58 @@ impl FrameReader {
 
 /// One XML payload exactly as received, kept beside its decoded message
 /// for a caller that records the wire (the flight recorder).
-pub type RawPayload = Option<Vec<u8>>;
+pub type RawPayload = Option<PayloadBytes>;
+
+/// Buffers kept for reuse, at most this many...
+const SPARE_BUFFERS: usize = 32;
+/// ...and none bigger than this (a rare large payload is not held on to).
+const SPARE_CAPACITY: usize = 4096;
+
+/// Emptied payload buffers waiting to be filled again, shared between a
+/// reader and the payloads it handed out (they may be dropped on another
+/// thread).
+type Spare = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// The bytes of one payload. Dropping it gives its buffer back to the
+/// reader that filled it, so a connection whose payloads are recorded and
+/// dropped one by one reuses a few buffers instead of allocating one per
+/// frame.
+#[derive(Debug)]
+pub struct PayloadBytes {
+    bytes: Vec<u8>,
+    spare: Spare,
+}
+
+impl std::ops::Deref for PayloadBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl AsRef<[u8]> for PayloadBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl Drop for PayloadBytes {
+    fn drop(&mut self) {
+        if self.bytes.capacity() > SPARE_CAPACITY {
+            return;
+        }
+        let mut spare = self.spare.lock();
+        if spare.len() < SPARE_BUFFERS {
+            spare.push(std::mem::take(&mut self.bytes));
+        }
+    }
+}
 
 impl FrameReader {
     /// Like [`Iterator::next`], and for an XML frame also its payload bytes
-    /// as received (one copy per XML frame; keep-alive payloads are in the
-    /// item already).
+    /// as received (copied into a reused buffer; keep-alive payloads are in
+    /// the item already).
     pub fn next_with_payload(&mut self) -> Option<Result<(Inbound, RawPayload), ProtocolError>> {
         self.read_one(true)
     }
@@ -91,7 +146,15 @@ impl FrameReader {
             Ok(frame) => frame,
             Err(e) => return Some(Err(e)),
         };
-        let raw = (keep && header.frame_type == FrameType::Xml).then(|| payload.to_vec());
+        let raw = (keep && header.frame_type == FrameType::Xml).then(|| {
+            let mut bytes = self.spare.lock().pop().unwrap_or_default();
+            bytes.clear();
+            bytes.extend_from_slice(payload);
+            PayloadBytes {
+                bytes,
+                spare: self.spare.clone(),
+            }
+        });
         Some(Ok((classify(header.frame_type, payload), raw)))
     }
 }
@@ -164,6 +227,49 @@ mod tests {
         r.push(&KEEPALIVE_REQUEST);
         assert_eq!(r.next(), None);
         assert!(r.is_dead());
+    }
+
+    #[test]
+    fn payload_buffers_are_reused_once_dropped_and_hold_each_frame_exactly() {
+        let payloads: [&[u8]; 3] = [b"<GctiMsg>longer</GctiMsg>", b"<a/>", b"<b/>"];
+        let mut r = FrameReader::new();
+        for p in payloads {
+            r.push(&frame_bytes(FrameType::Xml, p));
+        }
+        let mut next = || match r.next_with_payload() {
+            Some(Ok((_, Some(raw)))) => raw,
+            other => panic!("{other:?}"),
+        };
+        let first = next();
+        assert_eq!(&*first, payloads[0]);
+        let at = first.bytes.as_ptr();
+        drop(first);
+        let second = next();
+        assert_eq!(&*second, payloads[1]);
+        assert_eq!(
+            second.bytes.as_ptr(),
+            at,
+            "the first frame's buffer, filled again"
+        );
+        // Still held while the next frame is read: that one gets its own.
+        let third = next();
+        assert_eq!(&*third, payloads[2]);
+        assert_ne!(third.bytes.as_ptr(), at);
+        drop((second, third));
+        assert_eq!(r.spare.lock().len(), 2, "both buffers back for reuse");
+    }
+
+    #[test]
+    fn a_large_payload_buffer_is_not_kept_for_reuse() {
+        let mut big = b"<GctiMsg>".to_vec();
+        big.resize(SPARE_CAPACITY + 1, b'x');
+        let mut r = FrameReader::new();
+        r.push(&frame_bytes(FrameType::Xml, &big));
+        match r.next_with_payload() {
+            Some(Ok((_, Some(raw)))) => assert_eq!(&*raw, &big[..]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(r.spare.lock().len(), 0);
     }
 
     #[test]
