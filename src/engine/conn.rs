@@ -223,7 +223,7 @@ fn read_loop(
     let mut reader = FrameReader::new();
     let mut buf = vec![0u8; 64 * 1024];
     // Waiting here (not reading) is what pushes back on the server.
-    while gate.enter() {
+    while let Some(mut items) = gate.enter() {
         let n = match stream.read(&mut buf) {
             Ok(0) => {
                 let left = reader.buffered_len();
@@ -237,7 +237,7 @@ fn read_loop(
             }
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                gate.batch_done();
+                gate.batch_done(items);
                 continue;
             }
             Err(e) => {
@@ -246,7 +246,6 @@ fn read_loop(
             }
         };
         reader.push(&buf[..n]);
-        let mut items = Vec::new();
         let mut dead = false;
         let next = |r: &mut FrameReader| {
             if keep_payloads {

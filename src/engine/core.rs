@@ -343,7 +343,7 @@ impl Core {
                 FlowOutput::Send(msg) => self.send(&msg),
                 FlowOutput::Event(ev) => {
                     self.app.log(LogLevel::Debug, || {
-                        format!("call {}: {}", ev.call_id, ev.text)
+                        format!("call {}: {}", ev.call_id, ev.text())
                     });
                     self.tape.event(&ev);
                     if let (CallEventKind::OperationDone, Some(outcome)) = (ev.kind, ev.outcome) {
@@ -529,17 +529,18 @@ impl Core {
                 }
             }
             ConnEvent::ConnectFailed(why) => self.session.connect_failed(now, link, &why),
-            ConnEvent::Rx { items, bytes } => {
+            ConnEvent::Rx { mut items, bytes } => {
                 self.count_in(&items, bytes);
-                if let Some(io) = self.link.as_ref().filter(|io| io.link == link) {
-                    io.gate.batch_done();
-                }
                 self.session.bytes_received(now, link);
                 if self.parked_link != link {
                     self.parked.clear();
                     self.parked_link = link;
                 }
-                self.parked.extend(items);
+                self.parked.extend(items.drain(..));
+                // The emptied list goes back to the reader for a later read.
+                if let Some(io) = self.link.as_ref().filter(|io| io.link == link) {
+                    io.gate.batch_done(items);
+                }
                 self.take_parked(now);
             }
             ConnEvent::Closed(why) => self.session.link_closed(now, link, &why),

@@ -48,7 +48,7 @@ impl Calls {
 
     /// Adds a call whose id is not in the table yet.
     pub(crate) fn insert(&mut self, call: Call) -> Slot {
-        let key = call.id.clone();
+        let key: Box<str> = call.id.as_str().into();
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -66,7 +66,7 @@ impl Calls {
 
     pub(crate) fn remove(&mut self, slot: Slot) -> Option<Call> {
         let call = self.entries.get_mut(slot as usize)?.call.take()?;
-        self.index.remove(&call.id);
+        self.index.remove(call.id.as_str());
         self.free.push(slot);
         Some(call)
     }
