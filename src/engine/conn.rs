@@ -366,6 +366,10 @@ fn write_loop(link: LinkId, mut stream: TcpStream, out: &Outbound, core: Sender<
         }
         bytes.clear();
         // Kept for the next turn unless a backlog made it large.
-        spare = if bytes.capacity() <= MAX_SPARE { bytes } else { Vec::new() };
+        spare = if bytes.capacity() <= MAX_SPARE {
+            bytes
+        } else {
+            Vec::new()
+        };
     }
 }

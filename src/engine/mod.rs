@@ -7,8 +7,9 @@
 //!
 //! Threads (all named `ivrconf-*`): one core thread (`core`), one dispatcher
 //! (`dispatch`), and per connection attempt a connect/read thread plus a
-//! writer (`conn`). API calls send a command to the core and wait for its
-//! answer, which never depends on the network or on the application.
+//! writer (`conn`). The core lives behind a mutex: API calls take it and run
+//! on the caller's thread, so their answer never waits for another thread,
+//! the network or the application.
 
 mod backlog;
 pub mod config;
@@ -116,6 +117,22 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic payload".into())
 }
 
+/// The core failed (a bug): every later call answers `Dead`, the link and
+/// its threads end, the application gets an `ENGINE_ERROR` with `text`,
+/// and the core thread is woken to end too.
+fn core_failed(shared: &Shared, outbox: &Outbox, core: &Mutex<Core>, text: String) {
+    if shared.dead.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    shared.set_ready(false);
+    // The unwind released the lock; what the core was doing is abandoned.
+    core.lock().stop();
+    outbox.event(Event::EngineError { text });
+    // Poll readers must not wait for events that cannot come.
+    outbox.control(Item::Seal);
+    let _ = core.lock().wake();
+}
+
 /// Counts items out of the backlog as the application takes them, and asks
 /// the core to read again when it has caught up.
 pub(crate) struct Taken {
@@ -162,7 +179,9 @@ pub(crate) struct Shared {
     ready: Mutex<bool>,
     ready_changed: Condvar,
     shut_down: AtomicBool,
-    dead: AtomicBool,
+    /// The core failed (a panic on its thread or in an API call): every
+    /// call answers `Dead`, the core thread ends.
+    pub(crate) dead: AtomicBool,
     dispatcher: OnceLock<ThreadId>,
     /// Held for the whole of a shutdown, so a concurrent caller (engine
     /// free, say) waits for the CANCELLED events to be queued.
@@ -191,6 +210,7 @@ impl Shared {
 /// from inside the engine's own callbacks.
 pub struct Engine {
     shared: Arc<Shared>,
+    core: Arc<Mutex<Core>>,
     input: Sender<Input>,
     outbox: Outbox,
     poll: Arc<PollQueue>,
@@ -254,22 +274,22 @@ impl Engine {
         let _ = shared.dispatcher.set(dispatcher.thread().id());
 
         let core = Core::new(config, shared.clone(), outbox.clone(), input_tx.clone());
+        let core = Arc::new(Mutex::new(core));
         let shared2 = shared.clone();
         let outbox2 = outbox.clone();
+        let core2 = core.clone();
         let core_thread = thread::Builder::new()
             .name("ivrconf-core".into())
             .spawn(move || {
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(move || core.run(input_rx))) {
-                    // The unwind dropped the core and with it the connection
-                    // (its socket is shut down on drop).
-                    shared2.dead.store(true, Ordering::SeqCst);
-                    shared2.set_ready(false);
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| Core::run(&core2, input_rx)))
+                {
                     let what = panic_text(&*payload);
-                    outbox2.event(Event::EngineError {
-                        text: format!("core thread failed: {what}"),
-                    });
-                    // Poll readers must not wait for events that cannot come.
-                    outbox2.control(Item::Seal);
+                    core_failed(
+                        &shared2,
+                        &outbox2,
+                        &core2,
+                        format!("core thread failed: {what}"),
+                    );
                 }
             });
         let core_thread = match core_thread {
@@ -284,6 +304,7 @@ impl Engine {
         };
         Ok(Engine {
             shared,
+            core,
             input: input_tx,
             outbox,
             poll,
@@ -303,10 +324,10 @@ impl Engine {
         }
     }
 
-    /// Runs `request` on the core thread against the flow machine and
-    /// waits for its answer: the one way every API call reaches the core.
-    /// `call` names the API call for its call's trace (`None`: a query,
-    /// not recorded).
+    /// Runs `request` against the flow machine, on the caller's thread with
+    /// the core's lock held, and returns its answer: the one way every API
+    /// call reaches the core. `call` names the API call for its call's
+    /// trace (`None`: a query, not recorded).
     fn ask<T: Answered + Send + 'static>(
         &self,
         call: Option<ApiCall>,
@@ -326,10 +347,30 @@ impl Engine {
             let _ = tx.send(answer);
             summary
         });
-        if self.input.send(Input::Api(Request { call, run })).is_err() {
-            return Err(self.gone());
+        let request = Request { call, run };
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            let mut core = self.core.lock();
+            if core.is_stopped() {
+                return false;
+            }
+            core.api(request);
+            true
+        }));
+        match ran {
+            Ok(true) => {}
+            Ok(false) => return Err(self.gone()),
+            Err(payload) => {
+                let what = panic_text(&*payload);
+                core_failed(
+                    &self.shared,
+                    &self.outbox,
+                    &self.core,
+                    format!("core failed in an API call: {what}"),
+                );
+                return Err(ApiError::Dead);
+            }
         }
-        match rx.recv() {
+        match rx.try_recv() {
             Ok(answer) => answer.map_err(ApiError::Refused),
             Err(_) => Err(self.gone()),
         }
