@@ -7,8 +7,10 @@
 //! So the core never blocks on the socket, and the writer thread only wakes
 //! when the server is slow to read.
 //!
-//! Moves bytes only: it reports everything to the core as `Input::Conn`
-//! tagged with the session's link id, and writes what the core hands it.
+//! Moves bytes only: it reports everything to the core (the reader under
+//! the core's lock, on its own thread; the writer through the core
+//! thread's channel), tagged with the session's link id, and writes what
+//! the core hands it.
 //! Decides nothing about the session (that is `crate::session`).
 
 use std::io::{ErrorKind, Read, Write};
@@ -22,7 +24,7 @@ use parking_lot::{Condvar, Mutex};
 use socket2::SockRef;
 
 use super::backlog::ReadGate;
-use super::core::Input;
+use super::core::{CoreRef, Input};
 use super::panic_text;
 use crate::session::LinkId;
 use crate::wire::{FrameReader, Inbound, ProtocolError, RawPayload, KEEPALIVE_ACK};
@@ -200,15 +202,21 @@ pub(crate) struct Attempt {
 }
 
 /// Starts a connection attempt in its own thread; the handle is joined when
-/// the engine is freed.
-pub(crate) fn spawn(attempt: Attempt, core: Sender<Input>) -> Option<thread::JoinHandle<()>> {
+/// the engine is freed. The thread reports to the core on its own thread,
+/// through `desk` (the core's lock); the writer's failures and panics go
+/// to the core thread's channel `core`.
+pub(crate) fn spawn(
+    attempt: Attempt,
+    core: Sender<Input>,
+    desk: CoreRef,
+) -> Option<thread::JoinHandle<()>> {
     let link = attempt.link;
     let core2 = core.clone();
     let spawned = thread::Builder::new()
         .name(format!("ivrconf-conn-{link}"))
         .spawn(move || {
             let guard = core.clone();
-            guarded(link, guard, || run(attempt, &core))
+            guarded(link, guard, || run(attempt, &core, &desk))
         });
     match spawned {
         Ok(handle) => Some(handle),
@@ -235,9 +243,11 @@ fn connect(target: &str, timeout: Duration) -> Result<TcpStream, String> {
     Err(last)
 }
 
-fn run(attempt: Attempt, core: &Sender<Input>) {
+fn run(attempt: Attempt, core: &Sender<Input>, desk: &CoreRef) {
     let link = attempt.link;
-    let report = |event| core.send(Input::Conn { link, event }).is_ok();
+    // Handled here, under the core's lock: no hand-over to the core thread.
+    // `false` once the core has stopped.
+    let report = |event| desk.with(|c| c.conn_event(link, event)).is_some();
     let stream = match connect(&attempt.target, attempt.connect_timeout) {
         Ok(s) => s,
         Err(e) => {

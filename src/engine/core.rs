@@ -3,7 +3,9 @@
 //! events and time between them and the outside. It lives behind one
 //! mutex: the core thread takes it for each input from its channel and for
 //! every timer; an API call takes it on the caller's own thread and runs
-//! its request there, so a call costs no hand-over to another thread.
+//! its request there, and a connection's reader hands over what it read
+//! the same way ([`CoreRef`]), so neither costs a hand-over to another
+//! thread.
 //!
 //! It makes no protocol decision of its own: it carries out the machines'
 //! outputs (connect, write, close, deliver an event, arm a timer). It never
@@ -14,8 +16,9 @@
 
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -24,11 +27,12 @@ use parking_lot::Mutex;
 use super::backlog::Outbox;
 use super::config::{Config, LogLevel};
 use super::conn::{self, ConnEvent, LinkIo, Received};
+use super::dispatch::Item;
 use super::event::Event;
 use super::stats::add;
 use super::tape::{ApiCall, Tape};
 use super::userdata::CallUserdata;
-use super::Shared;
+use super::{panic_text, Shared};
 use crate::flow::{CallEventKind, Flow, Millis, Output as FlowOutput, TimerId};
 use crate::machine::LogRecord;
 use crate::recorder::{Answer, RecorderConfig};
@@ -65,8 +69,9 @@ pub(crate) enum Input {
     Resume,
     /// Cancel every operation, close the link, stop; answered when done.
     Shutdown(Sender<()>),
-    /// An API call armed a timer due before the core thread's wake-up:
-    /// look at the deadlines again.
+    /// Work done on another thread (an API call, a reader) armed a timer
+    /// due before the core thread's wake-up, or the core failed: look
+    /// again.
     Wake,
 }
 
@@ -100,7 +105,41 @@ impl ToApp {
     }
 }
 
+/// A handle on the core for the threads that work on it under its lock
+/// (API callers, connection readers). Weak: the core goes with the engine.
+#[derive(Clone)]
+pub(crate) struct CoreRef(Weak<Mutex<Core>>);
+
+impl CoreRef {
+    pub(crate) fn new(core: Weak<Mutex<Core>>) -> CoreRef {
+        CoreRef(core)
+    }
+
+    /// Runs `work` on this thread with the core's lock held. `None` when
+    /// the core has stopped (shut down, dead, or the engine is gone). A
+    /// panic inside `work` is a failure of the core: the engine is marked
+    /// dead (`None`).
+    pub(crate) fn with<R>(&self, work: impl FnOnce(&mut Core) -> R) -> Option<R> {
+        let core = self.0.upgrade()?;
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            let mut c = core.lock();
+            (!c.stopped).then(|| work(&mut c))
+        }));
+        match ran {
+            Ok(answer) => answer,
+            Err(payload) => {
+                // The unwind released the lock.
+                let what = panic_text(&*payload);
+                core.lock().fail(format!("core failed: {what}"));
+                None
+            }
+        }
+    }
+}
+
 pub(crate) struct Core {
+    /// This core, for the connection threads it starts.
+    this: CoreRef,
     config: Config,
     app: ToApp,
     shared: Arc<Shared>,
@@ -130,6 +169,7 @@ pub(crate) struct Core {
 
 impl Core {
     pub(crate) fn new(
+        this: CoreRef,
         config: Config,
         shared: Arc<Shared>,
         outbox: Outbox,
@@ -146,6 +186,7 @@ impl Core {
             epoch,
         );
         Core {
+            this,
             app: ToApp {
                 outbox,
                 shared: shared.clone(),
@@ -251,14 +292,19 @@ impl Core {
         self.parked.clear();
     }
 
-    /// Wakes the core thread (to see that the engine is dead).
-    pub(crate) fn wake(&self) -> bool {
-        self.input.send(Input::Wake).is_ok()
-    }
-
-    /// Whether the core has stopped (shut down, or its thread ended).
-    pub(crate) fn is_stopped(&self) -> bool {
-        self.stopped
+    /// The core failed (a bug): every later call answers `Dead`, the link
+    /// and its threads end, the application gets an `ENGINE_ERROR` with
+    /// `text`, and the core thread is woken to end too.
+    pub(crate) fn fail(&mut self, text: String) {
+        if self.shared.dead.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.stop();
+        self.shared.set_ready(false);
+        self.app.outbox.event(Event::EngineError { text });
+        // Poll readers must not wait for events that cannot come.
+        self.app.outbox.control(Item::Seal);
+        let _ = self.input.send(Input::Wake);
     }
 
     /// Runs an API request on the caller's thread (the lock held) and
@@ -287,6 +333,19 @@ impl Core {
         self.pump_flow();
         self.tape.set_by_app(false);
         self.pause_if_full();
+        self.wake_if_earlier();
+    }
+
+    /// What a connection reports, on the connection's own thread.
+    pub(crate) fn conn_event(&mut self, link: LinkId, event: ConnEvent) {
+        self.on_conn(link, event);
+        self.pause_if_full();
+        self.wake_if_earlier();
+    }
+
+    /// Wakes the core thread when a deadline is now due before it would
+    /// look at the timers again (work done on another thread armed it).
+    fn wake_if_earlier(&mut self) {
         if let (Some(asleep), Some(due)) = (self.sleep_until, self.next_deadline()) {
             if due < asleep {
                 self.sleep_until = Some(due);
@@ -511,7 +570,7 @@ impl Core {
                 .then(|| Duration::from_millis(self.config.keepalive_timeout_ms)),
             keep_payloads: self.tape.is_on() || self.shared.log_filter.passes(LogLevel::Trace),
         };
-        if let Some(handle) = conn::spawn(attempt, self.input.clone()) {
+        if let Some(handle) = conn::spawn(attempt, self.input.clone(), self.this.clone()) {
             let mut threads = self.shared.conn_threads.lock();
             threads.retain(|t| !t.is_finished());
             threads.push(handle);

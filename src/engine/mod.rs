@@ -34,7 +34,7 @@ use parking_lot::{Condvar, Mutex};
 
 use self::backlog::{Backlog, Outbox};
 pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
-use self::core::{Core, Desk, Input, Request};
+use self::core::{Core, CoreRef, Desk, Input, Request};
 pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
 use self::dispatch::{Item, PollQueue, Polled};
 pub use self::event::{Event, EventKind};
@@ -115,22 +115,6 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic payload".into())
-}
-
-/// The core failed (a bug): every later call answers `Dead`, the link and
-/// its threads end, the application gets an `ENGINE_ERROR` with `text`,
-/// and the core thread is woken to end too.
-fn core_failed(shared: &Shared, outbox: &Outbox, core: &Mutex<Core>, text: String) {
-    if shared.dead.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    shared.set_ready(false);
-    // The unwind released the lock; what the core was doing is abandoned.
-    core.lock().stop();
-    outbox.event(Event::EngineError { text });
-    // Poll readers must not wait for events that cannot come.
-    outbox.control(Item::Seal);
-    let _ = core.lock().wake();
 }
 
 /// Counts items out of the backlog as the application takes them, and asks
@@ -273,23 +257,26 @@ impl Engine {
             .map_err(StartError::Thread)?;
         let _ = shared.dispatcher.set(dispatcher.thread().id());
 
-        let core = Core::new(config, shared.clone(), outbox.clone(), input_tx.clone());
-        let core = Arc::new(Mutex::new(core));
-        let shared2 = shared.clone();
-        let outbox2 = outbox.clone();
+        let core = Arc::new_cyclic(|this| {
+            let this = CoreRef::new(this.clone());
+            let core = Core::new(
+                this,
+                config,
+                shared.clone(),
+                outbox.clone(),
+                input_tx.clone(),
+            );
+            Mutex::new(core)
+        });
         let core2 = core.clone();
         let core_thread = thread::Builder::new()
             .name("ivrconf-core".into())
             .spawn(move || {
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| Core::run(&core2, input_rx)))
                 {
+                    // The unwind released the lock.
                     let what = panic_text(&*payload);
-                    core_failed(
-                        &shared2,
-                        &outbox2,
-                        &core2,
-                        format!("core thread failed: {what}"),
-                    );
+                    core2.lock().fail(format!("core thread failed: {what}"));
                 }
             });
         let core_thread = match core_thread {
@@ -348,27 +335,9 @@ impl Engine {
             summary
         });
         let request = Request { call, run };
-        let ran = catch_unwind(AssertUnwindSafe(|| {
-            let mut core = self.core.lock();
-            if core.is_stopped() {
-                return false;
-            }
-            core.api(request);
-            true
-        }));
-        match ran {
-            Ok(true) => {}
-            Ok(false) => return Err(self.gone()),
-            Err(payload) => {
-                let what = panic_text(&*payload);
-                core_failed(
-                    &self.shared,
-                    &self.outbox,
-                    &self.core,
-                    format!("core failed in an API call: {what}"),
-                );
-                return Err(ApiError::Dead);
-            }
+        let core = CoreRef::new(Arc::downgrade(&self.core));
+        if core.with(|c| c.api(request)).is_none() {
+            return Err(self.gone());
         }
         match rx.try_recv() {
             Ok(answer) => answer.map_err(ApiError::Refused),
