@@ -389,6 +389,14 @@ impl std::ops::Deref for CallId {
     }
 }
 
+/// Hashes and compares as its text, so a map keyed by `CallId` is looked
+/// up with a `&str`.
+impl std::borrow::Borrow<str> for CallId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl AsRef<str> for CallId {
     fn as_ref(&self) -> &str {
         self.as_str()
