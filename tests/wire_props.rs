@@ -1,6 +1,7 @@
 //! Property tests of the wire layer: encode/decode identity for every
-//! message kind, chunking-independence of the frame reader, and no panic on
-//! arbitrary input (PROTOCOL.md 1.4, 2.1-2.3).
+//! message kind, chunking-independence of the frame reader, no panic on
+//! arbitrary input, and the decoder's plain and event paths agreeing
+//! (PROTOCOL.md 1.4, 2.1-2.3).
 //!
 //! Generated values follow the encoder's rules (2.2) so every message is
 //! encodable; child-element values have no leading or trailing whitespace
@@ -190,7 +191,11 @@ fn body() -> impl Strategy<Value = Body> {
         plain_request().prop_map(Body::CompleteXfer).boxed(),
         plain_request().prop_map(Body::RetrieveCall).boxed(),
         attr_req()
-            .prop_map(|event| Body::CallStatus(CallStatus { event }))
+            .prop_map(|event| {
+                Body::CallStatus(CallStatus {
+                    event: event.into(),
+                })
+            })
             .boxed(),
         (opt(attr()), opt(attr()), opt(attr()))
             .prop_map(|(failed_req, tlib_err_code, req_id)| {
@@ -350,6 +355,29 @@ proptest! {
     #[test]
     fn decode_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let _ = decode(&bytes);
+    }
+
+    #[test]
+    fn both_decode_paths_agree_on_encoded_and_damaged_messages(
+        msg in message(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 0..4),
+    ) {
+        // Every message kind, as we encode it (the plain path's form), then
+        // with a few bytes replaced, inserted or cut.
+        let mut bytes = encode(&msg).unwrap();
+        prop_assert_eq!(decode(&bytes), decode_by_events(&bytes));
+        for (at, byte, op) in edits {
+            if bytes.is_empty() {
+                break;
+            }
+            let i = at.index(bytes.len());
+            match op {
+                0 => bytes[i] = byte,
+                1 => bytes.insert(i, byte),
+                _ => bytes.truncate(i),
+            }
+            prop_assert_eq!(decode(&bytes), decode_by_events(&bytes));
+        }
     }
 
     #[test]

@@ -339,7 +339,7 @@ fn message_from_json(m: &Json, case: &str) -> Message {
         "CompleteXfer" => Body::CompleteXfer(plain(&mut f)),
         "RetrieveCall" => Body::RetrieveCall(plain(&mut f)),
         "CallStatus" => Body::CallStatus(CallStatus {
-            event: f.req("Event"),
+            event: f.req("Event").into(),
         }),
         "CallError" => Body::CallError(CallError {
             failed_req: f.opt("FailedReq"),
@@ -447,7 +447,7 @@ fn message_to_json(msg: &Message) -> Json {
         Body::CompleteConf(m) | Body::CompleteXfer(m) | Body::RetrieveCall(m) => {
             put("ReqId", m.req_id.as_ref());
         }
-        Body::CallStatus(m) => put("Event", Some(&m.event)),
+        Body::CallStatus(m) => put("Event", Some(&m.event.to_string())),
         Body::CallError(m) => {
             put("FailedReq", m.failed_req.as_ref());
             put("TLibErrCode", m.tlib_err_code.as_ref());

@@ -245,7 +245,12 @@ impl Rig {
                     Some(e) => e.as_str().to_string(),
                     None => "Queued".to_string(),
                 };
-                self.receive(call, Body::CallStatus(CallStatus { event }));
+                self.receive(
+                    call,
+                    Body::CallStatus(CallStatus {
+                        event: event.into(),
+                    }),
+                );
             }
             12 | 13 => {
                 let call = b.pick(&IDS);

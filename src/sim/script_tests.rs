@@ -8,7 +8,7 @@ fn events(steps: &[Step]) -> Vec<String> {
     steps
         .iter()
         .map(|s| match &s.body {
-            Body::CallStatus(c) => c.event.clone(),
+            Body::CallStatus(c) => c.event.to_string(),
             Body::CallError(e) => {
                 format!("CallError:{}", e.failed_req.clone().unwrap_or_default())
             }

@@ -7,6 +7,8 @@
 //! typed accessors (`CallStatus::event`, `CallError::failed_req`, ...) that
 //! compare ASCII-case-insensitively and keep unknown values.
 
+use std::borrow::Cow;
+
 /// A value in a user-data (`UDataEx`) or extensions (`ExtnsEx`) list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
@@ -160,8 +162,11 @@ pub struct PlainRequest {
 /// `CallStatus` (S->I, 3.10).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CallStatus {
-    /// The `StatusEvent` text as received.
-    pub event: String,
+    /// The `StatusEvent` text as received (read it as `&str` with
+    /// `&*status.event` or `status.event.as_ref()`). Borrowed from a static
+    /// string when it is exactly one of the ten documented spellings, so a
+    /// decoded `CallStatus` allocates nothing for its event.
+    pub event: Cow<'static, str>,
 }
 
 /// `CallError` (S->I, 3.11).
@@ -361,7 +366,7 @@ impl CallStatus {
     /// A status with a documented event.
     pub fn of(event: StatusEvent) -> Self {
         CallStatus {
-            event: event.as_str().to_string(),
+            event: Cow::Borrowed(event.as_str()),
         }
     }
 }

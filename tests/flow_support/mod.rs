@@ -114,7 +114,7 @@ impl Harness {
         self.recv(
             CALL,
             Body::CallStatus(CallStatus {
-                event: text.to_string(),
+                event: text.to_string().into(),
             }),
         );
     }

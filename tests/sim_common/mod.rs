@@ -201,7 +201,7 @@ impl Client {
 /// ReqId, `-` when absent), otherwise the message name.
 pub fn label(m: &Message) -> String {
     match &m.body {
-        Body::CallStatus(s) => s.event.clone(),
+        Body::CallStatus(s) => s.event.to_string(),
         Body::CallError(e) => format!(
             "CallError {} {} {}",
             e.failed_req.as_deref().unwrap_or("-"),

@@ -109,7 +109,7 @@ fn error(failed: &str, req: Option<&str>) -> Body {
 
 fn status(event: &str) -> Body {
     Body::CallStatus(CallStatus {
-        event: event.into(),
+        event: event.to_string().into(),
     })
 }
 

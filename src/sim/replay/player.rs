@@ -379,7 +379,7 @@ mod tests {
         encode(&Message::new(
             id,
             Body::CallStatus(CallStatus {
-                event: event.to_string(),
+                event: event.to_string().into(),
             }),
         ))
         .unwrap()

@@ -101,9 +101,12 @@ fn scan(payload: &[u8]) -> (bool, bool) {
 }
 
 fn is_one_of(label: &[u8], labels: &[&str]) -> bool {
-    labels
-        .iter()
-        .any(|l| l.as_bytes().eq_ignore_ascii_case(label))
+    // The spelling as written (every sender's `ISO-8859-1`) before the
+    // case-folding comparison, which costs about 15 instructions a byte.
+    labels.iter().any(|l| l.as_bytes() == label)
+        || labels
+            .iter()
+            .any(|l| l.as_bytes().eq_ignore_ascii_case(label))
 }
 
 /// The `encoding` of an XML declaration at the very start of the payload,

@@ -314,6 +314,18 @@ impl Parts<'_, '_> {
         self.take(i).unwrap_or_default()
     }
 
+    /// A `CallStatus` event: the static spelling when the text is exactly
+    /// one of the ten documented ones (no allocation), the text otherwise.
+    fn event(&mut self, i: usize) -> Cow<'static, str> {
+        let text = self.slots.get_mut(i).and_then(Option::take);
+        let text = text.as_deref().unwrap_or_default();
+        StatusEvent::ALL
+            .iter()
+            .map(|e| e.as_str())
+            .find(|s| *s == text)
+            .map_or_else(|| Cow::Owned(text.to_owned()), Cow::Borrowed)
+    }
+
     fn dest(mut self) -> DestRequest {
         DestRequest {
             dest_dn: self.req(0),
@@ -398,7 +410,9 @@ impl Parts<'_, '_> {
             Kind::CompleteConf => Body::CompleteConf(self.plain()),
             Kind::CompleteXfer => Body::CompleteXfer(self.plain()),
             Kind::RetrieveCall => Body::RetrieveCall(self.plain()),
-            Kind::CallStatus => Body::CallStatus(CallStatus { event: self.req(0) }),
+            Kind::CallStatus => Body::CallStatus(CallStatus {
+                event: self.event(0),
+            }),
             Kind::CallError => Body::CallError(CallError {
                 failed_req: self.take(0),
                 tlib_err_code: self.take(1),

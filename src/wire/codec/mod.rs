@@ -19,7 +19,7 @@ mod validate;
 mod xml;
 
 pub use attributes::MAX_ATTRIBUTES;
-pub use decode::{decode, MAX_DEPTH, MAX_NODES};
+pub use decode::{decode, decode_by_events, MAX_DEPTH, MAX_NODES};
 pub use encode::{encode, encode_frame};
 pub use error::{DecodeError, EncodeError};
 pub use fields::{Field, Fields, Placement};

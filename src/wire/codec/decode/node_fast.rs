@@ -34,6 +34,18 @@ impl<'a> Decoder<'a> {
             return Ok(());
         }
         let rest = self.sub(reader.get_ref())?;
+        let done = self.read_nodes(rest);
+        // `stream()` keeps the reader's byte count (error positions) right.
+        reader.stream().consume(done);
+        Ok(())
+    }
+
+    /// The common-form `Node`s at the start of `rest` (whitespace between
+    /// them included), gathered into the open list; returns how many bytes
+    /// they take. For [`Decoder::list_fast_path`] and the envelope scanner,
+    /// which call it at the same points (after each tag, at depth 3 inside a
+    /// list we read, no capture open).
+    pub(super) fn read_nodes(&mut self, rest: &'a str) -> usize {
         let mut done = 0;
         // Gathered in batches so the list is sized once for the usual few
         // nodes instead of growing 4, 8, 16.
@@ -68,9 +80,7 @@ impl<'a> Decoder<'a> {
                 break;
             }
         }
-        // `stream()` keeps the reader's byte count (error positions) right.
-        reader.stream().consume(done);
-        Ok(())
+        done
     }
 }
 
@@ -93,6 +103,9 @@ const SIMPLE_ATTRS: usize = 8;
 /// (first occurrence of each, any case), or `None` for anything else, so
 /// that the event path decides it.
 fn simple_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
+    if let Some(found) = written_node(s, at) {
+        return Some(found);
+    }
     let b = s.as_bytes();
     let tag = b.get(at..at.checked_add(5)?)?;
     if tag != b"<Node" && (tag[0] != b'<' || !tag[1..].eq_ignore_ascii_case(b"node")) {
@@ -151,6 +164,34 @@ fn simple_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
             fields[f].get_or_insert(value);
         }
     }
+}
+
+/// The spelling every sender writes, `<Node Name="k" Type="t" Val="v"/>`
+/// exactly (single spaces, double quotes, plain values), matched piece by
+/// piece with no name scanning or duplicate check: a shortcut through
+/// [`simple_node`], which reads the same bytes to the same result.
+fn written_node(s: &str, at: usize) -> Option<(usize, [Option<&str>; 3])> {
+    const PIECES: [&[u8]; 3] = [b"<Node Name=\"", b"\" Type=\"", b"\" Val=\""];
+    let b = s.as_bytes();
+    let mut i = at;
+    let mut fields = [None; 3];
+    for (field, piece) in fields.iter_mut().zip(PIECES) {
+        if !b.get(i..)?.starts_with(piece) {
+            return None;
+        }
+        i += piece.len();
+        let len = b
+            .get(i..)?
+            .iter()
+            .position(|&c| c == b'"' || class(c) & SPECIAL != 0)?;
+        let end = i + len;
+        *field = Some(s.get(i..end)?);
+        i = end;
+    }
+    if !b.get(i..)?.starts_with(b"\"/>") {
+        return None;
+    }
+    Some((i + 3, fields))
 }
 
 #[cfg(test)]
