@@ -395,17 +395,22 @@ fn acks_are_written_for_a_reading_server() {
                     .count();
             }
         }
-        acks
+        // The link stays open until the test has looked: a server that
+        // closed it at once could end the session before `wait_ready`
+        // saw it up.
+        (acks, conn)
     });
     let mut c = Config::default();
     c.set("server", &format!("127.0.0.1:{port}")).unwrap();
     c.set("client_name", "IVR_ACK").unwrap();
     let engine = Engine::new(c, Handlers::default()).unwrap();
     assert!(engine.wait_ready(READY_WAIT).unwrap());
-    let acks = server.join().unwrap();
+    let (acks, conn) = server.join().unwrap();
     assert!(acks >= 1, "no keep-alive ack written");
+    assert!(engine.is_ready(), "the link stays");
     let _ = TcpStream::connect(("127.0.0.1", port));
     engine.free();
+    drop(conn);
 }
 
 /// While reading is paused for the application, the server's answer may be
