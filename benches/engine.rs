@@ -40,7 +40,7 @@ fn start_engine(
                         let _ = tx.send(Seen::Done);
                     }
                     CallEventKind::CallStatus if c.status == Some(StatusEvent::Established) => {
-                        let _ = tx.send(Seen::Established(c.call_id));
+                        let _ = tx.send(Seen::Established(c.call_id.to_string()));
                     }
                     _ => {}
                 }

@@ -395,17 +395,22 @@ fn acks_are_written_for_a_reading_server() {
                     .count();
             }
         }
-        acks
+        // The link stays open until the test has looked: a server that
+        // closed it at once could end the session before `wait_ready`
+        // saw it up.
+        (acks, conn)
     });
     let mut c = Config::default();
     c.set("server", &format!("127.0.0.1:{port}")).unwrap();
     c.set("client_name", "IVR_ACK").unwrap();
     let engine = Engine::new(c, Handlers::default()).unwrap();
     assert!(engine.wait_ready(READY_WAIT).unwrap());
-    let acks = server.join().unwrap();
+    let (acks, conn) = server.join().unwrap();
     assert!(acks >= 1, "no keep-alive ack written");
+    assert!(engine.is_ready(), "the link stays");
     let _ = TcpStream::connect(("127.0.0.1", port));
     engine.free();
+    drop(conn);
 }
 
 /// While reading is paused for the application, the server's answer may be
@@ -471,4 +476,75 @@ fn request_timers_wait_while_reading_is_paused() {
     assert_eq!(outcome, Some(Outcome::Completed));
     engine.free();
     drop(server);
+}
+
+/// Frames the socket does not take at once (a server that is slow to read,
+/// not stopped) are queued and written later, each whole and in the order
+/// the API calls made them, and frames made meanwhile wait behind them.
+#[test]
+fn a_slow_reader_gets_every_frame_whole_and_in_order() {
+    let _one = ONE_AT_A_TIME.lock();
+    const CALLS: usize = 300;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    // Small buffers on the server's side (the accepted socket inherits
+    // them), so the engine's socket stops taking bytes early.
+    socket2::SockRef::from(&listener)
+        .set_recv_buffer_size(4096)
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (go_tx, go_rx) = crossbeam_channel::bounded::<()>(1);
+    let server = thread::spawn(move || {
+        let mut conn = accept_and_log_in(&listener);
+        // Not reading until every call was asked for: the socket's buffers
+        // fill and the rest waits in the engine's queue.
+        go_rx.recv_timeout(Duration::from_secs(20)).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut reader = ivrconf::wire::FrameReader::new();
+        let mut ids = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        while ids.len() < CALLS {
+            let n = conn.read(&mut buf).unwrap();
+            assert!(n > 0, "closed after {} calls", ids.len());
+            reader.push(&buf[..n]);
+            for item in reader.by_ref() {
+                match item.unwrap() {
+                    ivrconf::wire::Inbound::Message(msg) => {
+                        if let Body::NewCall(_) = msg.body {
+                            ids.push(msg.call_id.unwrap());
+                        }
+                    }
+                    ivrconf::wire::Inbound::KeepAliveRequest { .. } => {}
+                    ivrconf::wire::Inbound::DecodeError { error, .. } => {
+                        panic!("not a whole frame after {} calls: {error:?}", ids.len())
+                    }
+                    _ => panic!("not a whole frame after {} calls", ids.len()),
+                }
+            }
+        }
+        (ids, conn)
+    });
+    let sim = Simulator::start("127.0.0.1:0").unwrap();
+    let mut c = config(port, sim.port(), 65536);
+    // Long enough for the whole test: the server is slow, not stopped.
+    c.set("keepalive_timeout_ms", "20000").unwrap();
+    c.set("keepalive_interval_ms", "10000").unwrap();
+    let (engine, _rx) = callback_engine(c);
+    assert!(engine.wait_ready(READY_WAIT).unwrap());
+    let big = "x".repeat(30_000);
+    let udata = vec![ivrconf::wire::KeyValue::str("blob", &big)];
+    for n in 0..CALLS {
+        engine
+            .call_new(&format!("S{n}"), "5000", None, None, udata.clone())
+            .unwrap();
+    }
+    // 300 frames of 30 kB are more than the socket's buffers take unread.
+    assert!(engine.stats().bytes_out > 9_000_000);
+    go_tx.send(()).unwrap();
+    let (ids, conn) = server.join().unwrap();
+    let want: Vec<String> = (0..CALLS).map(|n| format!("S{n}")).collect();
+    assert_eq!(ids, want);
+    assert!(engine.is_ready(), "a slow server keeps its link");
+    engine.free();
+    drop(conn);
 }

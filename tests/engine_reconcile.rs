@@ -35,7 +35,7 @@ fn ended_calls(events: &[Event]) -> Vec<String> {
         .iter()
         .filter_map(Event::call)
         .filter(|c| c.kind == CallEventKind::CallEnded)
-        .map(|c| c.call_id.clone())
+        .map(|c| c.call_id.to_string())
         .collect()
 }
 
@@ -58,7 +58,7 @@ fn callinfo_ends_the_calls_a_server_forgot() {
     let r1 = h.ended("R1");
     let r2 = h.ended("R2");
     for e in [&r1, &r2] {
-        assert!(e.text.contains("CallInfoReq"), "{}", e.text);
+        assert!(e.text().contains("CallInfoReq"), "{}", e.text());
     }
     assert_eq!(h.sim.received_count(Some("CallInfoReq")), 2);
     assert_eq!(h.sim.received_count(Some("EndCall")), 0, "ended locally");
@@ -70,7 +70,7 @@ fn end_ends_the_calls_locally_without_asking() {
     let mut h = run("end", false);
     let r1 = h.ended("R1");
     h.ended("R2");
-    assert!(r1.text.contains("reconcile_calls=end"), "{}", r1.text);
+    assert!(r1.text().contains("reconcile_calls=end"), "{}", r1.text());
     assert_eq!(h.sim.received_count(Some("CallInfoReq")), 0);
     assert_eq!(h.sim.received_count(Some("EndCall")), 0, "ended locally");
     h.finish();

@@ -37,7 +37,7 @@ fn ended_text(h: &mut Harness) -> Vec<(String, String)> {
     h.take_events()
         .into_iter()
         .filter(|e| e.kind == CallEventKind::CallEnded)
-        .map(|e| (e.call_id, e.text))
+        .map(|e| (e.call_id.to_string(), e.text()))
         .collect()
 }
 

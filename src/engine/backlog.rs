@@ -16,6 +16,7 @@ use crossbeam_channel::Sender;
 use parking_lot::{Condvar, Mutex};
 
 use super::config::LogLevel;
+use super::conn::Received;
 use super::dispatch::Item;
 use super::event::Event;
 
@@ -133,7 +134,9 @@ impl Backlog {
 
 /// Where a connection's reader waits before each read: while the
 /// application is behind, or while too many of its batches wait for the
-/// core. Shared by the reader and the core's handle on the link.
+/// core. Shared by the reader and the core's handle on the link. The core
+/// hands each batch's emptied list back here, so the reader reuses at most
+/// [`MAX_IN_FLIGHT`] lists instead of allocating one per read.
 #[derive(Debug, Default)]
 pub(crate) struct ReadGate {
     state: Mutex<GateState>,
@@ -146,6 +149,8 @@ struct GateState {
     closed: bool,
     /// Batches reported to the core and not yet handled.
     in_flight: usize,
+    /// Emptied item lists, for the reader's next batches.
+    spare: Vec<Vec<Received>>,
 }
 
 /// Batches of received frames a reader may have waiting for the core: the
@@ -154,24 +159,30 @@ struct GateState {
 const MAX_IN_FLIGHT: usize = 4;
 
 impl ReadGate {
-    /// Blocks until the reader may read again; `false` once the link is
-    /// closed. Counts the batch the reader is about to report.
-    pub(crate) fn enter(&self) -> bool {
+    /// Blocks until the reader may read again; `None` once the link is
+    /// closed. Counts the batch the reader is about to report and gives it
+    /// an empty list for the batch's items (a spare one when there is one).
+    pub(crate) fn enter(&self) -> Option<Vec<Received>> {
         let mut s = self.state.lock();
         while !s.closed && (s.paused || s.in_flight >= MAX_IN_FLIGHT) {
             self.changed.wait(&mut s);
         }
         if s.closed {
-            return false;
+            return None;
         }
         s.in_flight += 1;
-        true
+        Some(s.spare.pop().unwrap_or_default())
     }
 
-    /// The core handled one batch.
-    pub(crate) fn batch_done(&self) {
+    /// One batch was handled (by the core, or dropped by the reader);
+    /// `items` is its list, kept for a later batch once emptied.
+    pub(crate) fn batch_done(&self, mut items: Vec<Received>) {
+        items.clear();
         let mut s = self.state.lock();
         s.in_flight = s.in_flight.saturating_sub(1);
+        if s.spare.len() < MAX_IN_FLIGHT {
+            s.spare.push(items);
+        }
         self.changed.notify_all();
     }
 
@@ -232,7 +243,7 @@ mod tests {
         let g = Arc::new(ReadGate::default());
         g.pause();
         let g2 = g.clone();
-        let reader = std::thread::spawn(move || g2.enter());
+        let reader = std::thread::spawn(move || g2.enter().is_some());
         std::thread::sleep(Duration::from_millis(20));
         assert!(!reader.is_finished(), "waits while paused");
         g.resume();
@@ -240,7 +251,7 @@ mod tests {
 
         g.pause();
         let g3 = g.clone();
-        let reader = std::thread::spawn(move || g3.enter());
+        let reader = std::thread::spawn(move || g3.enter().is_some());
         g.close();
         assert!(!reader.join().unwrap_or(true), "closed: the reader stops");
     }
@@ -248,10 +259,30 @@ mod tests {
     #[test]
     fn gate_bounds_batches_in_flight() {
         let g = ReadGate::default();
-        for _ in 0..MAX_IN_FLIGHT {
-            assert!(g.enter());
+        let mut lists: Vec<_> = (0..MAX_IN_FLIGHT).filter_map(|_| g.enter()).collect();
+        assert_eq!(lists.len(), MAX_IN_FLIGHT);
+        if let Some(list) = lists.pop() {
+            g.batch_done(list);
         }
-        g.batch_done();
-        assert!(g.enter(), "room for one more after the core took one");
+        assert!(
+            g.enter().is_some(),
+            "room for one more after the core took one"
+        );
+    }
+
+    #[test]
+    fn handled_lists_are_handed_out_again_emptied() {
+        let g = ReadGate::default();
+        let mut first = g.enter().unwrap_or_default();
+        first.push(Err(crate::wire::ProtocolError {
+            kind: crate::wire::ProtocolErrorKind::BadVersion,
+            bytes: Vec::new(),
+        }));
+        first.reserve(16);
+        let capacity = first.capacity();
+        g.batch_done(first);
+        let again = g.enter().unwrap_or_default();
+        assert!(again.is_empty(), "emptied");
+        assert_eq!(again.capacity(), capacity, "the same list, not a new one");
     }
 }

@@ -1,22 +1,30 @@
 //! One connection to IVR Server: a thread that connects and then reads
-//! (blocking `std::net`), and a writer thread fed by a channel, so the core
-//! thread never blocks on the socket.
+//! (blocking `std::net`), and the way frames are written. The core writes
+//! each frame itself while the socket takes it at once (a send that never
+//! waits); what the socket does not take is queued for the connection's
+//! writer thread, which writes it blocking (bounded by the write timeout),
+//! and every later frame queues behind it until the queue is empty again.
+//! So the core never blocks on the socket, and the writer thread only wakes
+//! when the server is slow to read.
 //!
-//! Moves bytes only: it reports everything to the core as `Input::Conn`
-//! tagged with the session's link id, and writes what the core hands it.
+//! Moves bytes only: it reports everything to the core (the reader under
+//! the core's lock, on its own thread; the writer through the core
+//! thread's channel), tagged with the session's link id, and writes what
+//! the core hands it.
 //! Decides nothing about the session (that is `crate::session`).
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use crossbeam_channel::{unbounded, Receiver, Sender};
+use crossbeam_channel::Sender;
+use parking_lot::{Condvar, Mutex};
+use socket2::SockRef;
 
 use super::backlog::ReadGate;
-use super::core::Input;
+use super::core::{CoreRef, Input};
 use super::panic_text;
 use crate::session::LinkId;
 use crate::wire::{FrameReader, Inbound, ProtocolError, RawPayload, KEEPALIVE_ACK};
@@ -41,46 +49,121 @@ pub(crate) enum ConnEvent {
     Panicked(String),
 }
 
-/// What the writer thread writes.
-enum Outgoing {
-    Frame(Vec<u8>),
-    /// One keep-alive ack, standing for every request received since the
-    /// last one was written.
-    KeepAliveAck,
+/// The bytes on their way to the server, shared by the core (which writes
+/// while the socket takes them at once) and the writer thread (which
+/// writes, blocking, what the socket did not take).
+#[derive(Default)]
+struct Outbound {
+    state: Mutex<OutState>,
+    /// Bytes were queued for the writer, or the link is closing.
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct OutState {
+    /// Bytes of whole frames not handed to the socket yet, in order.
+    queued: Vec<u8>,
+    /// The writer thread holds bytes it took from `queued` and has not
+    /// written yet: nothing may be written ahead of them.
+    writing: bool,
+    /// A keep-alive ack is among the `queued` bytes: it stands for every
+    /// request received since, so no second one is queued.
+    ack_queued: bool,
+    closed: bool,
+}
+
+/// Flags of the core's sends: never wait, and never raise `SIGPIPE` in
+/// the application on a closed connection.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const SEND_NOW: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const SEND_NOW: libc::c_int = libc::MSG_DONTWAIT;
+
+impl Outbound {
+    /// Writes `frame` now if nothing is queued ahead of it and the socket
+    /// takes it without waiting; else queues (the rest of) it for the
+    /// writer thread. A keep-alive ack (`ack`) is skipped when one is
+    /// queued already: `false` then.
+    fn put(&self, stream: &TcpStream, frame: &[u8], ack: bool) -> bool {
+        let mut s = self.state.lock();
+        if ack && s.ack_queued {
+            return false;
+        }
+        if s.closed {
+            return true;
+        }
+        let mut rest = frame;
+        if s.queued.is_empty() && !s.writing {
+            let socket = SockRef::from(stream);
+            while !rest.is_empty() {
+                match socket.send_with_flags(rest, SEND_NOW) {
+                    Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    // Full (or failed: the writer's own write then reports
+                    // the error, with the same words as any write error).
+                    Err(_) => break,
+                }
+            }
+        }
+        if !rest.is_empty() {
+            s.queued.extend_from_slice(rest);
+            s.ack_queued |= ack;
+            self.wake.notify_one();
+        }
+        true
+    }
+
+    /// The writer thread's wait for bytes; `None` once the link is closed.
+    /// The bytes are its own until [`Outbound::written`].
+    fn take(&self, spare: Vec<u8>) -> Option<Vec<u8>> {
+        let mut s = self.state.lock();
+        s.writing = false;
+        while s.queued.is_empty() && !s.closed {
+            self.wake.wait(&mut s);
+        }
+        if s.closed {
+            return None;
+        }
+        // Cleared as it goes: a request that arrives while this ack is on
+        // its way gets an ack of its own.
+        s.ack_queued = false;
+        s.writing = true;
+        Some(std::mem::replace(&mut s.queued, spare))
+    }
+
+    fn close(&self) {
+        self.state.lock().closed = true;
+        self.wake.notify_all();
+    }
 }
 
 /// The core's handle on an open connection. Dropping it closes the socket,
-/// which ends the reader and (once its queue is dropped) the writer.
+/// which ends the reader and the writer.
 pub(crate) struct LinkIo {
     pub(crate) link: LinkId,
     stream: TcpStream,
-    writer: Sender<Outgoing>,
-    /// An ack is queued and not yet written.
-    ack_pending: Arc<AtomicBool>,
+    out: Arc<Outbound>,
     /// Where the reader waits while the application is behind.
     pub(crate) gate: Arc<ReadGate>,
 }
 
 impl LinkIo {
-    /// Queues a frame. The queue holds what the core decided to send: API
-    /// requests (one per API call, whose callers wait for each answer),
-    /// probes (one per keep-alive interval) and the flow's own replies (at
-    /// most one per server message for an op), so it is bounded by what the
-    /// application does, not by what the server sends; a write blocked past
-    /// the write timeout ends the link and frees it.
+    /// Writes a frame, or queues it for the writer thread when the socket
+    /// does not take it at once. The queue holds what the core decided to
+    /// send: API requests (one per API call, whose callers wait for each
+    /// answer), probes (one per keep-alive interval) and the flow's own
+    /// replies (at most one per server message for an op), so it is bounded
+    /// by what the application does, not by what the server sends; a write
+    /// blocked past the write timeout ends the link and frees it.
     pub(crate) fn write(&self, frame: Vec<u8>) {
-        let _ = self.writer.send(Outgoing::Frame(frame));
+        self.out.put(&self.stream, &frame, false);
     }
 
-    /// Queues a keep-alive ack unless one is already waiting to be written:
-    /// a server flooding requests cannot grow the queue. `true` when one
-    /// was queued.
+    /// Writes a keep-alive ack unless one is already queued: a server
+    /// flooding requests cannot grow the queue. `true` when one was
+    /// written or queued.
     pub(crate) fn ack_keep_alive(&self) -> bool {
-        let queued = !self.ack_pending.swap(true, Ordering::SeqCst);
-        if queued {
-            let _ = self.writer.send(Outgoing::KeepAliveAck);
-        }
-        queued
+        self.out.put(&self.stream, &KEEPALIVE_ACK, true)
     }
 }
 
@@ -89,6 +172,7 @@ impl Drop for LinkIo {
         // Whatever ends the link (loss, refusal, shutdown, a panic
         // unwinding the core) also ends the reader and writer threads.
         self.gate.close();
+        self.out.close();
         let _ = self.stream.shutdown(Shutdown::Both);
     }
 }
@@ -118,15 +202,21 @@ pub(crate) struct Attempt {
 }
 
 /// Starts a connection attempt in its own thread; the handle is joined when
-/// the engine is freed.
-pub(crate) fn spawn(attempt: Attempt, core: Sender<Input>) -> Option<thread::JoinHandle<()>> {
+/// the engine is freed. The thread reports to the core on its own thread,
+/// through `desk` (the core's lock); the writer's failures and panics go
+/// to the core thread's channel `core`.
+pub(crate) fn spawn(
+    attempt: Attempt,
+    core: Sender<Input>,
+    desk: CoreRef,
+) -> Option<thread::JoinHandle<()>> {
     let link = attempt.link;
     let core2 = core.clone();
     let spawned = thread::Builder::new()
         .name(format!("ivrconf-conn-{link}"))
         .spawn(move || {
             let guard = core.clone();
-            guarded(link, guard, || run(attempt, &core))
+            guarded(link, guard, || run(attempt, &core, &desk))
         });
     match spawned {
         Ok(handle) => Some(handle),
@@ -153,9 +243,11 @@ fn connect(target: &str, timeout: Duration) -> Result<TcpStream, String> {
     Err(last)
 }
 
-fn run(attempt: Attempt, core: &Sender<Input>) {
+fn run(attempt: Attempt, core: &Sender<Input>, desk: &CoreRef) {
     let link = attempt.link;
-    let report = |event| core.send(Input::Conn { link, event }).is_ok();
+    // Handled here, under the core's lock: no hand-over to the core thread.
+    // `false` once the core has stopped.
+    let report = |event| desk.with(|c| c.conn_event(link, event)).is_some();
     let stream = match connect(&attempt.target, attempt.connect_timeout) {
         Ok(s) => s,
         Err(e) => {
@@ -165,7 +257,6 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
     };
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(attempt.write_timeout);
-    let (writer_tx, writer_rx) = unbounded::<Outgoing>();
     let (for_writer, for_core) = match (stream.try_clone(), stream.try_clone()) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
@@ -175,16 +266,14 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
             return;
         }
     };
-    let ack_pending = Arc::new(AtomicBool::new(false));
+    let out = Arc::new(Outbound::default());
     let core_w = core.clone();
-    let ack_w = ack_pending.clone();
+    let out_w = out.clone();
     let writer = thread::Builder::new()
         .name(format!("ivrconf-write-{link}"))
         .spawn(move || {
             let guard = core_w.clone();
-            guarded(link, guard, || {
-                write_loop(link, for_writer, writer_rx, &ack_w, core_w)
-            })
+            guarded(link, guard, || write_loop(link, for_writer, &out_w, core_w))
         });
     let writer = match writer {
         Ok(w) => w,
@@ -199,8 +288,7 @@ fn run(attempt: Attempt, core: &Sender<Input>) {
     let io = LinkIo {
         link,
         stream: for_core,
-        writer: writer_tx,
-        ack_pending,
+        out,
         gate: gate.clone(),
     };
     // Reported before the first read, so the core has queued the LoginReq
@@ -223,7 +311,7 @@ fn read_loop(
     let mut reader = FrameReader::new();
     let mut buf = vec![0u8; 64 * 1024];
     // Waiting here (not reading) is what pushes back on the server.
-    while gate.enter() {
+    while let Some(mut items) = gate.enter() {
         let n = match stream.read(&mut buf) {
             Ok(0) => {
                 let left = reader.buffered_len();
@@ -237,7 +325,7 @@ fn read_loop(
             }
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                gate.batch_done();
+                gate.batch_done(items);
                 continue;
             }
             Err(e) => {
@@ -246,7 +334,6 @@ fn read_loop(
             }
         };
         reader.push(&buf[..n]);
-        let mut items = Vec::new();
         let mut dead = false;
         let next = |r: &mut FrameReader| {
             if keep_payloads {
@@ -268,28 +355,15 @@ fn read_loop(
     }
 }
 
-fn write_loop(
-    link: LinkId,
-    mut stream: TcpStream,
-    rx: Receiver<Outgoing>,
-    ack_pending: &AtomicBool,
-    core: Sender<Input>,
-) {
-    while let Ok(item) = rx.recv() {
-        let written = match &item {
-            Outgoing::Frame(frame) => stream.write_all(frame),
-            Outgoing::KeepAliveAck => {
-                // Cleared before writing: a request that arrives while this
-                // ack is on its way gets an ack of its own.
-                ack_pending.store(false, Ordering::SeqCst);
-                stream.write_all(&KEEPALIVE_ACK)
-            }
-        };
-        if let Err(e) = written {
-            let why = if matches!(
-                e.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            ) {
+/// The largest write buffer the writer keeps between turns.
+const MAX_SPARE: usize = 1 << 20;
+
+/// The writer thread: writes, blocking, what the core's sends left queued.
+fn write_loop(link: LinkId, mut stream: TcpStream, out: &Outbound, core: Sender<Input>) {
+    let mut spare = Vec::new();
+    while let Some(mut bytes) = out.take(spare) {
+        if let Err(e) = stream.write_all(&bytes) {
+            let why = if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) {
                 format!("write error: the server is not reading ({e})")
             } else {
                 format!("write error: {e}")
@@ -300,5 +374,12 @@ fn write_loop(
             });
             return;
         }
+        bytes.clear();
+        // Kept for the next turn unless a backlog made it large.
+        spare = if bytes.capacity() <= MAX_SPARE {
+            bytes
+        } else {
+            Vec::new()
+        };
     }
 }

@@ -1,30 +1,38 @@
-//! The core thread: runs the two pure machines — the session
+//! The core: runs the two pure machines — the session
 //! ([`crate::session`]) and the calls ([`crate::flow`]) — and moves bytes,
-//! events and time between them and the outside. All its inputs come from
-//! one channel; it owns every timer.
+//! events and time between them and the outside. It lives behind one
+//! mutex: the core thread takes it for each input from its channel and for
+//! every timer; an API call takes it on the caller's own thread and runs
+//! its request there, and a connection's reader hands over what it read
+//! the same way ([`CoreRef`]), so neither costs a hand-over to another
+//! thread.
 //!
 //! It makes no protocol decision of its own: it carries out the machines'
 //! outputs (connect, write, close, deliver an event, arm a timer). It never
-//! blocks on a socket (connections have their own threads) nor on the
-//! application (the dispatcher has its own queue), so API calls get their
-//! synchronous answer at once, even from inside a callback.
+//! blocks on a socket (a write the socket does not take at once goes to
+//! the connection's writer thread) nor on the application (the dispatcher
+//! has its own queue), so API calls get their synchronous answer at once,
+//! even from inside a callback.
 
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
 
 use super::backlog::Outbox;
 use super::config::{Config, LogLevel};
 use super::conn::{self, ConnEvent, LinkIo, Received};
+use super::dispatch::Item;
 use super::event::Event;
 use super::stats::add;
 use super::tape::{ApiCall, Tape};
 use super::userdata::CallUserdata;
-use super::Shared;
+use super::{panic_text, Shared};
 use crate::flow::{CallEventKind, Flow, Millis, Output as FlowOutput, TimerId};
 use crate::machine::LogRecord;
 use crate::recorder::{Answer, RecorderConfig};
@@ -53,7 +61,6 @@ pub(crate) struct Desk<'a> {
 
 /// Everything the core thread reacts to.
 pub(crate) enum Input {
-    Api(Request),
     Conn {
         link: LinkId,
         event: ConnEvent,
@@ -62,6 +69,10 @@ pub(crate) enum Input {
     Resume,
     /// Cancel every operation, close the link, stop; answered when done.
     Shutdown(Sender<()>),
+    /// Work done on another thread (an API call, a reader) armed a timer
+    /// due before the core thread's wake-up, or the core failed: look
+    /// again.
+    Wake,
 }
 
 /// What goes to the application: events, and log lines at or above the
@@ -94,7 +105,41 @@ impl ToApp {
     }
 }
 
+/// A handle on the core for the threads that work on it under its lock
+/// (API callers, connection readers). Weak: the core goes with the engine.
+#[derive(Clone)]
+pub(crate) struct CoreRef(Weak<Mutex<Core>>);
+
+impl CoreRef {
+    pub(crate) fn new(core: Weak<Mutex<Core>>) -> CoreRef {
+        CoreRef(core)
+    }
+
+    /// Runs `work` on this thread with the core's lock held. `None` when
+    /// the core has stopped (shut down, dead, or the engine is gone). A
+    /// panic inside `work` is a failure of the core: the engine is marked
+    /// dead (`None`).
+    pub(crate) fn with<R>(&self, work: impl FnOnce(&mut Core) -> R) -> Option<R> {
+        let core = self.0.upgrade()?;
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            let mut c = core.lock();
+            (!c.stopped).then(|| work(&mut c))
+        }));
+        match ran {
+            Ok(answer) => answer,
+            Err(payload) => {
+                // The unwind released the lock.
+                let what = panic_text(&*payload);
+                core.lock().fail(format!("core failed: {what}"));
+                None
+            }
+        }
+    }
+}
+
 pub(crate) struct Core {
+    /// This core, for the connection threads it starts.
+    this: CoreRef,
     config: Config,
     app: ToApp,
     shared: Arc<Shared>,
@@ -114,12 +159,17 @@ pub(crate) struct Core {
     input: Sender<Input>,
     epoch: Instant,
     stopped: bool,
+    /// When the core thread will look at the timers next, while it waits
+    /// for an input (`None` while it is working): an API call that arms an
+    /// earlier timer wakes it.
+    sleep_until: Option<Millis>,
     timers: BTreeSet<(Millis, TimerId)>,
     timer_at: HashMap<TimerId, Millis>,
 }
 
 impl Core {
     pub(crate) fn new(
+        this: CoreRef,
         config: Config,
         shared: Arc<Shared>,
         outbox: Outbox,
@@ -136,6 +186,7 @@ impl Core {
             epoch,
         );
         Core {
+            this,
             app: ToApp {
                 outbox,
                 shared: shared.clone(),
@@ -155,6 +206,7 @@ impl Core {
             input,
             epoch,
             stopped: false,
+            sleep_until: None,
             timers: BTreeSet::new(),
             timer_at: HashMap::new(),
         }
@@ -168,46 +220,136 @@ impl Core {
         self.app.event(event);
     }
 
-    /// The loop: wait for an input or the earliest deadline, handle it.
-    pub(crate) fn run(mut self, inputs: Receiver<Input>) {
+    /// The core thread's loop: wait (without the lock) for an input or the
+    /// earliest deadline, then handle it with the lock held. Ends after a
+    /// shutdown, or when the engine is dead (an API call panicked in it).
+    pub(crate) fn run(core: &Mutex<Core>, inputs: Receiver<Input>) {
         // At most this many queued inputs are taken before the timers are
         // looked at again, so a busy engine still keeps its deadlines.
         const BATCH: usize = 256;
+        let mut next = None;
         loop {
-            // Inputs already queued happened before any deadline that is due
-            // now: bytes already read must count before the silence check,
-            // a server answer before the request's timeout.
-            for _ in 0..BATCH {
-                match inputs.try_recv() {
-                    Ok(input) => {
-                        if !self.handle(input) {
-                            return;
-                        }
-                    }
-                    Err(_) => break,
+            let wait = {
+                let mut c = core.lock();
+                c.sleep_until = None;
+                if !c.turn(next.take(), &inputs, BATCH) {
+                    c.stop();
+                    return;
                 }
-            }
-            self.on_deadlines(self.now());
-            self.pause_if_full();
-            if self.stopped {
-                return;
-            }
-            let input = match self.next_deadline() {
-                Some(at) => {
-                    let wait = at.saturating_sub(self.now());
-                    match inputs.recv_timeout(Duration::from_millis(wait)) {
-                        Ok(i) => i,
-                        Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
-                        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
-                    }
-                }
+                let at = c.next_deadline();
+                c.sleep_until = Some(at.unwrap_or(Millis::MAX));
+                at.map(|at| at.saturating_sub(c.now()))
+            };
+            next = match wait {
+                Some(wait) => match inputs.recv_timeout(Duration::from_millis(wait)) {
+                    Ok(i) => Some(i),
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+                },
                 None => match inputs.recv() {
-                    Ok(i) => i,
-                    Err(_) => return,
+                    Ok(i) => Some(i),
+                    Err(_) => break,
                 },
             };
+        }
+        core.lock().stop();
+    }
+
+    /// One turn of the core thread: `first` (the input it woke up for),
+    /// then what is queued, then the timers. `false` once it must stop.
+    fn turn(&mut self, first: Option<Input>, inputs: &Receiver<Input>, batch: usize) -> bool {
+        if self.shared.dead.load(Ordering::SeqCst) {
+            return false;
+        }
+        if let Some(input) = first {
             if !self.handle(input) {
-                return;
+                return false;
+            }
+        }
+        // Inputs already queued happened before any deadline that is due
+        // now: bytes already read must count before the silence check,
+        // a server answer before the request's timeout.
+        for _ in 0..batch {
+            match inputs.try_recv() {
+                Ok(input) => {
+                    if !self.handle(input) {
+                        return false;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        self.on_deadlines(self.now());
+        self.pause_if_full();
+        !self.stopped
+    }
+
+    /// The core thread is done: the link (and with it the connection's
+    /// threads) ends now, not when the last handle on the core goes.
+    pub(crate) fn stop(&mut self) {
+        self.stopped = true;
+        self.link = None;
+        self.parked.clear();
+    }
+
+    /// The core failed (a bug): every later call answers `Dead`, the link
+    /// and its threads end, the application gets an `ENGINE_ERROR` with
+    /// `text`, and the core thread is woken to end too.
+    pub(crate) fn fail(&mut self, text: String) {
+        if self.shared.dead.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.stop();
+        self.shared.set_ready(false);
+        self.app.outbox.event(Event::EngineError { text });
+        // Poll readers must not wait for events that cannot come.
+        self.app.outbox.control(Item::Seal);
+        let _ = self.input.send(Input::Wake);
+    }
+
+    /// Runs an API request on the caller's thread (the lock held) and
+    /// carries out what it caused; wakes the core thread when the request
+    /// armed a timer due before it would look again.
+    pub(crate) fn api(&mut self, request: Request) {
+        let now = self.now();
+        let calls_before = self.flow.call_count();
+        let mut desk = Desk {
+            flow: &mut self.flow,
+            tape: &self.tape,
+            userdata: &mut self.userdata,
+        };
+        let answer = (request.run)(&mut desk, now);
+        // Only call_new adds a call.
+        let announced = self.flow.call_count().saturating_sub(calls_before);
+        add(&self.shared.counters.calls_total, announced as u64);
+        if let Answer::Op(_) = answer {
+            add(&self.shared.counters.ops_started, 1);
+        }
+        if let Some(call) = request.call {
+            self.tape.api(call, answer);
+        }
+        // What the flow sends now is the direct result of the call.
+        self.tape.set_by_app(true);
+        self.pump_flow();
+        self.tape.set_by_app(false);
+        self.pause_if_full();
+        self.wake_if_earlier();
+    }
+
+    /// What a connection reports, on the connection's own thread.
+    pub(crate) fn conn_event(&mut self, link: LinkId, event: ConnEvent) {
+        self.on_conn(link, event);
+        self.pause_if_full();
+        self.wake_if_earlier();
+    }
+
+    /// Wakes the core thread when a deadline is now due before it would
+    /// look at the timers again (work done on another thread armed it).
+    fn wake_if_earlier(&mut self) {
+        if let (Some(asleep), Some(due)) = (self.sleep_until, self.next_deadline()) {
+            if due < asleep {
+                self.sleep_until = Some(due);
+                let _ = self.input.send(Input::Wake);
             }
         }
     }
@@ -221,30 +363,7 @@ impl Core {
 
     fn handle_one(&mut self, input: Input) -> bool {
         match input {
-            Input::Api(request) => {
-                let now = self.now();
-                let calls_before = self.flow.call_count();
-                let mut desk = Desk {
-                    flow: &mut self.flow,
-                    tape: &self.tape,
-                    userdata: &mut self.userdata,
-                };
-                let answer = (request.run)(&mut desk, now);
-                // Only call_new adds a call.
-                let announced = self.flow.call_count().saturating_sub(calls_before);
-                add(&self.shared.counters.calls_total, announced as u64);
-                if let Answer::Op(_) = answer {
-                    add(&self.shared.counters.ops_started, 1);
-                }
-                if let Some(call) = request.call {
-                    self.tape.api(call, answer);
-                }
-                // What the flow sends now is the direct result of the call.
-                self.tape.set_by_app(true);
-                self.pump_flow();
-                self.tape.set_by_app(false);
-                true
-            }
+            Input::Wake => true,
             Input::Conn { link, event } => {
                 self.on_conn(link, event);
                 true
@@ -343,7 +462,7 @@ impl Core {
                 FlowOutput::Send(msg) => self.send(&msg),
                 FlowOutput::Event(ev) => {
                     self.app.log(LogLevel::Debug, || {
-                        format!("call {}: {}", ev.call_id, ev.text)
+                        format!("call {}: {}", ev.call_id, ev.text())
                     });
                     self.tape.event(&ev);
                     if let (CallEventKind::OperationDone, Some(outcome)) = (ev.kind, ev.outcome) {
@@ -451,7 +570,7 @@ impl Core {
                 .then(|| Duration::from_millis(self.config.keepalive_timeout_ms)),
             keep_payloads: self.tape.is_on() || self.shared.log_filter.passes(LogLevel::Trace),
         };
-        if let Some(handle) = conn::spawn(attempt, self.input.clone()) {
+        if let Some(handle) = conn::spawn(attempt, self.input.clone(), self.this.clone()) {
             let mut threads = self.shared.conn_threads.lock();
             threads.retain(|t| !t.is_finished());
             threads.push(handle);
@@ -529,17 +648,18 @@ impl Core {
                 }
             }
             ConnEvent::ConnectFailed(why) => self.session.connect_failed(now, link, &why),
-            ConnEvent::Rx { items, bytes } => {
+            ConnEvent::Rx { mut items, bytes } => {
                 self.count_in(&items, bytes);
-                if let Some(io) = self.link.as_ref().filter(|io| io.link == link) {
-                    io.gate.batch_done();
-                }
                 self.session.bytes_received(now, link);
                 if self.parked_link != link {
                     self.parked.clear();
                     self.parked_link = link;
                 }
-                self.parked.extend(items);
+                self.parked.extend(items.drain(..));
+                // The emptied list goes back to the reader for a later read.
+                if let Some(io) = self.link.as_ref().filter(|io| io.link == link) {
+                    io.gate.batch_done(items);
+                }
                 self.take_parked(now);
             }
             ConnEvent::Closed(why) => self.session.link_closed(now, link, &why),

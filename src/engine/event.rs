@@ -3,6 +3,8 @@
 //! A call event carries the value the application attached to its call
 //! (`Engine::call_set_userdata`); the engine never interprets it.
 
+use std::borrow::Cow;
+
 use crate::flow::{CallEvent, CallEventKind};
 
 /// Event kinds; the values are the C constants `IVRCONF_EVENT_*`.
@@ -77,13 +79,13 @@ impl Event {
         }
     }
 
-    /// The readable line of any kind.
-    pub fn text(&self) -> &str {
+    /// The readable line of any kind (a call event's is rendered now).
+    pub fn text(&self) -> Cow<'_, str> {
         match self {
             Event::SessionUp { text }
             | Event::SessionDown { text }
-            | Event::EngineError { text } => text,
-            Event::Call(c, _) => &c.text,
+            | Event::EngineError { text } => Cow::Borrowed(text),
+            Event::Call(c, _) => Cow::Owned(c.text()),
         }
     }
 

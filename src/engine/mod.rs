@@ -7,8 +7,9 @@
 //!
 //! Threads (all named `ivrconf-*`): one core thread (`core`), one dispatcher
 //! (`dispatch`), and per connection attempt a connect/read thread plus a
-//! writer (`conn`). API calls send a command to the core and wait for its
-//! answer, which never depends on the network or on the application.
+//! writer (`conn`). The core lives behind a mutex: API calls take it and run
+//! on the caller's thread, so their answer never waits for another thread,
+//! the network or the application.
 
 mod backlog;
 pub mod config;
@@ -33,7 +34,7 @@ use parking_lot::{Condvar, Mutex};
 
 use self::backlog::{Backlog, Outbox};
 pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
-use self::core::{Core, Desk, Input, Request};
+use self::core::{Core, CoreRef, Desk, Input, Request};
 pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
 use self::dispatch::{Item, PollQueue, Polled};
 pub use self::event::{Event, EventKind};
@@ -162,7 +163,9 @@ pub(crate) struct Shared {
     ready: Mutex<bool>,
     ready_changed: Condvar,
     shut_down: AtomicBool,
-    dead: AtomicBool,
+    /// The core failed (a panic on its thread or in an API call): every
+    /// call answers `Dead`, the core thread ends.
+    pub(crate) dead: AtomicBool,
     dispatcher: OnceLock<ThreadId>,
     /// Held for the whole of a shutdown, so a concurrent caller (engine
     /// free, say) waits for the CANCELLED events to be queued.
@@ -191,6 +194,7 @@ impl Shared {
 /// from inside the engine's own callbacks.
 pub struct Engine {
     shared: Arc<Shared>,
+    core: Arc<Mutex<Core>>,
     input: Sender<Input>,
     outbox: Outbox,
     poll: Arc<PollQueue>,
@@ -253,23 +257,26 @@ impl Engine {
             .map_err(StartError::Thread)?;
         let _ = shared.dispatcher.set(dispatcher.thread().id());
 
-        let core = Core::new(config, shared.clone(), outbox.clone(), input_tx.clone());
-        let shared2 = shared.clone();
-        let outbox2 = outbox.clone();
+        let core = Arc::new_cyclic(|this| {
+            let this = CoreRef::new(this.clone());
+            let core = Core::new(
+                this,
+                config,
+                shared.clone(),
+                outbox.clone(),
+                input_tx.clone(),
+            );
+            Mutex::new(core)
+        });
+        let core2 = core.clone();
         let core_thread = thread::Builder::new()
             .name("ivrconf-core".into())
             .spawn(move || {
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(move || core.run(input_rx))) {
-                    // The unwind dropped the core and with it the connection
-                    // (its socket is shut down on drop).
-                    shared2.dead.store(true, Ordering::SeqCst);
-                    shared2.set_ready(false);
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| Core::run(&core2, input_rx)))
+                {
+                    // The unwind released the lock.
                     let what = panic_text(&*payload);
-                    outbox2.event(Event::EngineError {
-                        text: format!("core thread failed: {what}"),
-                    });
-                    // Poll readers must not wait for events that cannot come.
-                    outbox2.control(Item::Seal);
+                    core2.lock().fail(format!("core thread failed: {what}"));
                 }
             });
         let core_thread = match core_thread {
@@ -284,6 +291,7 @@ impl Engine {
         };
         Ok(Engine {
             shared,
+            core,
             input: input_tx,
             outbox,
             poll,
@@ -303,10 +311,10 @@ impl Engine {
         }
     }
 
-    /// Runs `request` on the core thread against the flow machine and
-    /// waits for its answer: the one way every API call reaches the core.
-    /// `call` names the API call for its call's trace (`None`: a query,
-    /// not recorded).
+    /// Runs `request` against the flow machine, on the caller's thread with
+    /// the core's lock held, and returns its answer: the one way every API
+    /// call reaches the core. `call` names the API call for its call's
+    /// trace (`None`: a query, not recorded).
     fn ask<T: Answered + Send + 'static>(
         &self,
         call: Option<ApiCall>,
@@ -326,10 +334,12 @@ impl Engine {
             let _ = tx.send(answer);
             summary
         });
-        if self.input.send(Input::Api(Request { call, run })).is_err() {
+        let request = Request { call, run };
+        let core = CoreRef::new(Arc::downgrade(&self.core));
+        if core.with(|c| c.api(request)).is_none() {
             return Err(self.gone());
         }
-        match rx.recv() {
+        match rx.try_recv() {
             Ok(answer) => answer.map_err(ApiError::Refused),
             Err(_) => Err(self.gone()),
         }

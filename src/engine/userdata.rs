@@ -31,9 +31,12 @@ impl CallUserdata {
     /// without one.
     pub(crate) fn tag(&mut self, event: &CallEvent) -> usize {
         if event.kind == CallEventKind::CallEnded {
-            self.by_call.remove(&event.call_id).unwrap_or(0)
+            self.by_call.remove(event.call_id.as_str()).unwrap_or(0)
         } else {
-            self.by_call.get(&event.call_id).copied().unwrap_or(0)
+            self.by_call
+                .get(event.call_id.as_str())
+                .copied()
+                .unwrap_or(0)
         }
     }
 
@@ -60,7 +63,7 @@ mod tests {
             tlib_error: None,
             state: CallState::Active,
             party_count: 2,
-            text: String::new(),
+            remark: crate::flow::Remark::None,
         }
     }
 

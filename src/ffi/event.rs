@@ -2,13 +2,17 @@
 //! and owned (free with `ivrconf_event_free`) in poll mode, or when the
 //! application kept a copy with `ivrconf_event_clone`.
 //!
-//! The handle is the C view of one `engine::Event`, built once from the
-//! owned event: its strings move into `CString`s and every field is already
-//! the number C reads, so accessors only read. Must not decide anything.
+//! The handle is the C view of one `engine::Event`, built from the owned
+//! event without a copy or an allocation: the call id is the call's own
+//! NUL-terminated id (shared, not copied), the numbers are converted when
+//! read, and a call event's readable line is rendered the first time
+//! `ivrconf_event_text` asks for it, then kept for the event's lifetime.
+//! Must not decide anything.
 
 #![allow(non_camel_case_types)]
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::sync::OnceLock;
 
 use super::args::{handle_arg, non_null};
 use super::result::ivrconf_result;
@@ -19,33 +23,22 @@ use crate::flow::{request_code, status_code, CallEvent};
 #[derive(Clone)]
 pub struct ivrconf_event {
     kind: u32,
-    call_id: Option<CString>,
-    text: CString,
-    /// The call fields as C reads them; `None` for session and engine events.
-    call: Option<CallFields>,
-}
-
-/// The numeric fields of a call event, in their C encoding.
-#[derive(Clone)]
-struct CallFields {
-    op_id: ivrconf_op_id,
-    op_kind: u32,
-    status: u32,
-    outcome: u32,
-    failed_request: u32,
-    tlib_error: Option<i32>,
-    state: u32,
-    party_count: u32,
-    /// The address the application attached to the call (0: none).
-    userdata: usize,
+    /// The call event and the value attached to its call; `None` for
+    /// session and engine events.
+    call: Option<(CallEvent, usize)>,
+    /// The readable line: set at once for session and engine events,
+    /// rendered on first use for call events. Once set it never changes,
+    /// so the pointer handed out stays valid while the event lives (and
+    /// two threads asking at once get the same line).
+    text: OnceLock<CString>,
 }
 
 /// Operation id: never 0.
 pub type ivrconf_op_id = u64;
 
-/// A C string made from `text` without copying it (only the terminating NUL
-/// may grow the buffer). Interior NUL bytes, which no C reader could see
-/// past, are dropped.
+/// A C string made from `text` (only the terminating NUL may grow the
+/// buffer). Interior NUL bytes, which no C reader could see past, are
+/// dropped.
 fn c_string(text: String) -> CString {
     CString::new(text).unwrap_or_else(|e| {
         let mut bytes = e.into_vec();
@@ -63,42 +56,36 @@ impl ivrconf_event {
             | Event::SessionDown { text }
             | Event::EngineError { text } => ivrconf_event {
                 kind,
-                call_id: None,
-                text: c_string(text),
                 call: None,
+                text: OnceLock::from(c_string(text)),
             },
-            Event::Call(
-                CallEvent {
-                    kind: _,
-                    call_id,
-                    op_id,
-                    op_kind,
-                    status,
-                    outcome,
-                    failed_request,
-                    tlib_error,
-                    state,
-                    party_count,
-                    text,
-                },
-                userdata,
-            ) => ivrconf_event {
+            Event::Call(call, userdata) => ivrconf_event {
                 kind,
-                call_id: Some(c_string(call_id)),
-                text: c_string(text),
-                call: Some(CallFields {
-                    op_id,
-                    op_kind: op_kind.map_or(0, |k| k as u32),
-                    status: status.map_or(0, status_code),
-                    outcome: outcome.map_or(0, |o| o as u32),
-                    failed_request: failed_request.map_or(0, request_code),
-                    tlib_error,
-                    state: state as u32,
-                    party_count,
-                    userdata,
-                }),
+                call: Some((call, userdata)),
+                text: OnceLock::new(),
             },
         }
+    }
+
+    fn call(&self) -> Option<&CallEvent> {
+        self.call.as_ref().map(|(c, _)| c)
+    }
+
+    fn call_id(&self) -> Option<&CStr> {
+        self.call()
+            .and_then(|c| CStr::from_bytes_until_nul(c.call_id.with_nul()).ok())
+    }
+
+    fn text(&self) -> &CStr {
+        self.text.get_or_init(|| match self.call() {
+            Some(c) => {
+                let mut line = c.text();
+                // Room for the NUL in the one allocation when there is none.
+                line.reserve_exact(1);
+                c_string(line)
+            }
+            None => CString::default(),
+        })
     }
 }
 
@@ -120,7 +107,7 @@ pub extern "C" fn ivrconf_event_call_id(ev: *const ivrconf_event) -> *const c_ch
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call_id.as_deref())
+        Ok(ev.call_id())
     })
 }
 
@@ -132,7 +119,7 @@ pub extern "C" fn ivrconf_event_op_id(ev: *const ivrconf_event) -> ivrconf_op_id
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call.as_ref().map_or(0, |c| c.op_id))
+        Ok(ev.call().map_or(0, |c| c.op_id))
     })
 }
 
@@ -144,7 +131,7 @@ pub extern "C" fn ivrconf_event_op_kind(ev: *const ivrconf_event) -> u32 {
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call.as_ref().map_or(0, |c| c.op_kind))
+        Ok(ev.call().and_then(|c| c.op_kind).map_or(0, |k| k as u32))
     })
 }
 
@@ -155,7 +142,7 @@ pub extern "C" fn ivrconf_event_status(ev: *const ivrconf_event) -> u32 {
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call.as_ref().map_or(0, |c| c.status))
+        Ok(ev.call().and_then(|c| c.status).map_or(0, status_code))
     })
 }
 
@@ -166,7 +153,7 @@ pub extern "C" fn ivrconf_event_outcome(ev: *const ivrconf_event) -> u32 {
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call.as_ref().map_or(0, |c| c.outcome))
+        Ok(ev.call().and_then(|c| c.outcome).map_or(0, |o| o as u32))
     })
 }
 
@@ -177,7 +164,10 @@ pub extern "C" fn ivrconf_event_failed_request(ev: *const ivrconf_event) -> u32 
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call.as_ref().map_or(0, |c| c.failed_request))
+        Ok(ev
+            .call()
+            .and_then(|c| c.failed_request)
+            .map_or(0, request_code))
     })
 }
 
@@ -188,7 +178,7 @@ pub extern "C" fn ivrconf_event_tlib_error(ev: *const ivrconf_event) -> i32 {
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call.as_ref().and_then(|c| c.tlib_error))
+        Ok(ev.call().and_then(|c| c.tlib_error))
     })
 }
 
@@ -200,7 +190,7 @@ pub extern "C" fn ivrconf_event_call_state(ev: *const ivrconf_event) -> u32 {
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call.as_ref().map_or(0, |c| c.state))
+        Ok(ev.call().map_or(0, |c| c.state as u32))
     })
 }
 
@@ -212,7 +202,7 @@ pub extern "C" fn ivrconf_event_party_count(ev: *const ivrconf_event) -> u32 {
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call.as_ref().map_or(0, |c| c.party_count))
+        Ok(ev.call().map_or(0, |c| c.party_count))
     })
 }
 
@@ -223,7 +213,7 @@ pub extern "C" fn ivrconf_event_text(ev: *const ivrconf_event) -> *const c_char 
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.text.as_c_str())
+        Ok(ev.text())
     })
 }
 
@@ -237,7 +227,7 @@ pub extern "C" fn ivrconf_event_call_userdata(ev: *const ivrconf_event) -> *mut 
         non_null(&[(ev.is_null(), "event")])?;
         // SAFETY: as in ivrconf_event_kind.
         let ev = unsafe { handle_arg(ev, "event") }?;
-        Ok(ev.call.as_ref().map_or(0, |c| c.userdata))
+        Ok(ev.call.as_ref().map_or(0, |(_, userdata)| *userdata))
     })
 }
 
@@ -280,7 +270,7 @@ pub extern "C" fn ivrconf_event_free(ev: *mut ivrconf_event) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::{CallEventKind, CallState, OpKind, Outcome};
+    use crate::flow::{CallEventKind, CallState, OpKind, Outcome, Remark};
     use crate::wire::{FailedReq, StatusEvent};
     use std::ffi::CStr;
 
@@ -292,7 +282,7 @@ mod tests {
     fn call_event() -> CallEvent {
         CallEvent {
             kind: CallEventKind::OperationDone,
-            call_id: "c\0x7".into(),
+            call_id: "c7".into(),
             op_id: 42,
             op_kind: Some(OpKind::TransferConsult),
             status: None,
@@ -301,7 +291,7 @@ mod tests {
             tlib_error: Some(56),
             state: CallState::Active,
             party_count: 2,
-            text: "op 42 failed".into(),
+            remark: Remark::Error(" (CallError FailedReq=x)".into()),
         }
     }
 
@@ -314,8 +304,11 @@ mod tests {
             ivrconf_event_kind(p),
             crate::engine::EventKind::OperationDone as u32
         );
-        assert_eq!(text(ivrconf_event_call_id(p)).as_deref(), Some("cx7"));
-        assert_eq!(text(ivrconf_event_text(p)).as_deref(), Some("op 42 failed"));
+        assert_eq!(text(ivrconf_event_call_id(p)).as_deref(), Some("c7"));
+        assert_eq!(
+            text(ivrconf_event_text(p)).as_deref(),
+            Some("TRANSFER_CONSULT op 42: FAILED, ACTIVE, 2 parties (CallError FailedReq=x)")
+        );
         assert_eq!(ivrconf_event_op_id(p), 42);
         assert_eq!(ivrconf_event_op_kind(p), OpKind::TransferConsult as u32);
         assert_eq!(ivrconf_event_status(p), 0);
@@ -349,6 +342,27 @@ mod tests {
         );
     }
 
+    /// A call event's line is rendered once, on first ask: later asks (and
+    /// the call id) return the same pointers for the event's lifetime.
+    #[test]
+    fn text_is_rendered_once_and_stays_put() {
+        let ev = ivrconf_event::new(Event::Call(call_event(), 0));
+        assert!(
+            ev.text.get().is_none(),
+            "nothing rendered before the first ask"
+        );
+        let first = ivrconf_event_text(&ev);
+        assert!(ev.text.get().is_some());
+        assert_eq!(ivrconf_event_text(&ev), first);
+        assert_eq!(ivrconf_event_call_id(&ev), ivrconf_event_call_id(&ev));
+        let id = ev.call.as_ref().map(|(c, _)| c.call_id.as_ptr());
+        assert_eq!(
+            id,
+            Some(ivrconf_event_call_id(&ev) as *const u8),
+            "the call id is the call's own text, not a copy"
+        );
+    }
+
     /// A clone outlives the original and reads the same, strings included.
     #[test]
     fn a_clone_is_owned_and_reads_the_same() {
@@ -359,7 +373,7 @@ mod tests {
         let from_original = text(ivrconf_event_text(&*original));
         drop(original);
         assert_eq!(text(ivrconf_event_text(copy)), from_original);
-        assert_eq!(text(ivrconf_event_call_id(copy)).as_deref(), Some("cx7"));
+        assert_eq!(text(ivrconf_event_call_id(copy)).as_deref(), Some("c7"));
         assert_eq!(ivrconf_event_op_id(copy), 42);
         assert_eq!(ivrconf_event_call_userdata(copy) as usize, 99);
         let session = ivrconf_event::new(Event::SessionDown {

@@ -10,7 +10,9 @@ use super::call::Call;
 use super::calls::Slot;
 use super::machine::{self, Done, Effects, Input, Note, Reconciled, Request};
 use super::timers;
-use super::types::{CallEvent, CallEventKind, CallState, LogLevel, Millis, OpId, OpKind, Output};
+use super::types::{
+    CallEvent, CallEventKind, CallState, LogLevel, Millis, OpId, OpKind, Output, Remark,
+};
 use super::Flow;
 use crate::wire::{Body, EndCall, FailedReq, Message, PlainRequest};
 
@@ -39,7 +41,13 @@ impl Flow {
     }
 
     /// OPERATION_DONE and CALL_ENDED, the tail of every transition.
-    fn finish(&mut self, slot: Slot, fx: Effects, detail: Option<String>, end_reason: &str) {
+    fn finish(
+        &mut self,
+        slot: Slot,
+        fx: Effects,
+        detail: Option<String>,
+        end_reason: &'static str,
+    ) {
         let Some(call) = self.calls.get(slot) else {
             return;
         };
@@ -48,8 +56,8 @@ impl Flow {
             self.out.push_back(Output::Event(event));
         }
         if fx.ended {
-            let text = format!("call ended ({end_reason})");
-            let event = call_event(CallEventKind::CallEnded, call, None, text);
+            let remark = Remark::Ended(end_reason);
+            let event = call_event(CallEventKind::CallEnded, call, None, remark);
             self.out.push_back(Output::Event(event));
             self.calls.remove(slot);
         }
@@ -66,17 +74,11 @@ impl Flow {
             return;
         };
         let remark = match note {
-            Note::Applied | Note::Reported => "",
-            Note::Duplicate => " (duplicate: changes nothing)",
-            Note::Misfit => " (does not fit the current step: changes nothing)",
+            Note::Applied | Note::Reported => Remark::None,
+            Note::Duplicate => Remark::Status(" (duplicate: changes nothing)"),
+            Note::Misfit => Remark::Status(" (does not fit the current step: changes nothing)"),
         };
-        let text = format!(
-            "CallStatus {}: {}, {} parties{remark}",
-            event.as_str(),
-            call.state,
-            call.parties
-        );
-        let mut ev = call_event(CallEventKind::CallStatus, call, op, text);
+        let mut ev = call_event(CallEventKind::CallStatus, call, op, remark);
         ev.status = Some(event);
         let level = match note {
             Note::Misfit => Some(LogLevel::Warn),
@@ -84,7 +86,7 @@ impl Flow {
             Note::Applied | Note::Reported => None,
         };
         if let Some(level) = level {
-            let text = ev.text.clone();
+            let text = ev.text();
             self.log(level, Some(&ev.call_id), text);
         }
         self.out.push_back(Output::Event(ev));
@@ -133,7 +135,7 @@ impl Flow {
             // A request of an op that no longer exists: nothing to send.
             (Request::Complete | Request::Retrieve, None) => return,
         };
-        let message = Message::new(call.id.to_string(), body);
+        let message = Message::new(call.id.as_str(), body);
         self.out.push_back(Output::Send(message));
     }
 
@@ -200,20 +202,12 @@ fn end_reason(input: &Input, connected: bool) -> &'static str {
 }
 
 fn operation_done(call: &Call, done: &Done, detail: Option<String>) -> CallEvent {
-    let text = format!(
-        "{} op {}: {}, {}, {} parties{}",
-        done.op.kind,
-        done.op.id,
-        done.outcome,
-        call.state,
-        call.parties,
-        detail.unwrap_or_default()
-    );
+    let remark = detail.map_or(Remark::None, |d| Remark::Error(d.into()));
     let mut ev = call_event(
         CallEventKind::OperationDone,
         call,
         Some((done.op.id, done.op.kind)),
-        text,
+        remark,
     );
     ev.outcome = Some(done.outcome);
     ev.failed_request = done.failed;
@@ -225,11 +219,11 @@ fn call_event(
     kind: CallEventKind,
     call: &Call,
     op: Option<(OpId, OpKind)>,
-    text: String,
+    remark: Remark,
 ) -> CallEvent {
     CallEvent {
         kind,
-        call_id: call.id.to_string(),
+        call_id: call.id.clone(),
         op_id: op.map_or(0, |(id, _)| id),
         op_kind: op.map(|(_, kind)| kind),
         status: None,
@@ -238,6 +232,6 @@ fn call_event(
         tlib_error: None,
         state: call.state,
         party_count: call.parties,
-        text,
+        remark,
     }
 }

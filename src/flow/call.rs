@@ -5,7 +5,7 @@
 //! Data and permission checks only: transitions live in `machine`, output in
 //! `apply`. Kept small on purpose (the bench counts bytes per live call).
 
-use super::types::{CallState, Millis, OpId, OpKind, Refusal, TimerId};
+use super::types::{CallId, CallState, Millis, OpId, OpKind, Refusal, TimerId};
 use crate::wire::{FailedReq, StatusEvent};
 
 /// Where an operation stands; together with [`CallState`] it decides how
@@ -97,7 +97,7 @@ impl Op {
 /// One live call.
 #[derive(Debug)]
 pub(crate) struct Call {
-    pub id: Box<str>,
+    pub id: CallId,
     pub state: CallState,
     /// Parties including the IVR port: 2 for a plain call.
     pub parties: u32,
@@ -116,7 +116,7 @@ pub(crate) struct Call {
 impl Call {
     pub(crate) fn new(id: &str) -> Call {
         Call {
-            id: id.into(),
+            id: CallId::new(id),
             state: CallState::Active,
             parties: 2,
             last_event: None,

@@ -412,7 +412,7 @@ impl Checker {
     }
 
     fn event(&mut self, ev: &CallEvent) {
-        let call_id = ev.call_id.clone();
+        let call_id = ev.call_id.to_string();
         self.current = Some(call_id.clone());
         let live_timers = self.timers.values().filter(|c| **c == call_id).count();
         let now = self.now;
@@ -655,7 +655,7 @@ mod tests {
                 CallState::Active
             },
             party_count: 2,
-            text: String::new(),
+            remark: crate::flow::Remark::None,
         })
     }
 

@@ -38,8 +38,8 @@ pub mod invariants;
 use std::collections::VecDeque;
 
 pub use types::{
-    request_code, status_code, CallEvent, CallEventKind, CallState, FlowConfig, LogLevel,
-    LogRecord, Millis, OpId, OpKind, Outcome, Output, ReconcileCalls, Refusal, TimerId,
+    request_code, status_code, CallEvent, CallEventKind, CallId, CallState, FlowConfig, LogLevel,
+    LogRecord, Millis, OpId, OpKind, Outcome, Output, ReconcileCalls, Refusal, Remark, TimerId,
 };
 pub use validate::MAX_CALL_ID;
 

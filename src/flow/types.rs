@@ -6,6 +6,7 @@
 //! module holds data only, no behaviour beyond naming and numbering.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::wire;
 
@@ -355,11 +356,129 @@ pub enum CallEventKind {
     CallEnded,
 }
 
+/// A call's id, shared by the call and each of its events: cloning it
+/// costs a reference count, not an allocation. The text is kept with a
+/// trailing NUL, so the C API can hand it out as it is.
+#[derive(Clone)]
+pub struct CallId(Arc<str>);
+
+impl CallId {
+    pub fn new(id: &str) -> CallId {
+        let mut text = String::with_capacity(id.len() + 1);
+        text.push_str(id);
+        text.push('\0');
+        CallId(Arc::from(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        let all: &str = &self.0;
+        all.strip_suffix('\0').unwrap_or(all)
+    }
+
+    /// The id's bytes followed by a NUL (the id itself never holds one:
+    /// call ids are printable Latin-1).
+    pub fn with_nul(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::ops::Deref for CallId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Hashes and compares as its text, so a map keyed by `CallId` is looked
+/// up with a `&str`.
+impl std::borrow::Borrow<str> for CallId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for CallId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for CallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for CallId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for CallId {
+    fn eq(&self, other: &CallId) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for CallId {}
+
+impl std::hash::Hash for CallId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for CallId {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for CallId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for CallId {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl From<&str> for CallId {
+    fn from(id: &str) -> CallId {
+        CallId::new(id)
+    }
+}
+
+impl From<CallId> for String {
+    fn from(id: CallId) -> String {
+        id.as_str().to_string()
+    }
+}
+
+/// What an event's readable line says beyond the event's fields: the line
+/// itself is rendered only when asked for ([`CallEvent::text`]), so an
+/// event nobody reads as text costs no string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Remark {
+    /// Nothing to add.
+    None,
+    /// A CallStatus that changed nothing, and why (` (duplicate: ...)`).
+    Status(&'static str),
+    /// The `CallError` that ended the op (` (CallError FailedReq=...)`).
+    Error(Box<str>),
+    /// Why the call ended.
+    Ended(&'static str),
+}
+
 /// One application event about a call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallEvent {
     pub kind: CallEventKind,
-    pub call_id: String,
+    pub call_id: CallId,
     /// The op that ended (OPERATION_DONE) or is in flight (CALL_STATUS); 0 none.
     pub op_id: OpId,
     pub op_kind: Option<OpKind>,
@@ -374,8 +493,48 @@ pub struct CallEvent {
     /// The call's state after the event.
     pub state: CallState,
     pub party_count: u32,
-    /// One readable line (for logs and `ivrconf_event_text`).
-    pub text: String,
+    /// What the readable line adds to the fields.
+    pub remark: Remark,
+}
+
+impl CallEvent {
+    /// One readable line (for logs and `ivrconf_event_text`), rendered now.
+    pub fn text(&self) -> String {
+        let mut line = String::with_capacity(96);
+        let _ = self.write_text(&mut line);
+        line
+    }
+
+    /// Writes the readable line to `out`.
+    pub fn write_text(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        let (state, parties) = (self.state, self.party_count);
+        match (self.kind, &self.remark) {
+            (_, Remark::Ended(why)) => write!(out, "call ended ({why})"),
+            (CallEventKind::CallEnded, _) => write!(out, "call ended"),
+            (CallEventKind::CallStatus, remark) => {
+                let event = self.status.map_or("?", |s| s.as_str());
+                write!(out, "CallStatus {event}: {state}, {parties} parties")?;
+                remark.write_tail(out)
+            }
+            (CallEventKind::OperationDone, remark) => {
+                let kind = self.op_kind.map_or("?", OpKind::name);
+                let outcome = self.outcome.map_or("?", Outcome::name);
+                let op = self.op_id;
+                write!(out, "{kind} op {op}: {outcome}, {state}, {parties} parties")?;
+                remark.write_tail(out)
+            }
+        }
+    }
+}
+
+impl Remark {
+    fn write_tail(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        match self {
+            Remark::None | Remark::Ended(_) => Ok(()),
+            Remark::Status(tail) => out.write_str(tail),
+            Remark::Error(tail) => out.write_str(tail),
+        }
+    }
 }
 
 /// What the flow asks its caller to do, in order.
@@ -419,5 +578,55 @@ mod tests {
             Outcome::parse("RETRIEVE_FAILED"),
             Some(Outcome::RetrieveFailed)
         );
+    }
+
+    #[test]
+    fn call_id_reads_as_its_text_and_keeps_a_nul_after_it() {
+        let id = CallId::new("C-0001");
+        assert_eq!(id.as_str(), "C-0001");
+        assert_eq!(id.with_nul(), b"C-0001\0");
+        let copy = id.clone();
+        assert_eq!(copy, id);
+        assert_eq!(copy.as_ptr(), id.as_ptr(), "a clone shares the text");
+        assert_eq!(format!("{id} {id:?}"), "C-0001 \"C-0001\"");
+        assert!(id == "C-0001" && id != "C-0002");
+    }
+
+    fn event(kind: CallEventKind, remark: Remark) -> CallEvent {
+        CallEvent {
+            kind,
+            call_id: CallId::new("C1"),
+            op_id: 7,
+            op_kind: Some(OpKind::ConferenceConsult),
+            status: Some(wire::StatusEvent::Held),
+            outcome: Some(Outcome::Busy),
+            failed_request: None,
+            tlib_error: None,
+            state: CallState::Held,
+            party_count: 2,
+            remark,
+        }
+    }
+
+    /// The line rendered on demand reads as each kind's fields say.
+    #[test]
+    fn text_renders_each_kind() {
+        let status = event(CallEventKind::CallStatus, Remark::None);
+        assert_eq!(status.text(), "CallStatus Held: HELD, 2 parties");
+        let dup = event(CallEventKind::CallStatus, Remark::Status(" (duplicate)"));
+        assert_eq!(dup.text(), "CallStatus Held: HELD, 2 parties (duplicate)");
+        let done = event(
+            CallEventKind::OperationDone,
+            Remark::Error(" (CallError FailedReq=InitConf)".into()),
+        );
+        assert_eq!(
+            done.text(),
+            "CONFERENCE_CONSULT op 7: BUSY, HELD, 2 parties (CallError FailedReq=InitConf)"
+        );
+        let ended = event(
+            CallEventKind::CallEnded,
+            Remark::Ended("the server sent EndCall"),
+        );
+        assert_eq!(ended.text(), "call ended (the server sent EndCall)");
     }
 }

@@ -223,7 +223,7 @@ impl<'a> Plan<'a> {
             .filter_map(|(i, e)| Some((i, e.call()?)))
         {
             let n = ended.entry(&c.call_id).or_default();
-            let life = lives.entry((c.call_id.clone(), *n + 1)).or_default();
+            let life = lives.entry((c.call_id.to_string(), *n + 1)).or_default();
             match c.kind {
                 CallEventKind::CallStatus => life.statuses.push(i),
                 CallEventKind::CallEnded => {
