@@ -195,7 +195,7 @@ mod tests {
         encode_frame(&Message::new(
             "C1",
             Body::CallStatus(CallStatus {
-                event: event.to_string(),
+                event: event.to_string().into(),
             }),
         ))
         .unwrap()
