@@ -73,10 +73,31 @@ struct OutState {
 }
 
 /// Flags of the core's sends: never wait, and never raise `SIGPIPE` in
-/// the application on a closed connection.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+/// the application on a closed connection. Where there is no
+/// `MSG_NOSIGNAL` (Apple), the standard library set `SO_NOSIGPIPE` on the
+/// socket instead. The list is the standard library's own for its writes:
+/// on OpenBSD and illumos nothing but this flag keeps the signal away.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "solaris",
+    target_os = "illumos",
+))]
 const SEND_NOW: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "solaris",
+    target_os = "illumos",
+)))]
 const SEND_NOW: libc::c_int = libc::MSG_DONTWAIT;
 
 impl Outbound {
