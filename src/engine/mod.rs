@@ -17,6 +17,8 @@ mod conn;
 mod core;
 mod dispatch;
 pub mod event;
+#[cfg(test)]
+mod failure_tests;
 mod logging;
 mod stats;
 mod tape;
