@@ -13,10 +13,9 @@ use std::ops::Range;
 use super::{Answer, Entry, EventNote, SentBy, TimerChange, KEEP_FIRST};
 use crate::flow::OpId;
 
-/// The prolog our encoder writes and servers send before every message:
-/// kept as one flag, not as 89 bytes per frame.
-const PROLOG: &[u8] =
-    b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><!DOCTYPE GctiMsg SYSTEM \"IServer.dtd\">";
+// The prolog our encoder writes and servers send before every message is
+// kept as one flag, not as 89 bytes per frame.
+use crate::wire::PROLOG;
 
 /// Room a trace gets once it goes past its first two entries (a call's
 /// announcement: `call_new` and its `NewCall`): about one operation's worth,

@@ -9,7 +9,11 @@
 //! waiting, and the answer was still on its way. Sent after taking in the
 //! `CallError` is a violation; so is one sent for any other reason (a
 //! `Busy` while a complete is unanswered) before the answer came, since
-//! the engine must wait for an answer it knows may still come.
+//! the engine must wait for an answer it knows may still come, except
+//! when the status it acted on was written by the server before it read
+//! the request (`Suspect::status_since_request`, ruled in `referee.rs`):
+//! a status after a request is never a duplicate, so the engine rightly
+//! took it for the new operation's.
 //!
 //! Pure: a trace's text and a [`Suspect`] in, a [`Verdict`] out. Fetching
 //! the trace and acting on the verdict belong to `referee.rs`.
@@ -40,6 +44,11 @@ pub struct Suspect {
     pub request_at: Duration,
     pub error_at: Duration,
     pub retrieve_at: Duration,
+    /// The server wrote a `CallStatus` for the call after it read the
+    /// request and before it read the `RetrieveCall`. When it did not, any
+    /// status the engine acted on was written before the server knew of
+    /// the request: the two crossed on the wire.
+    pub status_since_request: bool,
     /// The wire audit's violation text.
     pub text: String,
 }

@@ -40,6 +40,11 @@ pub struct RefereeStats {
     /// Excused: the engine sent the RetrieveCall on a timer before it took
     /// in the CallError.
     pub wire_delay: u64,
+    /// Excused: sent on a `CallStatus` the server wrote before it read the
+    /// request (no status from it between the request and the
+    /// RetrieveCall). A status after a request is never a duplicate, so
+    /// the engine rightly took it for the new operation's.
+    pub status_crossing: u64,
     /// Violations: the engine had the CallError.
     pub had_error: u64,
     /// Violations: sent before the CallError came in, not on a timer.
@@ -177,6 +182,22 @@ impl Referee {
                         ms(sent_us)
                     ),
                 );
+            }
+            Verdict::NotOnTimer {
+                sent_us,
+                received_us,
+                cause,
+            } if cause.starts_with("S->I CallStatus") && !s.status_since_request => {
+                stats.status_crossing += 1;
+                if stats.examples.len() < EXAMPLES {
+                    stats.examples.push(format!(
+                        "{}; RetrieveCall sent at {} on {cause}, written by the server before it read the {} ({})",
+                        s.text,
+                        ms(sent_us),
+                        s.request.as_str(),
+                        taken_in(received_us)
+                    ));
+                }
             }
             Verdict::NotOnTimer {
                 sent_us,

@@ -166,8 +166,8 @@ pub fn print(s: &Summary) -> bool {
     let w = &s.wire;
     let r = &s.referee;
     println!(
-        "wire: frames to server {}, from server {}; RetrieveCall {}; CallError {} ({} answering an init/complete); crossings excused: cancel {}, timer {}, wire delay {}; calls tracked at most {}",
-        w.to_server, w.from_server, w.retrieves, w.call_errors, w.errored_requests, w.excused_cancel, w.excused_timer, r.wire_delay, w.calls_tracked_max
+        "wire: frames to server {}, from server {}; RetrieveCall {}; CallError {} ({} answering an init/complete); crossings excused: cancel {}, timer {}, wire delay {}, status {}; calls tracked at most {}",
+        w.to_server, w.from_server, w.retrieves, w.call_errors, w.errored_requests, w.excused_cancel, w.excused_timer, r.wire_delay, r.status_crossing, w.calls_tracked_max
     );
     let unknown: Vec<String> = r
         .unknown_why
@@ -175,9 +175,10 @@ pub fn print(s: &Summary) -> bool {
         .map(|(why, n)| format!("{n}: {why}"))
         .collect();
     println!(
-        "retrieve-after-callerror suspects ruled by the engine's trace: {} (sent on a timer before the CallError came in, excused {}; engine had the CallError {}; sent not on a timer {}; trace could not tell {}{})",
+        "retrieve-after-callerror suspects ruled by the engine's trace: {} (sent on a timer before the CallError came in, excused {}; sent on a status the server wrote before it read the request, excused {}; engine had the CallError {}; sent not on a timer {}; trace could not tell {}{})",
         r.suspects,
         r.wire_delay,
+        r.status_crossing,
         r.had_error,
         r.not_on_timer,
         r.unknown,

@@ -63,6 +63,7 @@ struct Expect {
     /// Suspects the referee ruled on: excused as a wire delay, the engine
     /// had the CallError, sent not on a timer, the trace could not tell.
     wire_delay: u64,
+    status_crossing: u64,
     had_error: u64,
     not_on_timer: u64,
     unknown: u64,
@@ -73,6 +74,7 @@ const NONE: Expect = Expect {
     cancel: 0,
     timer: 0,
     wire_delay: 0,
+    status_crossing: 0,
     had_error: 0,
     not_on_timer: 0,
     unknown: 0,
@@ -301,6 +303,36 @@ fn cases() -> Vec<Case> {
             Expect { violations: 1, ..NONE },
         ),
         case(
+            "a duplicate Busy the server wrote before it read the InitConf, taken in after the engine sent it: a status crossing",
+            vec![
+                Engine(0, Body::OneStepConf(dest(Some("1")))),
+                Server(1, status("Busy")),
+                Server(1, status("Busy")),
+                Got(2, status("Busy")),
+                Engine(3, Body::InitConf(dest(Some("2")))),
+                Got(3, status("Busy")),
+                retrieve(3, "3"),
+                Server(4, error("InitConf", Some("2"))),
+                Got(5, error("InitConf", Some("2"))),
+            ],
+            Expect { status_crossing: 1, ..NONE },
+        ),
+        case(
+            "the same, but the server wrote the Busy after it read the InitConf: a violation",
+            vec![
+                Engine(0, Body::OneStepConf(dest(Some("1")))),
+                Server(1, status("Busy")),
+                Got(2, status("Busy")),
+                Engine(3, Body::InitConf(dest(Some("2")))),
+                Server(3, status("Busy")),
+                Got(3, status("Busy")),
+                retrieve(3, "3"),
+                Server(4, error("InitConf", Some("2"))),
+                Got(5, error("InitConf", Some("2"))),
+            ],
+            Expect { violations: 1, not_on_timer: 1, ..NONE },
+        ),
+        case(
             "a RetrieveCall in a one-step operation",
             vec![
                 Engine(0, Body::OneStepConf(dest(Some("1")))),
@@ -396,6 +428,7 @@ fn play(c: Case, crossing: Duration) -> Expect {
         cancel: wire.excused_cancel,
         timer: wire.excused_timer,
         wire_delay: judged.wire_delay,
+        status_crossing: judged.status_crossing,
         had_error: judged.had_error,
         not_on_timer: judged.not_on_timer,
         unknown: judged.unknown,

@@ -57,6 +57,8 @@ struct Request {
     error_at: Duration,
     error_req_id: Option<u32>,
     error_failed_req: FailedReq,
+    /// The call's `CallStatus` count from the server when it read this.
+    statuses: u64,
 }
 
 impl Request {
@@ -70,6 +72,7 @@ impl Request {
             error_at: Duration::ZERO,
             error_req_id: None,
             error_failed_req: FailedReq::Unknown,
+            statuses: 0,
         }
     }
 }
@@ -80,6 +83,8 @@ struct Retrieve {
     at: Duration,
     req_id: Option<u32>,
     judged: bool,
+    /// The call's `CallStatus` count from the server when it read this.
+    statuses: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +111,8 @@ struct CallWire {
     one_step: bool,
     /// Frames the engine wrote for this call.
     pos: u64,
+    /// `CallStatus` frames the server wrote for this call.
+    statuses: u64,
     requests: Vec<Request>,
     retrieves: Vec<Retrieve>,
     tokens: Vec<Token>,
@@ -126,6 +133,7 @@ impl CallWire {
             op: 0,
             one_step: false,
             pos: 0,
+            statuses: 0,
             requests: Vec::new(),
             retrieves: Vec::new(),
             tokens: Vec::new(),
@@ -246,6 +254,9 @@ impl WireAudit {
             Dir::FromServer => {
                 if let Some(call) = inner.calls.get_mut(call_id) {
                     call.remember(rec.dir, &msg.body, rec.at);
+                    if let Body::CallStatus(_) = msg.body {
+                        call.statuses += 1;
+                    }
                     if let Body::EndCall(_) = msg.body {
                         call.ended_by_server = true;
                     }
@@ -303,26 +314,30 @@ impl WireAudit {
             Body::NewCall(_) => {
                 let tokens = std::mem::take(&mut call.tokens);
                 let history = std::mem::take(&mut call.history);
+                let statuses = call.statuses;
                 *call = CallWire::new();
                 call.tokens = tokens;
                 call.history = history;
                 call.pos = pos;
+                call.statuses = statuses;
             }
             Body::OneStepConf(r) | Body::OneStepXfer(r) | Body::InitConf(r) | Body::InitXfer(r) => {
                 call.op += 1;
                 call.one_step = matches!(body, Body::OneStepConf(_) | Body::OneStepXfer(_));
                 let name = FailedReq::parse(body.name());
-                call.requests = vec![Request::new(pos, at, req_id(&r.req_id), name)];
+                let mut request = Request::new(pos, at, req_id(&r.req_id), name);
+                request.statuses = call.statuses;
+                call.requests = vec![request];
                 call.retrieves.clear();
                 let op = call.op;
                 call.tokens.retain(|t| t.op >= op);
             }
-            Body::CompleteConf(r) | Body::CompleteXfer(r) => call.requests.push(Request::new(
-                pos,
-                at,
-                req_id(&r.req_id),
-                FailedReq::parse(body.name()),
-            )),
+            Body::CompleteConf(r) | Body::CompleteXfer(r) => {
+                let mut request =
+                    Request::new(pos, at, req_id(&r.req_id), FailedReq::parse(body.name()));
+                request.statuses = call.statuses;
+                call.requests.push(request);
+            }
             Body::RetrieveCall(r) => {
                 inner.stats.retrieves += 1;
                 if call.op > 0 && call.one_step {
@@ -345,6 +360,7 @@ impl WireAudit {
                     at,
                     req_id: req_id(&r.req_id),
                     judged: false,
+                    statuses: call.statuses,
                 });
                 self.judge(&mut inner.stats, call_id, call);
             }
@@ -390,6 +406,7 @@ impl WireAudit {
                 request_at: req.at,
                 error_at: req.error_at,
                 retrieve_at: ret.at,
+                status_since_request: ret.statuses > req.statuses,
                 text,
             };
             let token = call

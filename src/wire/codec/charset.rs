@@ -12,6 +12,7 @@ use std::borrow::Cow;
 
 use super::error::DecodeError;
 use super::xml::{is_ws, is_xml_char};
+use super::DECLARATION;
 
 /// Labels read as "each byte is the code point of the same value".
 const LATIN1_LABELS: &[&str] = &[
@@ -117,9 +118,8 @@ fn is_one_of(label: &[u8], labels: &[&str]) -> bool {
 fn declared_encoding(payload: &[u8]) -> Result<Option<&[u8]>, DecodeError> {
     // Fast path: the declaration our own encoder (and so the simulator)
     // writes, which is also the one seen from real servers.
-    const OURS: &[u8] = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>";
-    if payload.starts_with(OURS) {
-        return Ok(Some(&OURS[30..40]));
+    if payload.starts_with(DECLARATION) {
+        return Ok(Some(&DECLARATION[30..40]));
     }
     let Some(rest) = payload.strip_prefix(b"<?xml") else {
         return Ok(None);

@@ -13,12 +13,9 @@ use super::error::EncodeError;
 use super::fields::{Text, View};
 use super::validate::{validate_call_id, validate_text};
 use super::xml::is_name;
+use super::PROLOG;
 use crate::wire::frame::{push_header, FrameType, HEADER_LEN, MAX_PAYLOAD};
 use crate::wire::message::{KeyValue, Message, Value};
-
-/// The fixed prolog of every payload (2.1).
-const PROLOG: &[u8] =
-    b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><!DOCTYPE GctiMsg SYSTEM \"IServer.dtd\">";
 
 /// The XML payload of `msg`, ISO-8859-1 bytes.
 pub fn encode(msg: &Message) -> Result<Vec<u8>, EncodeError> {

@@ -19,6 +19,15 @@ mod validate;
 mod xml;
 
 pub use attributes::MAX_ATTRIBUTES;
+
+/// The prolog our encoder writes before every message, and the one real
+/// servers send (2.1): the XML declaration, then the `GctiMsg` DOCTYPE.
+pub const PROLOG: &[u8] =
+    b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><!DOCTYPE GctiMsg SYSTEM \"IServer.dtd\">";
+/// The declaration part of [`PROLOG`].
+pub const DECLARATION: &[u8] = PROLOG.split_at(43).0;
+/// The DOCTYPE part of [`PROLOG`].
+pub const DOCTYPE: &[u8] = PROLOG.split_at(43).1;
 pub use decode::{decode, decode_by_events, MAX_DEPTH, MAX_NODES};
 pub use encode::{encode, encode_frame};
 pub use error::{DecodeError, EncodeError};

@@ -18,13 +18,8 @@
 
 use super::{Decoder, MAX_DEPTH};
 use crate::wire::codec::xml::{class, WS};
+use crate::wire::codec::{DECLARATION, DOCTYPE};
 use crate::wire::message::Message;
-
-/// The declaration our encoder writes (and real servers send); `charset.rs`
-/// has already read it.
-const DECLARATION: &[u8] = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>";
-/// The DOCTYPE our encoder writes (and real servers send).
-const DOCTYPE: &[u8] = b"<!DOCTYPE GctiMsg SYSTEM \"IServer.dtd\">";
 
 impl<'a> Decoder<'a> {
     /// The message, when the whole payload is in the plain form and
