@@ -158,6 +158,11 @@ struct GateState {
 /// most one 64 KiB read).
 const MAX_IN_FLIGHT: usize = 4;
 
+/// The largest item list kept for reuse. A read of 64 KiB of keep-alives
+/// makes a list of about 11,000 items (several MB); one that grew that
+/// large in a flood is freed, not kept for the rest of the link.
+const MAX_KEPT_ITEMS: usize = 256;
+
 impl ReadGate {
     /// Blocks until the reader may read again; `None` once the link is
     /// closed. Counts the batch the reader is about to report and gives it
@@ -180,7 +185,7 @@ impl ReadGate {
         items.clear();
         let mut s = self.state.lock();
         s.in_flight = s.in_flight.saturating_sub(1);
-        if s.spare.len() < MAX_IN_FLIGHT {
+        if s.spare.len() < MAX_IN_FLIGHT && items.capacity() <= MAX_KEPT_ITEMS {
             s.spare.push(items);
         }
         self.changed.notify_all();
@@ -284,5 +289,15 @@ mod tests {
         let again = g.enter().unwrap_or_default();
         assert!(again.is_empty(), "emptied");
         assert_eq!(again.capacity(), capacity, "the same list, not a new one");
+    }
+
+    #[test]
+    fn a_list_grown_past_the_limit_is_not_kept() {
+        let g = ReadGate::default();
+        let mut big = g.enter().unwrap_or_default();
+        big.reserve(MAX_KEPT_ITEMS + 1);
+        g.batch_done(big);
+        let again = g.enter().unwrap_or_default();
+        assert_eq!(again.capacity(), 0, "a fresh list, the large one was freed");
     }
 }

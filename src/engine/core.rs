@@ -22,7 +22,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 
 use super::backlog::Outbox;
 use super::config::{Config, LogLevel};
@@ -39,20 +39,14 @@ use crate::recorder::{Answer, RecorderConfig};
 use crate::session::{self, LinkId, Session};
 use crate::wire::{self, latin1_debug, Inbound, Message, KEEPALIVE_ACK, KEEPALIVE_REQUEST};
 
-/// One API request: runs on the core thread against the flow machine (and
-/// the recorder) at `now`, sends its own typed answer back to the waiting
-/// caller, and returns that answer's summary for the call's trace.
-pub(crate) struct Request {
-    /// The call's trace records it (`None`: a query, not recorded).
-    pub call: Option<ApiCall>,
-    pub run: Run,
-}
+/// The body of one API request: runs on the caller's thread, with the
+/// core's lock held, against the flow machine (and the recorder) at `now`,
+/// keeps its own typed answer for the caller, and returns that answer's
+/// summary for the call's trace.
+pub(crate) type Run<'r> = &'r mut dyn FnMut(&mut Desk<'_>, Millis) -> Answer;
 
-/// The body of a [`Request`].
-pub(crate) type Run = Box<dyn FnOnce(&mut Desk<'_>, Millis) -> Answer + Send>;
-
-/// What an API request works on, on the core thread: the flow machine, the
-/// recorder (to render a trace) and the values attached to calls.
+/// What an API request works on: the flow machine, the recorder (to render
+/// a trace) and the values attached to calls.
 pub(crate) struct Desk<'a> {
     pub flow: &'a mut Flow,
     pub tape: &'a Tape,
@@ -231,6 +225,10 @@ impl Core {
         loop {
             let wait = {
                 let mut c = core.lock();
+                // A reader already waiting for the lock with what it read
+                // goes first: bytes already read count before the silence
+                // check, a server answer before its request's timeout.
+                MutexGuard::bump(&mut c);
                 c.sleep_until = None;
                 if !c.turn(next.take(), &inputs, BATCH) {
                     c.stop();
@@ -267,8 +265,7 @@ impl Core {
             }
         }
         // Inputs already queued happened before any deadline that is due
-        // now: bytes already read must count before the silence check,
-        // a server answer before the request's timeout.
+        // now (readers waiting for the lock went first, in `run`).
         for _ in 0..batch {
             match inputs.try_recv() {
                 Ok(input) => {
@@ -310,7 +307,9 @@ impl Core {
     /// Runs an API request on the caller's thread (the lock held) and
     /// carries out what it caused; wakes the core thread when the request
     /// armed a timer due before it would look again.
-    pub(crate) fn api(&mut self, request: Request) {
+    /// One API request; `call` names it for its call's trace (`None`: a
+    /// query, not recorded).
+    pub(crate) fn api(&mut self, call: Option<ApiCall>, run: Run<'_>) {
         let now = self.now();
         let calls_before = self.flow.call_count();
         let mut desk = Desk {
@@ -318,14 +317,14 @@ impl Core {
             tape: &self.tape,
             userdata: &mut self.userdata,
         };
-        let answer = (request.run)(&mut desk, now);
+        let answer = run(&mut desk, now);
         // Only call_new adds a call.
         let announced = self.flow.call_count().saturating_sub(calls_before);
         add(&self.shared.counters.calls_total, announced as u64);
         if let Answer::Op(_) = answer {
             add(&self.shared.counters.ops_started, 1);
         }
-        if let Some(call) = request.call {
+        if let Some(call) = call {
             self.tape.api(call, answer);
         }
         // What the flow sends now is the direct result of the call.
@@ -651,6 +650,13 @@ impl Core {
             ConnEvent::Rx { mut items, bytes } => {
                 self.count_in(&items, bytes);
                 self.session.bytes_received(now, link);
+                if self.session.current_link() != Some(link) {
+                    // A late batch of a link that has ended (its reader was
+                    // waiting for the lock): nothing in it counts, and the
+                    // current link's parked input stays.
+                    self.pump_session();
+                    return;
+                }
                 if self.parked_link != link {
                     self.parked.clear();
                     self.parked_link = link;

@@ -1,8 +1,9 @@
 //! The dispatcher thread: the only thread that runs application callbacks.
 //!
 //! Everything the application sees (events and log lines) goes through one
-//! unbounded channel, so the core thread never blocks on a slow callback and
-//! a callback that calls back into the engine cannot deadlock it. In poll
+//! unbounded channel, so work done under the core's lock (on any thread)
+//! never waits for a slow callback, and a callback that calls back into the
+//! engine cannot deadlock it: no callback runs with the lock held. In poll
 //! mode events go to a queue read by `Engine::next_event` instead.
 
 use std::collections::VecDeque;

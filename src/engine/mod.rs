@@ -1,6 +1,7 @@
 //! The runtime around the flow machine: the server session (connect, login,
 //! keep-alive, reconnect, backups), the reader/writer threads, the core
-//! thread that owns all call state, the timers and the event dispatcher.
+//! that owns all call state (behind one lock), its timer thread and the
+//! event dispatcher.
 //!
 //! Owns every thread and socket of the client side. Must not contain protocol
 //! decisions (those live in `flow` and `wire`) or anything `extern "C"`.
@@ -36,7 +37,7 @@ use parking_lot::{Condvar, Mutex};
 
 use self::backlog::{Backlog, Outbox};
 pub use self::config::{Config, ConfigError, LogLevel, ServerAddr};
-use self::core::{Core, CoreRef, Desk, Input, Request};
+use self::core::{Core, CoreRef, Desk, Input};
 pub use self::dispatch::{EventFn, FreeFn, Handlers, LogFn};
 use self::dispatch::{Item, PollQueue, Polled};
 pub use self::event::{Event, EventKind};
@@ -56,7 +57,8 @@ pub enum ApiError {
     Refused(Refusal),
     /// `shutdown` was called.
     ShutDown,
-    /// The core thread has died; the engine can do nothing more.
+    /// The engine failed (a panic in its core, on any thread); it can do
+    /// nothing more.
     Dead,
     /// A wait ran out.
     Timeout,
@@ -98,7 +100,9 @@ impl fmt::Display for ApiError {
         match self {
             ApiError::Refused(r) => r.fmt(f),
             ApiError::ShutDown => f.write_str("the engine has been shut down"),
-            ApiError::Dead => f.write_str("the engine's core thread has failed"),
+            ApiError::Dead => {
+                f.write_str("the engine has failed (an internal error, reported by ENGINE_ERROR)")
+            }
             ApiError::Timeout => f.write_str("timed out"),
             ApiError::CallbackMode => {
                 f.write_str("next_event is for poll mode; this engine has an event callback")
@@ -317,33 +321,37 @@ impl Engine {
     /// the core's lock held, and returns its answer: the one way every API
     /// call reaches the core. `call` names the API call for its call's
     /// trace (`None`: a query, not recorded).
-    fn ask<T: Answered + Send + 'static>(
+    fn ask<T: Answered>(
         &self,
         call: Option<ApiCall>,
-        request: impl FnOnce(&mut Desk<'_>, Millis) -> Result<T, Refusal> + Send + 'static,
+        request: impl FnOnce(&mut Desk<'_>, Millis) -> Result<T, Refusal>,
     ) -> Result<T, ApiError> {
         self.gate()?;
-        let (tx, rx) = bounded::<Result<T, Refusal>>(1);
-        let run = Box::new(move |desk: &mut Desk<'_>, now| {
-            let answer = request(desk, now);
-            let summary = match &answer {
-                Ok(value) => value.answer(),
-                Err(r) => Answer::Refused {
-                    result: r.code_name(),
-                    why: r.to_string(),
-                },
-            };
-            let _ = tx.send(answer);
-            summary
-        });
-        let request = Request { call, run };
+        let mut request = Some(request);
+        let mut answer = None;
+        let mut run = |desk: &mut Desk<'_>, now| match request.take() {
+            Some(request) => {
+                let result = request(desk, now);
+                let summary = match &result {
+                    Ok(value) => value.answer(),
+                    Err(r) => Answer::Refused {
+                        result: r.code_name(),
+                        why: r.to_string(),
+                    },
+                };
+                answer = Some(result);
+                summary
+            }
+            // `Core::api` runs its request once.
+            None => Answer::Ok,
+        };
         let core = CoreRef::new(Arc::downgrade(&self.core));
-        if core.with(|c| c.api(request)).is_none() {
+        if core.with(|c| c.api(call, &mut run)).is_none() {
             return Err(self.gone());
         }
-        match rx.try_recv() {
-            Ok(answer) => answer.map_err(ApiError::Refused),
-            Err(_) => Err(self.gone()),
+        match answer {
+            Some(answer) => answer.map_err(ApiError::Refused),
+            None => Err(self.gone()),
         }
     }
 

@@ -103,9 +103,10 @@ pub(crate) fn engine_error(call_id: Option<&str>) -> impl FnOnce(ApiError) -> Fa
             ApiError::ShutDown => {
                 Failure::new(IVRCONF_ERR_SHUT_DOWN, "the engine has been shut down")
             }
-            ApiError::Dead => {
-                Failure::new(IVRCONF_ERR_PANIC, "the engine's core thread has failed")
-            }
+            ApiError::Dead => Failure::new(
+                IVRCONF_ERR_PANIC,
+                "the engine has failed (an internal error, reported by ENGINE_ERROR)",
+            ),
             ApiError::Timeout => Failure::new(IVRCONF_ERR_TIMEOUT, "timed out"),
             ApiError::InCallback => Failure::new(
                 IVRCONF_ERR_INVALID_STATE,
