@@ -66,16 +66,12 @@ impl Tape {
                 .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(0));
             self.recorder.begin(&call.call_id, now, unix);
         }
-        self.last_call = self.recorder.live_id(&call.call_id);
-        self.recorder.record_ref(
-            &call.call_id,
-            now,
-            EntryRef::App {
-                name: call.name,
-                args: &call.args,
-                answer: &answer,
-            },
-        );
+        let entry = EntryRef::App {
+            name: call.name,
+            args: &call.args,
+            answer: &answer,
+        };
+        self.last_call = self.recorder.record_ref(&call.call_id, now, entry).cloned();
     }
 
     /// Frames sent from now on are (not) the direct result of an API call.
@@ -87,13 +83,12 @@ impl Tape {
         if !self.is_on() {
             return;
         }
-        self.last_call = self.recorder.live_id(call_id);
         let entry = EntryRef::Sent {
             by: self.by,
             payload,
         };
         let now = self.now_us();
-        self.recorder.record_ref(call_id, now, entry);
+        self.last_call = self.recorder.record_ref(call_id, now, entry).cloned();
     }
 
     /// A frame received for the call: its bytes are copied into the trace,
@@ -113,9 +108,8 @@ impl Tape {
             return;
         }
         let now = self.now_us();
-        self.last_call = self.recorder.live_id(&ev.call_id);
-        self.recorder
-            .record_ref(&ev.call_id, now, EntryRef::Event(EventNote::from(ev)));
+        let entry = EntryRef::Event(EventNote::from(ev));
+        self.last_call = self.recorder.record_ref(&ev.call_id, now, entry).cloned();
         if ev.kind == CallEventKind::CallEnded {
             self.recorder.end(&ev.call_id);
             self.timer_calls.retain(|_, c| **c != *ev.call_id);

@@ -230,17 +230,19 @@ impl Recorder {
     }
 
     /// Like [`Recorder::record`], copying the entry's bytes straight into
-    /// the trace (the hot path: nothing is allocated per entry).
-    pub fn record_ref(&mut self, call_id: &str, now_us: u64, entry: EntryRef<'_>) {
+    /// the trace (the hot path: nothing is allocated per entry). Gives the
+    /// call's shared id when it has a trace, so the caller need not look
+    /// it up again.
+    pub fn record_ref(
+        &mut self,
+        call_id: &str,
+        now_us: u64,
+        entry: EntryRef<'_>,
+    ) -> Option<&Arc<str>> {
         let max = self.config.max_entries;
-        if let Some(trace) = self.live.get_mut(call_id) {
-            trace.log.push(max, now_us, entry);
-        }
-    }
-
-    /// The shared id of a live call with a trace (no allocation).
-    pub fn live_id(&self, call_id: &str) -> Option<Arc<str>> {
-        self.live.get_key_value(call_id).map(|(k, _)| k.clone())
+        let trace = self.live.get_mut(call_id)?;
+        trace.log.push(max, now_us, entry);
+        Some(&trace.call_id)
     }
 
     /// The call ended: its trace joins the kept ended ones.
