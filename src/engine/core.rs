@@ -115,18 +115,24 @@ impl CoreRef {
     /// dead (`None`).
     pub(crate) fn with<R>(&self, work: impl FnOnce(&mut Core) -> R) -> Option<R> {
         let core = self.0.upgrade()?;
-        let ran = catch_unwind(AssertUnwindSafe(|| {
-            let mut c = core.lock();
-            (!c.stopped).then(|| work(&mut c))
-        }));
-        match ran {
-            Ok(answer) => answer,
-            Err(payload) => {
-                // The unwind released the lock.
-                let what = panic_text(&*payload);
-                core.lock().fail(format!("core failed: {what}"));
-                None
-            }
+        under_lock(&core, work)
+    }
+}
+
+/// Runs `work` on this thread with `core`'s lock held, as
+/// [`CoreRef::with`] does, for a caller that holds the core itself.
+pub(crate) fn under_lock<R>(core: &Mutex<Core>, work: impl FnOnce(&mut Core) -> R) -> Option<R> {
+    let ran = catch_unwind(AssertUnwindSafe(|| {
+        let mut c = core.lock();
+        (!c.stopped).then(|| work(&mut c))
+    }));
+    match ran {
+        Ok(answer) => answer,
+        Err(payload) => {
+            // The unwind released the lock.
+            let what = panic_text(&*payload);
+            core.lock().fail(format!("core failed: {what}"));
+            None
         }
     }
 }

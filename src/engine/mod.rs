@@ -345,8 +345,7 @@ impl Engine {
             // `Core::api` runs its request once.
             None => Answer::Ok,
         };
-        let core = CoreRef::new(Arc::downgrade(&self.core));
-        if core.with(|c| c.api(call, &mut run)).is_none() {
+        if core::under_lock(&self.core, |c| c.api(call, &mut run)).is_none() {
             return Err(self.gone());
         }
         match answer {

@@ -62,7 +62,7 @@ struct Request {
 }
 
 impl Request {
-    fn new(pos: u64, at: Duration, req_id: Option<u32>, name: FailedReq) -> Request {
+    fn new(pos: u64, at: Duration, req_id: Option<u32>, name: FailedReq, statuses: u64) -> Request {
         Request {
             pos,
             at,
@@ -72,7 +72,7 @@ impl Request {
             error_at: Duration::ZERO,
             error_req_id: None,
             error_failed_req: FailedReq::Unknown,
-            statuses: 0,
+            statuses,
         }
     }
 }
@@ -325,17 +325,15 @@ impl WireAudit {
                 call.op += 1;
                 call.one_step = matches!(body, Body::OneStepConf(_) | Body::OneStepXfer(_));
                 let name = FailedReq::parse(body.name());
-                let mut request = Request::new(pos, at, req_id(&r.req_id), name);
-                request.statuses = call.statuses;
+                let request = Request::new(pos, at, req_id(&r.req_id), name, call.statuses);
                 call.requests = vec![request];
                 call.retrieves.clear();
                 let op = call.op;
                 call.tokens.retain(|t| t.op >= op);
             }
             Body::CompleteConf(r) | Body::CompleteXfer(r) => {
-                let mut request =
-                    Request::new(pos, at, req_id(&r.req_id), FailedReq::parse(body.name()));
-                request.statuses = call.statuses;
+                let name = FailedReq::parse(body.name());
+                let request = Request::new(pos, at, req_id(&r.req_id), name, call.statuses);
                 call.requests.push(request);
             }
             Body::RetrieveCall(r) => {
